@@ -1,0 +1,19 @@
+//! Fieldline's domain core: the fleet (customers → sites → endpoints), its validation,
+//! the human-editable fleet file, CSV import of endpoints and the demo fleet.
+//!
+//! This crate does no I/O of its own: no files, no SQLite, no network, no Tauri. Callers
+//! hand it text and get values or located issues back, so every rule here is testable
+//! as a table of cases and shared by the CLI and the desktop shell.
+
+pub mod change;
+pub mod csv_import;
+pub mod demo;
+pub mod fleet_file;
+pub mod issue;
+pub mod limits;
+pub mod model;
+pub mod validate;
+
+pub use change::{ChangeError, FleetChange};
+pub use issue::FleetIssue;
+pub use model::{Check, CheckKind, Customer, Endpoint, Fleet, Site, SshSettings};

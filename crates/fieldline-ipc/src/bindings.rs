@@ -1,0 +1,130 @@
+//! Renders `ui/src/bindings.ts`: every IPC type, the typed command table and the event table.
+
+use crate::*;
+use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport, EndpointField};
+use fieldline_core::{Check, CheckKind, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings};
+use ts_rs::{Config, TS};
+
+/// One command the shell answers: its name, its arguments (as the UI passes them, in
+/// camelCase) and its result.
+pub struct Command {
+    pub name: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    pub result: String,
+}
+
+fn cfg() -> Config {
+    Config::new().with_large_int("number")
+}
+
+fn ty<T: TS>() -> String {
+    T::name(&cfg())
+}
+
+/// Every command of the shell. `src-tauri/src/commands.rs` implements exactly these
+/// (a test there invokes each through Tauri's mock runtime).
+pub fn commands() -> Vec<Command> {
+    let c = |name, args: Vec<(&'static str, String)>, result| Command { name, args, result };
+    vec![
+        c("app_info", vec![], ty::<AppInfo>()),
+        c("get_settings", vec![], ty::<Settings>()),
+        c("set_language", vec![("language", ty::<Language>())], ty::<Settings>()),
+        c("fleet_snapshot", vec![], ty::<Fleet>()),
+        c("apply_fleet_change", vec![("change", ty::<FleetChange>())], ty::<Fleet>()),
+        c("load_demo_fleet", vec![], ty::<Fleet>()),
+        c(
+            "import_fleet_file",
+            vec![("fileName", ty::<String>()), ("text", ty::<String>()), ("replace", ty::<bool>())],
+            ty::<ImportSummary>(),
+        ),
+        c("export_fleet", vec![], ty::<String>()),
+        c(
+            "preview_csv",
+            vec![("fileName", ty::<String>()), ("bytes", ty::<Vec<u8>>())],
+            ty::<CsvPreview>(),
+        ),
+        c(
+            "import_csv",
+            vec![
+                ("fileName", ty::<String>()),
+                ("bytes", ty::<Vec<u8>>()),
+                ("options", ty::<CsvOptions>()),
+            ],
+            ty::<CsvReport>(),
+        ),
+    ]
+}
+
+fn decl<T: TS>(out: &mut String) {
+    out.push_str("export ");
+    out.push_str(&T::decl(&cfg()));
+    out.push_str("\n\n");
+}
+
+/// The whole bindings file.
+pub fn render() -> String {
+    let mut out = String::from(
+        "// Generated from crates/fieldline-ipc by scripts/gen-bindings.sh. Do not edit.\n\
+         // A test fails when this file and the Rust declarations disagree.\n\n\
+         export type JsonValue = number | string | boolean | Array<JsonValue> | { [key: string]: JsonValue } | null;\n\n",
+    );
+    decl::<Customer>(&mut out);
+    decl::<Site>(&mut out);
+    decl::<SshSettings>(&mut out);
+    decl::<CheckKind>(&mut out);
+    decl::<Check>(&mut out);
+    decl::<Endpoint>(&mut out);
+    decl::<Fleet>(&mut out);
+    decl::<FleetChange>(&mut out);
+    decl::<FleetIssue>(&mut out);
+    decl::<EndpointField>(&mut out);
+    decl::<CsvPreview>(&mut out);
+    decl::<CsvOptions>(&mut out);
+    decl::<CsvReport>(&mut out);
+    decl::<IpcError>(&mut out);
+    decl::<Language>(&mut out);
+    decl::<Settings>(&mut out);
+    decl::<AppInfo>(&mut out);
+    decl::<ImportSummary>(&mut out);
+    decl::<FleetChanged>(&mut out);
+
+    out.push_str("/** Every command: its arguments and its result. */\nexport interface Commands {\n");
+    for c in commands() {
+        let args = c
+            .args
+            .iter()
+            .map(|(n, t)| format!("{n}: {t}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.push_str(&format!(
+            "  {}: {{ args: {{ {} }}; result: {} }};\n",
+            c.name,
+            args,
+            c.result
+        ));
+    }
+    out.push_str("}\n\n/** Every event: its name and its payload. */\nexport interface Events {\n");
+    out.push_str(&format!(
+        "  \"{}\": {};\n}}\n",
+        events::FLEET_CHANGED,
+        ty::<FleetChanged>()
+    ));
+    out.push_str("\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [");
+    out.push_str(
+        &CheckKind::ALL
+            .iter()
+            .map(|k| format!("\"{}\"", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    out.push_str("];\n\n/** Endpoint fields a CSV column can fill. */\nexport const ENDPOINT_FIELDS: EndpointField[] = [");
+    out.push_str(
+        &EndpointField::ALL
+            .iter()
+            .map(|k| format!("\"{}\"", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    out.push_str("];\n");
+    out
+}

@@ -1,0 +1,118 @@
+//! The one contract between the desktop shell (`src-tauri/`) and the UI (`ui/`).
+//!
+//! Every command's arguments and result, every error and every event payload is declared
+//! here in Rust. `ui/src/bindings.ts` is generated from this crate by [`bindings::render`]
+//! (run `scripts/gen-bindings.sh`); a test fails when the committed file is stale. The UI
+//! never declares these types itself.
+//!
+//! This crate has no Tauri dependency so bindings can be regenerated and checked quickly.
+
+pub mod bindings;
+
+use fieldline_core::FleetIssue;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// An error as the UI receives it: branch on `kind`, show `message`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind")]
+pub enum IpcError {
+    /// The data broke a rule; `issues` says which field of which entity and why.
+    Invalid { message: String, issues: Vec<FleetIssue> },
+    /// The thing asked for does not exist (any more).
+    NotFound { message: String },
+    /// An entity with that id exists already.
+    AlreadyExists { message: String },
+    /// A file could not be read as a whole (wrong encoding, no header, too large).
+    BadFile { message: String },
+    /// The local database was written by a newer Fieldline; nothing was changed.
+    NewerDatabase {
+        message: String,
+        found: u32,
+        supported: u32,
+    },
+    /// The local database failed (disk full, locked too long, corrupt).
+    Store { message: String },
+}
+
+impl IpcError {
+    pub fn message(&self) -> &str {
+        match self {
+            IpcError::Invalid { message, .. }
+            | IpcError::NotFound { message }
+            | IpcError::AlreadyExists { message }
+            | IpcError::BadFile { message }
+            | IpcError::NewerDatabase { message, .. }
+            | IpcError::Store { message } => message,
+        }
+    }
+}
+
+impl std::fmt::Display for IpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for IpcError {}
+
+/// The UI's languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    Ko,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Ko => "ko",
+        }
+    }
+    pub fn parse(code: &str) -> Option<Language> {
+        match code {
+            "en" => Some(Language::En),
+            "ko" => Some(Language::Ko),
+            _ => None,
+        }
+    }
+}
+
+/// Preferences kept in the local store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Settings {
+    /// `null` until the technician picks one; the UI then follows the system language.
+    pub language: Option<Language>,
+}
+
+/// Facts about this installation, for the Settings page and bug reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub database: String,
+    pub schema_version: u32,
+}
+
+/// What an import of a fleet file changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ImportSummary {
+    pub customers: u32,
+    pub sites: u32,
+    pub endpoints: u32,
+}
+
+/// Event `fleet-changed`: the inventory changed outside this window (the CLI, another
+/// tool writing the same store); the UI reloads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FleetChanged {
+    /// Store revision after the change.
+    pub revision: i64,
+}
+
+/// Names of the events the shell emits.
+pub mod events {
+    pub const FLEET_CHANGED: &str = "fleet-changed";
+}
