@@ -1,1 +1,113 @@
+//! Fieldline's desktop shell: window setup, IPC commands and events, nothing else.
+//! All logic lives in the headless crates under `crates/`; this crate wires them to Tauri.
+//! It is the only crate that depends on Tauri.
 
+mod commands;
+mod error;
+
+use fieldline_ipc::{events, FleetChanged, IpcError};
+use fieldline_store::{resolve_data_dir, Store};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+use tauri::{Emitter, Manager, Runtime};
+
+/// The shell's state: the store, or why it could not be opened (every command then
+/// answers with that error, so the UI can say it instead of showing an empty window).
+pub struct AppState {
+    pub store: Mutex<Result<Store, IpcError>>,
+}
+
+impl AppState {
+    pub fn open(data_dir: Option<PathBuf>) -> AppState {
+        let store = resolve_data_dir(data_dir.as_deref())
+            .and_then(|dir| Store::open(&dir))
+            .map_err(error::to_ipc);
+        if let Err(e) = &store {
+            eprintln!("fieldline-desktop: {e}");
+        }
+        AppState {
+            store: Mutex::new(store),
+        }
+    }
+}
+
+/// `--data-dir DIR` or `--data-dir=DIR` from the command line, if given.
+pub fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(v));
+        }
+    }
+    None
+}
+
+/// Registers the commands on any runtime (the real one, or Tauri's mock runtime in tests).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::get_settings,
+        commands::set_language,
+        commands::fleet_snapshot,
+        commands::apply_fleet_change,
+        commands::load_demo_fleet,
+        commands::import_fleet_file,
+        commands::export_fleet,
+        commands::preview_csv,
+        commands::import_csv,
+    ])
+}
+
+/// Emits `fleet-changed` when another process (the CLI) commits to the store, so the
+/// window shows what the terminal did. Polls SQLite's `data_version`, which only moves
+/// for other connections' commits; the lock is held for the read alone, never across a sleep.
+fn watch_external_changes<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || {
+        let mut last = None;
+        loop {
+            std::thread::sleep(Duration::from_millis(1500));
+            let state = app.state::<AppState>();
+            let revision = match state.store.lock() {
+                Ok(guard) => match guard.as_ref() {
+                    Ok(store) => store.external_revision().ok(),
+                    Err(_) => return,
+                },
+                Err(_) => return,
+            };
+            if let Some(revision) = revision {
+                if last.is_some_and(|l| l != revision) {
+                    let _ = app.emit(events::FLEET_CHANGED, FleetChanged { revision });
+                }
+                last = Some(revision);
+            }
+        }
+    });
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    let data_dir = data_dir_arg(std::env::args().skip(1));
+    let builder = tauri::Builder::default()
+        // First: a second launch focuses the running window instead of opening the
+        // same store twice.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
+        .manage(AppState::open(data_dir))
+        .setup(|app| {
+            watch_external_changes(app.handle().clone());
+            Ok(())
+        });
+    if let Err(e) = with_commands(builder).run(tauri::generate_context!("tauri.conf.json")) {
+        eprintln!("fieldline-desktop: cannot start: {e}");
+        std::process::exit(1);
+    }
+}

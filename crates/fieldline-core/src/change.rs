@@ -11,17 +11,35 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind")]
 pub enum FleetChange {
-    CreateCustomer { customer: Customer },
-    UpdateCustomer { customer: Customer },
+    CreateCustomer {
+        customer: Customer,
+    },
+    UpdateCustomer {
+        customer: Customer,
+    },
     /// Deletes the customer with its sites and their endpoints.
-    DeleteCustomer { id: String },
-    CreateSite { site: Site },
-    UpdateSite { site: Site },
+    DeleteCustomer {
+        id: String,
+    },
+    CreateSite {
+        site: Site,
+    },
+    UpdateSite {
+        site: Site,
+    },
     /// Deletes the site with its endpoints.
-    DeleteSite { id: String },
-    CreateEndpoint { endpoint: Endpoint },
-    UpdateEndpoint { endpoint: Endpoint },
-    DeleteEndpoint { id: String },
+    DeleteSite {
+        id: String,
+    },
+    CreateEndpoint {
+        endpoint: Endpoint,
+    },
+    UpdateEndpoint {
+        endpoint: Endpoint,
+    },
+    DeleteEndpoint {
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -84,7 +102,8 @@ fn remove<T>(
 }
 
 fn trim_endpoint(mut e: Endpoint) -> Endpoint {
-    let blank_to_none = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let blank_to_none =
+        |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     e.id = e.id.trim().to_string();
     e.host = e.host.trim().to_string();
     e.name = e.name.trim().to_string();

@@ -89,7 +89,8 @@ pub fn suggest(header: &str) -> Option<EndpointField> {
         "id" | "endpoint" | "endpointid" | "asset" | "assetid" | "아이디" | "자산번호" => Id,
         "site" | "siteid" | "location" | "사이트" | "위치" => Site,
         "name" | "displayname" | "label" | "이름" | "장비명" => Name,
-        "host" | "hostname" | "ip" | "ipaddress" | "address" | "fqdn" | "호스트" | "주소" | "ip주소" => Host,
+        "host" | "hostname" | "ip" | "ipaddress" | "address" | "fqdn" | "호스트" | "주소"
+        | "ip주소" => Host,
         "tags" | "tag" | "role" | "roles" | "태그" => Tags,
         "notes" | "note" | "comment" | "comments" | "description" | "메모" | "비고" => Notes,
         "parent" | "dependson" | "upstream" | "상위" | "상위장비" => Parent,
@@ -154,14 +155,17 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<String, CsvError> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(file_error(
             file,
-            format!("file is {} bytes; the limit is {MAX_IMPORT_BYTES} bytes", bytes.len()),
+            format!(
+                "file is {} bytes; the limit is {MAX_IMPORT_BYTES} bytes",
+                bytes.len()
+            ),
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok(s.to_string());
     }
-    let (text, _, had_errors) = encoding_rs::EUC_KR.decode(bytes);
+    let (text, had_errors) = encoding_rs::EUC_KR.decode_without_bom_handling(bytes);
     if had_errors {
         return Err(file_error(
             file,
@@ -244,7 +248,10 @@ pub fn import(
     for (i, f) in options.mapping.iter().enumerate() {
         if let Some(f) = f {
             if options.mapping[..i].contains(&Some(*f)) {
-                return Err(file_error(file, format!("two columns are mapped to {}", f.as_str())));
+                return Err(file_error(
+                    file,
+                    format!("two columns are mapped to {}", f.as_str()),
+                ));
             }
         }
     }

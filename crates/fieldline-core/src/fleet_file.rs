@@ -132,7 +132,12 @@ fn line_of(starts: &[usize], offset: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
-fn issue(file: &str, line: Option<u32>, field: impl Into<String>, message: impl Into<String>) -> FleetIssue {
+fn issue(
+    file: &str,
+    line: Option<u32>,
+    field: impl Into<String>,
+    message: impl Into<String>,
+) -> FleetIssue {
     FleetIssue {
         file: Some(file.to_string()),
         line,
@@ -159,7 +164,12 @@ pub fn read(file_name: &str, text: &str) -> Result<FleetFile, Vec<FleetIssue>> {
     let starts = line_starts(text);
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(&starts, s.start));
-        vec![issue(file_name, line, "file", e.message().trim().to_string())]
+        vec![issue(
+            file_name,
+            line,
+            "file",
+            e.message().trim().to_string(),
+        )]
     })?;
 
     let mut problems = Vec::new();
@@ -169,7 +179,10 @@ pub fn read(file_name: &str, text: &str) -> Result<FleetFile, Vec<FleetIssue>> {
     for c in raw.customers {
         let whole = c.span();
         let c = c.into_inner();
-        let mut s = EntitySpans { whole, ..Default::default() };
+        let mut s = EntitySpans {
+            whole,
+            ..Default::default()
+        };
         s.add("id", &c.id);
         s.add("name", &c.name);
         s.add_opt("notes", &c.notes);
@@ -184,7 +197,10 @@ pub fn read(file_name: &str, text: &str) -> Result<FleetFile, Vec<FleetIssue>> {
     for site in raw.sites {
         let whole = site.span();
         let site = site.into_inner();
-        let mut s = EntitySpans { whole, ..Default::default() };
+        let mut s = EntitySpans {
+            whole,
+            ..Default::default()
+        };
         s.add("id", &site.id);
         s.add("customer", &site.customer);
         s.add("name", &site.name);
@@ -202,7 +218,10 @@ pub fn read(file_name: &str, text: &str) -> Result<FleetFile, Vec<FleetIssue>> {
     for e in raw.endpoints {
         let whole = e.span();
         let e = e.into_inner();
-        let mut s = EntitySpans { whole, ..Default::default() };
+        let mut s = EntitySpans {
+            whole,
+            ..Default::default()
+        };
         s.add("id", &e.id);
         s.add("site", &e.site);
         s.add_opt("name", &e.name);
@@ -336,10 +355,7 @@ impl FleetFile {
             fleet.normalize();
             return Ok(fleet);
         }
-        Err(findings
-            .iter()
-            .map(|f| self.locate(&composed, f))
-            .collect())
+        Err(findings.iter().map(|f| self.locate(&composed, f)).collect())
     }
 
     fn locate(&self, composed: &Composed, f: &Finding) -> FleetIssue {

@@ -220,7 +220,10 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
                 EntityKind::Site,
                 i,
                 "customer",
-                format!("unknown customer {:?}; add it under [[customers]] first", s.customer),
+                format!(
+                    "unknown customer {:?}; add it under [[customers]] first",
+                    s.customer
+                ),
             );
         }
         if let Some(p) = text_problem(&s.name, MAX_NAME_LEN, true) {
@@ -237,7 +240,12 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
     for (i, e) in fleet.endpoints.iter().enumerate() {
         let k = EntityKind::Endpoint;
         if !sites.contains_key(e.site.as_str()) {
-            push(k, i, "site", format!("unknown site {:?}; add it under [[sites]] first", e.site));
+            push(
+                k,
+                i,
+                "site",
+                format!("unknown site {:?}; add it under [[sites]] first", e.site),
+            );
         }
         if let Some(p) = text_problem(&e.name, MAX_NAME_LEN, false) {
             push(k, i, "name", format!("name {p}"));
@@ -256,14 +264,24 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
             if let Some(p) = tag_problem(tag) {
                 push(k, i, &format!("tags[{t}]"), format!("tag {tag:?} {p}"));
             } else if !seen.insert(tag.as_str()) {
-                push(k, i, &format!("tags[{t}]"), format!("tag {tag:?} is listed twice"));
+                push(
+                    k,
+                    i,
+                    &format!("tags[{t}]"),
+                    format!("tag {tag:?} is listed twice"),
+                );
             }
         }
         if let Some(parent) = &e.parent {
             if parent == &e.id {
                 push(k, i, "parent", "parent is the endpoint itself".into());
             } else if !endpoints.contains_key(parent.as_str()) {
-                push(k, i, "parent", format!("unknown parent endpoint {parent:?}"));
+                push(
+                    k,
+                    i,
+                    "parent",
+                    format!("unknown parent endpoint {parent:?}"),
+                );
             }
         }
         if let Some(jump) = &e.ssh.jump {
@@ -281,11 +299,21 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
             }
         }
         if e.ssh.port == Some(0) {
-            push(k, i, "ssh.port", "ssh port 0 is not a port; use 1-65535".into());
+            push(
+                k,
+                i,
+                "ssh.port",
+                "ssh port 0 is not a port; use 1-65535".into(),
+            );
         }
         if let Some(cred) = &e.ssh.credential {
             if let Some(p) = id_problem(cred) {
-                push(k, i, "ssh.credential", format!("credential profile name {p}"));
+                push(
+                    k,
+                    i,
+                    "ssh.credential",
+                    format!("credential profile name {p}"),
+                );
             }
         }
         if e.checks.len() > MAX_CHECKS {
@@ -293,16 +321,29 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
         }
         for (c, check) in e.checks.iter().enumerate() {
             if check.params.contains_key("kind") {
-                push(k, i, &format!("checks[{c}]"), "check parameter named \"kind\" is reserved".into());
+                push(
+                    k,
+                    i,
+                    &format!("checks[{c}]"),
+                    "check parameter named \"kind\" is reserved".into(),
+                );
             }
             if let Some((key, _)) = check.params.iter().find(|(_, v)| contains_null(v)) {
-                push(k, i, &format!("checks[{c}].{key}"), "check parameter is null".into());
+                push(
+                    k,
+                    i,
+                    &format!("checks[{c}].{key}"),
+                    "check parameter is null".into(),
+                );
             }
         }
     }
 
     for (field, next) in [
-        ("parent", (|e: &Endpoint| e.parent.clone()) as fn(&Endpoint) -> Option<String>),
+        (
+            "parent",
+            (|e: &Endpoint| e.parent.clone()) as fn(&Endpoint) -> Option<String>,
+        ),
         ("ssh.jump", |e: &Endpoint| e.ssh.jump.clone()),
     ] {
         for (i, cycle) in cycles(fleet, endpoints, next) {

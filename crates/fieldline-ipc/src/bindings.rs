@@ -28,13 +28,25 @@ pub fn commands() -> Vec<Command> {
     vec![
         c("app_info", vec![], ty::<AppInfo>()),
         c("get_settings", vec![], ty::<Settings>()),
-        c("set_language", vec![("language", ty::<Language>())], ty::<Settings>()),
+        c(
+            "set_language",
+            vec![("language", ty::<Language>())],
+            ty::<Settings>(),
+        ),
         c("fleet_snapshot", vec![], ty::<Fleet>()),
-        c("apply_fleet_change", vec![("change", ty::<FleetChange>())], ty::<Fleet>()),
+        c(
+            "apply_fleet_change",
+            vec![("change", ty::<FleetChange>())],
+            ty::<Fleet>(),
+        ),
         c("load_demo_fleet", vec![], ty::<Fleet>()),
         c(
             "import_fleet_file",
-            vec![("fileName", ty::<String>()), ("text", ty::<String>()), ("replace", ty::<bool>())],
+            vec![
+                ("fileName", ty::<String>()),
+                ("text", ty::<String>()),
+                ("replace", ty::<bool>()),
+            ],
             ty::<ImportSummary>(),
         ),
         c("export_fleet", vec![], ty::<String>()),
@@ -88,7 +100,9 @@ pub fn render() -> String {
     decl::<ImportSummary>(&mut out);
     decl::<FleetChanged>(&mut out);
 
-    out.push_str("/** Every command: its arguments and its result. */\nexport interface Commands {\n");
+    out.push_str(
+        "/** Every command: its arguments and its result. */\nexport interface Commands {\n",
+    );
     for c in commands() {
         let args = c
             .args
@@ -98,9 +112,7 @@ pub fn render() -> String {
             .join("; ");
         out.push_str(&format!(
             "  {}: {{ args: {{ {} }}; result: {} }};\n",
-            c.name,
-            args,
-            c.result
+            c.name, args, c.result
         ));
     }
     out.push_str("}\n\n/** Every event: its name and its payload. */\nexport interface Events {\n");
@@ -109,7 +121,9 @@ pub fn render() -> String {
         events::FLEET_CHANGED,
         ty::<FleetChanged>()
     ));
-    out.push_str("\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [");
+    out.push_str(
+        "\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [",
+    );
     out.push_str(
         &CheckKind::ALL
             .iter()

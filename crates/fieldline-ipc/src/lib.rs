@@ -18,7 +18,10 @@ use ts_rs::TS;
 #[serde(tag = "kind")]
 pub enum IpcError {
     /// The data broke a rule; `issues` says which field of which entity and why.
-    Invalid { message: String, issues: Vec<FleetIssue> },
+    Invalid {
+        message: String,
+        issues: Vec<FleetIssue>,
+    },
     /// The thing asked for does not exist (any more).
     NotFound { message: String },
     /// An entity with that id exists already.

@@ -1,1 +1,148 @@
+//! Fieldline's local store: one SQLite database in the app-data folder.
+//!
+//! - WAL mode and a busy timeout, so the CLI can work on the store while the app runs.
+//! - Versioned migrations ([`migrations`]); a database written by a newer Fieldline is
+//!   refused before anything is written to it.
+//! - Every fleet edit is a read-modify-write inside one `BEGIN IMMEDIATE` transaction: the
+//!   whole resulting fleet is validated by `fieldline-core` before it is kept, so the store
+//!   only ever holds valid fleets.
+//!
+//! Not for secrets: nothing here may hold a password, key or token (those live only in
+//! the OS keychain).
 
+mod error;
+mod fleet;
+mod migrations;
+
+pub use error::StoreError;
+pub use migrations::SCHEMA_VERSION;
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The app's identifier; the default data folder is `<OS data dir>/<APP_IDENTIFIER>`,
+/// the same folder Tauri's `app_data_dir` names.
+pub const APP_IDENTIFIER: &str = "app.fieldline.console";
+/// Environment variable that overrides the data folder.
+pub const DATA_DIR_ENV: &str = "FIELDLINE_DATA_DIR";
+/// File name of the database inside the data folder.
+pub const DATABASE_FILE: &str = "fieldline.db";
+/// `PRAGMA application_id` of a Fieldline database ("FDLN").
+const APPLICATION_ID: i32 = 0x4644_4C4E;
+
+/// The data folder: `explicit` (a `--data-dir` flag), else `$FIELDLINE_DATA_DIR`, else the
+/// OS app-data folder.
+pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf, StoreError> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
+    }
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir()
+        .map(|d| d.join(APP_IDENTIFIER))
+        .ok_or(StoreError::NoDataDir)
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    data_dir: PathBuf,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and migrates it to the current
+    /// schema. A database from a newer Fieldline is refused untouched.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+
+        let app_id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if app_id != 0 && app_id != APPLICATION_ID {
+            return Err(StoreError::NotFieldline { path });
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerDatabase {
+                path,
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut store = Store {
+            conn,
+            data_dir: data_dir.to_path_buf(),
+            path,
+        };
+        migrations::migrate(&mut store.conn, version)?;
+        store
+            .conn
+            .pragma_update(None, "application_id", APPLICATION_ID)?;
+        Ok(store)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database (always [`SCHEMA_VERSION`] once open).
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// A number that changes whenever *another* connection (the CLI, a second tool)
+    /// commits to the database. The app polls it to notice outside changes.
+    pub fn external_revision(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}

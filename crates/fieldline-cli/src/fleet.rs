@@ -1,0 +1,283 @@
+//! `fieldline fleet ...`: import, export and list the inventory.
+
+use crate::{open_store, Failure};
+use clap::{Args, Subcommand, ValueEnum};
+use fieldline_core::csv_import::{CsvOptions, EndpointField};
+use fieldline_core::{Fleet, FleetIssue};
+use fieldline_store::StoreError;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum FleetCommand {
+    /// Import a fleet file (TOML) or a CSV file of endpoints
+    Import(ImportArgs),
+    /// Write the inventory as a fleet file
+    Export(ExportArgs),
+    /// List the inventory
+    List(ListArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Toml,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The file to import
+    file: PathBuf,
+    /// File format [default: from the file name's extension]
+    #[arg(long)]
+    format: Option<Format>,
+    /// Make the store exactly the file (default: add to it, replacing same ids)
+    #[arg(long)]
+    replace: bool,
+    /// CSV: map a column to a field, as "HEADER=FIELD" (FIELD one of id, site, name, host,
+    /// tags, notes, parent, ssh_user, ssh_port, ssh_jump, ssh_credential, or "skip").
+    /// Columns not mapped are guessed from their header.
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    map: Vec<String>,
+    /// CSV: site for rows without one
+    #[arg(long, value_name = "SITE")]
+    site: Option<String>,
+    /// CSV: import the good rows even when some rows are bad
+    #[arg(long)]
+    partial: bool,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "toml")]
+    format: ExportFormat,
+    /// Write to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Toml,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Print JSON (the fleet's customers, sites and endpoints) instead of a tree
+    #[arg(long)]
+    json: bool,
+    /// Only this customer (id)
+    #[arg(long)]
+    customer: Option<String>,
+    /// Only this site (id)
+    #[arg(long)]
+    site: Option<String>,
+    /// Only endpoints with this tag
+    #[arg(long)]
+    tag: Option<String>,
+}
+
+pub fn run(cmd: FleetCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
+    match cmd {
+        FleetCommand::Import(args) => import(args, data_dir),
+        FleetCommand::Export(args) => export(args, data_dir),
+        FleetCommand::List(args) => list(args, data_dir),
+    }
+}
+
+fn render_issues(issues: &[FleetIssue]) -> String {
+    fieldline_core::issue::render(issues)
+}
+
+fn import(args: ImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let name = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let format = args.format.unwrap_or_else(|| {
+        match args
+            .file
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+        {
+            Some(ext) if ext == "csv" || ext == "tsv" => Format::Csv,
+            _ => Format::Toml,
+        }
+    });
+    let mut store = open_store(data_dir)?;
+    match format {
+        Format::Toml => {
+            let text = String::from_utf8(bytes).map_err(|_| format!("{name} is not UTF-8 text"))?;
+            match store.import_fleet_file(&name, &text, args.replace) {
+                Ok(c) => {
+                    println!(
+                        "imported {} customers, {} sites, {} endpoints from {name}",
+                        c.customers, c.sites, c.endpoints
+                    );
+                    Ok(())
+                }
+                Err(StoreError::Invalid(issues)) => Err(Failure(format!(
+                    "{name} was not imported; nothing was changed:\n{}",
+                    render_issues(&issues)
+                ))),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Format::Csv => {
+            let preview = store.preview_csv(&name, &bytes)?;
+            let mut mapping = preview.mapping.clone();
+            for m in &args.map {
+                let (header, field) = m
+                    .rsplit_once('=')
+                    .ok_or_else(|| format!("--map {m:?}: write it as HEADER=FIELD"))?;
+                let col = preview
+                    .headers
+                    .iter()
+                    .position(|h| h == header.trim())
+                    .ok_or_else(|| {
+                        format!(
+                            "--map {m:?}: {name} has no column {header:?} (columns: {})",
+                            preview.headers.join(", ")
+                        )
+                    })?;
+                mapping[col] = match field.trim() {
+                    "skip" => None,
+                    f => Some(
+                        EndpointField::parse(f)
+                            .ok_or_else(|| format!("--map {m:?}: unknown field {f:?}"))?,
+                    ),
+                };
+            }
+            let options = CsvOptions {
+                mapping,
+                default_site: args.site,
+                allow_partial: args.partial,
+            };
+            let report = store.import_csv(&name, &bytes, &options)?;
+            for issue in &report.bad_rows {
+                eprintln!("{issue}");
+            }
+            if report.imported {
+                println!(
+                    "imported {} new and {} updated endpoints from {name}{}",
+                    report.created,
+                    report.updated,
+                    if report.bad_rows.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; skipped {} bad rows (listed above)",
+                            bad_lines(&report.bad_rows)
+                        )
+                    }
+                );
+                Ok(())
+            } else if report.bad_rows.is_empty() {
+                println!("{name} has no endpoint rows; nothing was imported");
+                Ok(())
+            } else {
+                Err(Failure(format!(
+                    "{name} was not imported: {} bad rows (listed above); nothing was changed. \
+                     Fix them, or pass --partial to import the good rows",
+                    bad_lines(&report.bad_rows)
+                )))
+            }
+        }
+    }
+}
+
+fn bad_lines(issues: &[FleetIssue]) -> usize {
+    let mut lines: Vec<_> = issues.iter().filter_map(|i| i.line).collect();
+    lines.dedup();
+    lines.len()
+}
+
+fn export(args: ExportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let store = open_store(data_dir)?;
+    let ExportFormat::Toml = args.format;
+    let text = store.export_fleet_file()?;
+    match args.output {
+        Some(path) => std::fs::write(&path, text)
+            .map_err(|e| Failure(format!("cannot write {}: {e}", path.display()))),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| Failure(format!("cannot write to standard output: {e}"))),
+    }
+}
+
+/// Keeps the endpoints matching the filters, and the sites and customers above them.
+fn filter(mut fleet: Fleet, args: &ListArgs) -> Fleet {
+    let site_customer = |site: &str| {
+        fleet
+            .sites
+            .iter()
+            .find(|s| s.id == site)
+            .map(|s| s.customer.clone())
+    };
+    let keep: Vec<bool> = fleet
+        .endpoints
+        .iter()
+        .map(|e| {
+            args.site.as_ref().is_none_or(|s| &e.site == s)
+                && args
+                    .customer
+                    .as_ref()
+                    .is_none_or(|c| site_customer(&e.site).as_ref() == Some(c))
+                && args.tag.as_ref().is_none_or(|t| e.tags.contains(t))
+        })
+        .collect();
+    let mut i = 0;
+    fleet.endpoints.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    let filtered = args.customer.is_some() || args.site.is_some() || args.tag.is_some();
+    if filtered {
+        let tag_only = args.tag.is_some();
+        let endpoints = &fleet.endpoints;
+        fleet.sites.retain(|s| {
+            args.site.as_ref().is_none_or(|x| &s.id == x)
+                && args.customer.as_ref().is_none_or(|c| &s.customer == c)
+                && (!tag_only || endpoints.iter().any(|e| e.site == s.id))
+        });
+        let sites = &fleet.sites;
+        fleet.customers.retain(|c| {
+            sites.iter().any(|s| s.customer == c.id)
+                || (args.customer.as_ref() == Some(&c.id) && !tag_only && args.site.is_none())
+        });
+    }
+    fleet
+}
+
+fn list(args: ListArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let store = open_store(data_dir)?;
+    let fleet = filter(store.fleet()?, &args);
+    if args.json {
+        let json = serde_json::to_string_pretty(&fleet)
+            .map_err(|e| Failure(format!("cannot write JSON: {e}")))?;
+        println!("{json}");
+        return Ok(());
+    }
+    if fleet.is_empty() {
+        println!("The inventory is empty. Import a fleet file with `fieldline fleet import FILE`, or try `fieldline demo`.");
+        return Ok(());
+    }
+    let mut out = String::new();
+    for c in &fleet.customers {
+        let demo = if c.demo { "  [demo]" } else { "" };
+        out.push_str(&format!("{} ({}){demo}\n", c.name, c.id));
+        for s in fleet.sites.iter().filter(|s| s.customer == c.id) {
+            out.push_str(&format!("  {} ({})  {}\n", s.name, s.id, s.timezone));
+            for e in fleet.endpoints.iter().filter(|e| e.site == s.id) {
+                out.push_str(&format!(
+                    "    {:<28} {:<20} {}\n",
+                    e.id,
+                    e.host,
+                    e.tags.join(",")
+                ));
+            }
+        }
+    }
+    print!("{out}");
+    Ok(())
+}

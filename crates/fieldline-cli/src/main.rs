@@ -1,0 +1,81 @@
+//! `fieldline`: the companion CLI. A thin front door to the same core and store as the
+//! desktop app; it can run while the app is open (the store is in WAL mode).
+//!
+//! Exit status: 0 success, 1 the command failed (the reason is on stderr), 2 usage error.
+
+mod demo;
+mod fleet;
+
+use clap::{Parser, Subcommand};
+use fieldline_store::{resolve_data_dir, Store, StoreError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "fieldline",
+    version,
+    about = "Fieldline: the MSP technician's console, from a terminal"
+)]
+struct Cli {
+    /// Data folder holding the local store [default: $FIELDLINE_DATA_DIR, else the OS app-data folder]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The fleet inventory: customers, sites, endpoints
+    #[command(subcommand)]
+    Fleet(fleet::FleetCommand),
+    /// Load the demo fleet and answer for its endpoints on loopback until stopped
+    Demo(demo::DemoArgs),
+    /// Where the store is and which schema it has
+    Info,
+}
+
+/// A failure to report on stderr.
+pub struct Failure(String);
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Self {
+        Failure(e)
+    }
+}
+
+pub fn open_store(data_dir: Option<&std::path::Path>) -> Result<Store, Failure> {
+    let dir = resolve_data_dir(data_dir)?;
+    Ok(Store::open(&dir)?)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fleet(cmd) => fleet::run(cmd, cli.data_dir.as_deref()),
+        Command::Demo(args) => demo::run(args, cli.data_dir.as_deref()),
+        Command::Info => info(cli.data_dir.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("fieldline: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn info(data_dir: Option<&std::path::Path>) -> Result<(), Failure> {
+    let store = open_store(data_dir)?;
+    println!("data folder: {}", store.data_dir().display());
+    println!("database:    {}", store.path().display());
+    println!("schema:      {}", store.schema_version()?);
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! The fleet inventory in SQLite. Reads assemble a [`Fleet`]; writes go through
+//! [`Store::update_fleet`], which validates the whole result and writes only what changed.
+
+use crate::{Store, StoreError};
+use fieldline_core::csv_import::{self, CsvOptions, CsvPreview, CsvReport};
+use fieldline_core::{
+    fleet_file, validate, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings,
+};
+use rusqlite::{params, Transaction, TransactionBehavior};
+use std::collections::HashMap;
+
+/// What a fleet-file import wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub customers: usize,
+    pub sites: usize,
+    pub endpoints: usize,
+}
+
+fn read_fleet(tx: &rusqlite::Connection) -> Result<Fleet, StoreError> {
+    let mut fleet = Fleet::default();
+    let mut stmt = tx.prepare("SELECT id, name, notes, demo FROM customers ORDER BY id")?;
+    fleet.customers = stmt
+        .query_map([], |r| {
+            Ok(Customer {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                notes: r.get(2)?,
+                demo: r.get::<_, i64>(3)? != 0,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut stmt =
+        tx.prepare("SELECT id, customer, name, timezone, notes FROM sites ORDER BY id")?;
+    fleet.sites = stmt
+        .query_map([], |r| {
+            Ok(Site {
+                id: r.get(0)?,
+                customer: r.get(1)?,
+                name: r.get(2)?,
+                timezone: r.get(3)?,
+                notes: r.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut stmt = tx.prepare(
+        "SELECT id, site, name, host, tags, notes, parent, ssh_user, ssh_port, ssh_jump,
+                ssh_credential, checks
+         FROM endpoints ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<String>>(7)?,
+            r.get::<_, Option<i64>>(8)?,
+            r.get::<_, Option<String>>(9)?,
+            r.get::<_, Option<String>>(10)?,
+            r.get::<_, String>(11)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, site, name, host, tags, notes, parent, user, port, jump, credential, checks) =
+            row?;
+        let damaged = |detail: String| StoreError::Damaged {
+            what: "endpoint",
+            id: id.clone(),
+            detail,
+        };
+        let tags = serde_json::from_str(&tags).map_err(|e| damaged(format!("tags: {e}")))?;
+        let checks = serde_json::from_str(&checks).map_err(|e| damaged(format!("checks: {e}")))?;
+        let port = port
+            .map(u16::try_from)
+            .transpose()
+            .map_err(|e| damaged(format!("ssh_port: {e}")))?;
+        fleet.endpoints.push(Endpoint {
+            id: id.clone(),
+            site,
+            name,
+            host,
+            tags,
+            notes,
+            parent,
+            ssh: SshSettings {
+                user,
+                port,
+                jump,
+                credential,
+            },
+            checks,
+        });
+    }
+    Ok(fleet)
+}
+
+/// Writes the difference between `old` and `new` (both valid, sorted fleets).
+fn write_diff(tx: &Transaction<'_>, old: &Fleet, new: &Fleet) -> Result<(), StoreError> {
+    fn by_id<'a, T>(list: &'a [T], id: impl Fn(&T) -> &str) -> HashMap<&'a str, &'a T> {
+        list.iter().map(|x| (id(x), x)).collect()
+    }
+    let old_c = by_id(&old.customers, |c| &c.id);
+    let new_c = by_id(&new.customers, |c| &c.id);
+    for id in old_c.keys().filter(|id| !new_c.contains_key(*id)) {
+        tx.execute("DELETE FROM customers WHERE id = ?1", [id])?;
+    }
+    for c in &new.customers {
+        if old_c.get(c.id.as_str()) != Some(&c) {
+            tx.execute(
+                "INSERT OR REPLACE INTO customers (id, name, notes, demo) VALUES (?1, ?2, ?3, ?4)",
+                params![c.id, c.name, c.notes, c.demo as i64],
+            )?;
+        }
+    }
+    let old_s = by_id(&old.sites, |s| &s.id);
+    let new_s = by_id(&new.sites, |s| &s.id);
+    for id in old_s.keys().filter(|id| !new_s.contains_key(*id)) {
+        tx.execute("DELETE FROM sites WHERE id = ?1", [id])?;
+    }
+    for s in &new.sites {
+        if old_s.get(s.id.as_str()) != Some(&s) {
+            tx.execute(
+                "INSERT OR REPLACE INTO sites (id, customer, name, timezone, notes)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![s.id, s.customer, s.name, s.timezone, s.notes],
+            )?;
+        }
+    }
+    let old_e = by_id(&old.endpoints, |e| &e.id);
+    let new_e = by_id(&new.endpoints, |e| &e.id);
+    for id in old_e.keys().filter(|id| !new_e.contains_key(*id)) {
+        tx.execute("DELETE FROM endpoints WHERE id = ?1", [id])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO endpoints
+            (id, site, name, host, tags, notes, parent, ssh_user, ssh_port, ssh_jump,
+             ssh_credential, checks)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for e in &new.endpoints {
+        if old_e.get(e.id.as_str()) != Some(&e) {
+            let tags = serde_json::to_string(&e.tags)
+                .map_err(|err| StoreError::BadFile(err.to_string()))?;
+            let checks = serde_json::to_string(&e.checks)
+                .map_err(|err| StoreError::BadFile(err.to_string()))?;
+            insert.execute(params![
+                e.id,
+                e.site,
+                e.name,
+                e.host,
+                tags,
+                e.notes,
+                e.parent,
+                e.ssh.user,
+                e.ssh.port,
+                e.ssh.jump,
+                e.ssh.credential,
+                checks
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The whole inventory, sorted by id.
+    pub fn fleet(&self) -> Result<Fleet, StoreError> {
+        read_fleet(&self.conn)
+    }
+
+    /// Reads the fleet, lets `edit` compute the next one, validates it and writes what
+    /// changed, all in one immediate transaction (so a concurrent CLI cannot interleave).
+    /// When `edit` fails nothing is written.
+    pub fn update_fleet<T>(
+        &mut self,
+        edit: impl FnOnce(&Fleet) -> Result<(Fleet, T), StoreError>,
+    ) -> Result<(Fleet, T), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let old = read_fleet(&tx)?;
+        let (mut new, extra) = edit(&old)?;
+        new.normalize();
+        let issues = validate::validate(&new);
+        if !issues.is_empty() {
+            return Err(StoreError::Invalid(issues));
+        }
+        write_diff(&tx, &old, &new)?;
+        tx.commit()?;
+        Ok((new, extra))
+    }
+
+    /// Applies one edit from the UI or the CLI.
+    pub fn apply(&mut self, change: FleetChange) -> Result<Fleet, StoreError> {
+        self.update_fleet(|old| Ok((change.apply(old)?, ())))
+            .map(|(f, ())| f)
+    }
+
+    /// Adds the demo fleet (labelled demo) to the store.
+    pub fn load_demo(&mut self) -> Result<Fleet, StoreError> {
+        self.update_fleet(|old| {
+            let mut next = old.clone();
+            next.merge(fieldline_core::demo::fleet());
+            Ok((next, ()))
+        })
+        .map(|(f, ())| f)
+    }
+
+    /// Imports a fleet file. With `replace` the store becomes exactly the file; without,
+    /// the file's entities are added or replace those with the same id. Every problem is
+    /// reported with the file name, line and field; on any problem nothing is written.
+    pub fn import_fleet_file(
+        &mut self,
+        file_name: &str,
+        text: &str,
+        replace: bool,
+    ) -> Result<ImportCounts, StoreError> {
+        let file = fleet_file::read(file_name, text).map_err(StoreError::Invalid)?;
+        let counts = ImportCounts {
+            customers: file.fleet().customers.len(),
+            sites: file.fleet().sites.len(),
+            endpoints: file.fleet().endpoints.len(),
+        };
+        self.update_fleet(|old| {
+            let base = (!replace).then_some(old);
+            let next = file.validate(base).map_err(StoreError::Invalid)?;
+            Ok((next, ()))
+        })?;
+        Ok(counts)
+    }
+
+    /// The inventory as a canonical fleet file.
+    pub fn export_fleet_file(&self) -> Result<String, StoreError> {
+        fleet_file::export(&self.fleet()?)
+            .map_err(|e| StoreError::BadFile(format!("cannot write the fleet file: {e}")))
+    }
+
+    /// Reads a CSV file's header and sample (nothing is written).
+    pub fn preview_csv(&self, file_name: &str, bytes: &[u8]) -> Result<CsvPreview, StoreError> {
+        let text =
+            csv_import::decode(file_name, bytes).map_err(|e| StoreError::BadFile(e.to_string()))?;
+        csv_import::preview(file_name, &text).map_err(|e| StoreError::BadFile(e.to_string()))
+    }
+
+    /// Imports endpoints from a CSV file. The report lists every bad row; the store is
+    /// written only when the report says `imported`.
+    pub fn import_csv(
+        &mut self,
+        file_name: &str,
+        bytes: &[u8],
+        options: &CsvOptions,
+    ) -> Result<CsvReport, StoreError> {
+        let text =
+            csv_import::decode(file_name, bytes).map_err(|e| StoreError::BadFile(e.to_string()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let old = read_fleet(&tx)?;
+        let (report, next) = csv_import::import(file_name, &text, options, &old)
+            .map_err(|e| StoreError::BadFile(e.to_string()))?;
+        if let Some(next) = next {
+            write_diff(&tx, &old, &next)?;
+            tx.commit()?;
+        }
+        Ok(report)
+    }
+}

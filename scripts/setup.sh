@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything Fieldline needs to build, run and test on Debian 12 / Ubuntu 22.04+:
+# system packages (Tauri's WebKitGTK stack, Xvfb, WebKitWebDriver, a CJK font, D-Bus),
+# the UI's npm packages (exact versions from ui/package-lock.json) and tauri-driver.
+# Idempotent: run it again any time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TAURI_DRIVER_VERSION=2.1.0
+PACKAGES=(
+  # building the Tauri app
+  build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev
+  libayatana-appindicator3-dev librsvg2-dev libssl-dev libsoup-3.0-dev libxdo-dev
+  # running it without a display, driving it over WebDriver, checking screenshots
+  xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core
+  # Korean glyphs
+  fonts-noto-cjk
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust from https://rustup.rs" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: npm not found; install Node.js 20 or newer" >&2; exit 1; }
+
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "setup: installing the UI's npm packages"
+  npm --prefix ui ci --no-audit --no-fund --loglevel=error
+fi
+
+if ! command -v tauri-driver >/dev/null || [ "$(tauri-driver --version 2>/dev/null | awk '{print $2}')" != "$TAURI_DRIVER_VERSION" ]; then
+  echo "setup: installing tauri-driver $TAURI_DRIVER_VERSION"
+  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --quiet
+fi
+echo "setup: done"

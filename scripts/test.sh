@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every check and every test: formatting, lints, the UI's type check, linter and unit
+# tests, and the Rust tests, including the end-to-end tests that drive the real app window
+# under Xvfb over WebDriver. Run scripts/setup.sh once first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all --check
+step "UI: type check, lint, unit tests, build"
+npm --prefix ui run typecheck
+npm --prefix ui run lint
+npm --prefix ui test
+npm --prefix ui run build
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "build the app and the CLI"
+cargo build --workspace --bins --locked
+step "Rust tests (unit, integration, end to end)"
+cargo test --workspace --locked

@@ -1,0 +1,361 @@
+//! Starts the real app for a test: a private X server (Xvfb), a private D-Bus session bus,
+//! tauri-driver (which starts WebKitWebDriver, which starts the app), and a WebDriver client.
+//! Everything is per test, on loopback, in a temp folder, and stopped on drop.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Tests share one display number space and one machine: run them one at a time.
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const WAIT: Duration = Duration::from_secs(20);
+
+pub fn desktop_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_fieldline-desktop"))
+}
+
+/// The CLI binary, built next to the desktop binary by `cargo build --workspace --bins`.
+pub fn cli_binary() -> PathBuf {
+    let path = desktop_binary().with_file_name("fieldline");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` before the end-to-end tests",
+        path.display()
+    );
+    path
+}
+
+/// Where screenshots go: `target/e2e-artifacts/`.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = desktop_binary()
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("e2e-artifacts"))
+        .unwrap_or_else(|| PathBuf::from("e2e-artifacts"));
+    std::fs::create_dir_all(&dir).expect("create artifacts dir");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn wait_for_port(port: u16, child: &mut Child, what: &str) {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited early with {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not listen on port {port} within {WAIT:?}");
+}
+
+/// A child process stopped with SIGTERM (never SIGKILL first: a killed tauri-driver
+/// leaves WebKitWebDriver orphaned, holding the test's output open).
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The machinery around the app: display, bus, driver. One per test.
+pub struct Desk {
+    pub home: tempfile::TempDir,
+    pub data_dir: PathBuf,
+    pub display: String,
+    pub bus: String,
+    driver_port: u16,
+    // Dropped in reverse order of start: driver, bus, X server.
+    _driver: Proc,
+    _bus: Proc,
+    _xvfb: Proc,
+}
+
+fn start_xvfb() -> (Proc, String) {
+    for n in 90..140 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{n}");
+        let mut child = Command::new("Xvfb")
+            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start Xvfb (install the xvfb package: scripts/setup.sh)");
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (Proc(child), display);
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break; // lost a race for this number; try the next
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    panic!("no free X display between :90 and :139");
+}
+
+fn start_bus(dir: &Path) -> (Proc, String) {
+    let socket = dir.join("bus");
+    let mut child = Command::new("dbus-daemon")
+        .args([
+            "--session",
+            "--nofork",
+            "--print-address=1",
+            &format!("--address=unix:path={}", socket.display()),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start dbus-daemon (install the dbus package: scripts/setup.sh)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("bus address");
+    (Proc(child), line.trim().to_string())
+}
+
+impl Desk {
+    /// A fresh desk with an empty data folder.
+    pub fn new() -> Desk {
+        let home = tempfile::tempdir().expect("temp home");
+        let data_dir = home.path().join("fieldline-data");
+        Desk::with_data_dir(home, data_dir)
+    }
+
+    pub fn with_data_dir(home: tempfile::TempDir, data_dir: PathBuf) -> Desk {
+        let (xvfb, display) = start_xvfb();
+        let (bus, bus_addr) = start_bus(home.path());
+        let driver_port = free_port();
+        let native_port = free_port();
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args([
+            "--port",
+            &driver_port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ]);
+        for (k, v) in Self::env_of(home.path(), &data_dir, &display, &bus_addr) {
+            cmd.env(k, v);
+        }
+        let mut driver = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tauri-driver (install it: scripts/setup.sh)");
+        wait_for_port(driver_port, &mut driver, "tauri-driver");
+        Desk {
+            home,
+            data_dir,
+            display,
+            bus: bus_addr,
+            driver_port,
+            _driver: Proc(driver),
+            _bus: bus,
+            _xvfb: xvfb,
+        }
+    }
+
+    fn env_of(home: &Path, data: &Path, display: &str, bus: &str) -> Vec<(String, String)> {
+        let h = home.display().to_string();
+        vec![
+            ("HOME".into(), h.clone()),
+            ("XDG_DATA_HOME".into(), format!("{h}/.local/share")),
+            ("XDG_CONFIG_HOME".into(), format!("{h}/.config")),
+            ("XDG_CACHE_HOME".into(), format!("{h}/.cache")),
+            ("FIELDLINE_DATA_DIR".into(), data.display().to_string()),
+            ("DISPLAY".into(), display.to_string()),
+            ("DBUS_SESSION_BUS_ADDRESS".into(), bus.to_string()),
+            ("LANG".into(), "en_US.UTF-8".into()),
+        ]
+    }
+
+    /// The environment the app runs in, for launching it or the CLI directly.
+    pub fn env(&self) -> Vec<(String, String)> {
+        Self::env_of(self.home.path(), &self.data_dir, &self.display, &self.bus)
+    }
+
+    /// Launches the app and connects to its window.
+    pub async fn launch(&self) -> Ui {
+        let caps = serde_json::json!({
+            "tauri:options": { "application": desktop_binary().display().to_string() }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.driver_port))
+            .await
+            .expect("WebDriver session with the app");
+        // The shell is up when it shows its navigation, or the screen that says why the
+        // store could not be opened.
+        client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&format!(
+                "{}, {}",
+                testid("nav-fleet"),
+                testid("newer-database")
+            )))
+            .await
+            .expect("the app window shows its navigation");
+        Ui { client }
+    }
+
+    /// Runs the CLI on this desk's store.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(cli_binary());
+        cmd.args(args);
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run fieldline")
+    }
+}
+
+/// The app's window, driven over WebDriver.
+pub struct Ui {
+    pub client: Client,
+}
+
+pub fn testid(id: &str) -> String {
+    format!("[data-testid='{id}']")
+}
+
+impl Ui {
+    /// Waits until an element is present and returns it.
+    pub async fn wait(&self, id: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&testid(id)))
+            .await
+            .unwrap_or_else(|e| panic!("no element {id:?} on screen: {e}"))
+    }
+
+    pub async fn click(&self, id: &str) {
+        self.wait(id)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {id:?}: {e}"));
+    }
+
+    /// Replaces the text of an input.
+    pub async fn fill(&self, id: &str, text: &str) {
+        let el = self.wait(id).await;
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("cannot clear {id:?}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {id:?}: {e}"));
+    }
+
+    /// Picks an option of a select by its value.
+    pub async fn select(&self, id: &str, value: &str) {
+        self.wait(id)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot pick {value:?} in {id:?}: {e}"));
+    }
+
+    pub async fn text(&self, id: &str) -> String {
+        self.wait(id)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("cannot read {id:?}: {e}"))
+    }
+
+    /// Waits until the element's text contains `needle`; returns the text.
+    pub async fn wait_text(&self, id: &str, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(&testid(id))).await {
+                last = el.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{id:?} never showed {needle:?}; it showed {last:?}");
+    }
+
+    pub async fn is_present(&self, id: &str) -> bool {
+        self.client.find(Locator::Css(&testid(id))).await.is_ok()
+    }
+
+    /// Saves a screenshot under target/e2e-artifacts/ and fails if the window is blank.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // A screenshot right after a DOM change can show the previous frame.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = artifacts_dir().join(format!("{name}.png"));
+        std::fs::write(&path, &png).expect("save screenshot");
+        let colours = distinct_colours(&png);
+        assert!(
+            colours >= 16,
+            "the window looks blank: {colours} distinct colours in {}",
+            path.display()
+        );
+        path
+    }
+
+    /// Ends the WebDriver session, which closes the app.
+    pub async fn quit(self) {
+        self.client.close().await.expect("close the app");
+    }
+}
+
+/// Counts distinct RGB colours in a PNG (a blank or single-colour window has very few).
+pub fn distinct_colours(png_bytes: &[u8]) -> usize {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("PNG header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
+    let info = reader.next_frame(&mut buf).expect("PNG frame");
+    let channels = info.color_type.samples();
+    let mut seen = std::collections::HashSet::new();
+    for px in buf[..info.buffer_size()].chunks(channels) {
+        if px.len() >= 3 {
+            seen.insert((px[0], px[1], px[2]));
+        }
+        if seen.len() > 4096 {
+            break;
+        }
+    }
+    seen.len()
+}
