@@ -119,6 +119,8 @@ fn start_xvfb() -> (Proc, String) {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        let _ = child.kill();
+        let _ = child.wait();
     }
     panic!("no free X display between :90 and :139");
 }
@@ -326,10 +328,11 @@ impl Ui {
         let png = self.client.screenshot().await.expect("screenshot");
         let path = artifacts_dir().join(format!("{name}.png"));
         std::fs::write(&path, &png).expect("save screenshot");
-        let colours = distinct_colours(&png);
+        let (colours, busy) = colour_stats(&png);
         assert!(
-            colours >= 16,
-            "the window looks blank: {colours} distinct colours in {}",
+            colours >= 16 && busy >= 0.03,
+            "the window looks blank: {colours} distinct colours, {:.1}% of pixels differ from the background, in {}",
+            busy * 100.0,
             path.display()
         );
         path
@@ -341,21 +344,28 @@ impl Ui {
     }
 }
 
-/// Counts distinct RGB colours in a PNG (a blank or single-colour window has very few).
-pub fn distinct_colours(png_bytes: &[u8]) -> usize {
+/// Distinct RGB colours in a PNG, and the share of pixels that differ from the most common
+/// colour (the background). A blank window, or an error page with one line of text, has
+/// few colours or almost nothing but background.
+pub fn colour_stats(png_bytes: &[u8]) -> (usize, f64) {
     let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     let mut reader = decoder.read_info().expect("PNG header");
     let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
     let info = reader.next_frame(&mut buf).expect("PNG frame");
     let channels = info.color_type.samples();
-    let mut seen = std::collections::HashSet::new();
+    let mut counts = std::collections::HashMap::new();
+    let mut total = 0usize;
     for px in buf[..info.buffer_size()].chunks(channels) {
         if px.len() >= 3 {
-            seen.insert((px[0], px[1], px[2]));
-        }
-        if seen.len() > 4096 {
-            break;
+            *counts.entry((px[0], px[1], px[2])).or_insert(0usize) += 1;
+            total += 1;
         }
     }
-    seen.len()
+    let background = counts.values().copied().max().unwrap_or(0);
+    let busy = if total == 0 {
+        0.0
+    } else {
+        1.0 - background as f64 / total as f64
+    };
+    (counts.len(), busy)
 }

@@ -497,7 +497,7 @@ pub fn export(fleet: &Fleet) -> Result<String, toml::ser::Error> {
                 tags: &e.tags,
                 notes: &e.notes,
                 parent: e.parent.as_deref(),
-                ssh: (!e.ssh.is_empty()).then(|| OutSsh {
+                ssh: (!e.ssh.is_empty()).then_some(OutSsh {
                     user: e.ssh.user.as_deref(),
                     port: e.ssh.port,
                     jump: e.ssh.jump.as_deref(),

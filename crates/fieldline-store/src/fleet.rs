@@ -100,7 +100,7 @@ fn read_fleet(tx: &rusqlite::Connection) -> Result<Fleet, StoreError> {
 
 /// Writes the difference between `old` and `new` (both valid, sorted fleets).
 fn write_diff(tx: &Transaction<'_>, old: &Fleet, new: &Fleet) -> Result<(), StoreError> {
-    fn by_id<'a, T>(list: &'a [T], id: impl Fn(&T) -> &str) -> HashMap<&'a str, &'a T> {
+    fn by_id<T>(list: &[T], id: impl Fn(&T) -> &str) -> HashMap<&str, &T> {
         list.iter().map(|x| (id(x), x)).collect()
     }
     let old_c = by_id(&old.customers, |c| &c.id);

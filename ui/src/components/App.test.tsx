@@ -1,0 +1,252 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
+
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type { Fleet } from '../bindings';
+import { answer, fail, type Handlers } from '../test/backend';
+import { customer, sampleFleet } from '../test/fixtures';
+import { App } from './App';
+
+const invokeMock = vi.mocked(invoke);
+let fleetChanged: (() => void) | null = null;
+
+const EMPTY: Fleet = { customers: [], sites: [], endpoints: [] };
+
+function start(handlers: Handlers) {
+  answer(invokeMock, { get_settings: () => ({ language: 'en' }), ...handlers });
+  render(<App />);
+}
+
+beforeEach(() => {
+  invokeMock.mockReset();
+  fleetChanged = null;
+  vi.mocked(listen).mockImplementation((_event, handler) => {
+    fleetChanged = () => {
+      handler({ event: 'fleet-changed', id: 1, payload: { revision: 2 } });
+    };
+    return Promise.resolve(() => undefined);
+  });
+});
+
+describe('first run', () => {
+  it('offers the demo fleet and shows it, labelled, once loaded', async () => {
+    const demo = sampleFleet();
+    demo.customers = demo.customers.map((c) => ({ ...c, demo: true }));
+    start({ fleet_snapshot: () => EMPTY, load_demo_fleet: () => demo });
+
+    const empty = await screen.findByTestId('empty-fleet');
+    expect(within(empty).getByTestId('empty-add-customer')).toBeTruthy();
+    expect(screen.queryByTestId('demo-badge')).toBeNull();
+    fireEvent.click(within(empty).getByTestId('load-demo'));
+
+    expect(await screen.findByTestId('tree-customer-acme')).toBeTruthy();
+    expect(screen.getByTestId('demo-badge').textContent).toBe('Demo data');
+    expect(screen.queryByTestId('empty-fleet')).toBeNull();
+    expect(invokeMock).toHaveBeenCalledWith('load_demo_fleet', {});
+  });
+
+  it('opens the customer form from the empty state', async () => {
+    start({ fleet_snapshot: () => EMPTY });
+    fireEvent.click(await screen.findByTestId('empty-add-customer'));
+    expect(screen.getByTestId('entity-form')).toBeTruthy();
+    expect(document.activeElement).toBe(screen.getByTestId('field-id'));
+  });
+});
+
+describe('language', () => {
+  it('uses the stored language', async () => {
+    start({ get_settings: () => ({ language: 'ko' }), fleet_snapshot: () => EMPTY });
+    await waitFor(() => {
+      expect(screen.getByTestId('nav-fleet').textContent).toBe('자산');
+    });
+    expect(
+      ['nav-sessions', 'nav-sla', 'nav-notifications', 'nav-settings'].map(
+        (id) => screen.getByTestId(id).textContent,
+      ),
+    ).toEqual(['세션', 'SLA', '알림', '설정']);
+    expect(document.documentElement.lang).toBe('ko');
+  });
+
+  it('follows a Korean system when nothing is stored, and changes from Settings', async () => {
+    const spy = vi.spyOn(navigator, 'language', 'get').mockReturnValue('ko-KR');
+    start({
+      get_settings: () => ({ language: null }),
+      fleet_snapshot: () => EMPTY,
+      set_language: ({ language }) => ({ language }),
+      app_info: () => ({
+        version: '0.1.0',
+        data_dir: '/home/tech/.local/share/fieldline',
+        database: 'fieldline.db',
+        schema_version: 1,
+      }),
+    });
+    await waitFor(() => {
+      expect(screen.getByTestId('nav-settings').textContent).toBe('설정');
+    });
+    spy.mockRestore();
+
+    fireEvent.click(screen.getByTestId('nav-settings'));
+    expect((await screen.findByTestId('app-info')).textContent).toContain(
+      '/home/tech/.local/share/fieldline',
+    );
+    fireEvent.change(screen.getByTestId('language-select'), { target: { value: 'en' } });
+    await waitFor(() => {
+      expect(screen.getByTestId('nav-settings').textContent).toBe('Settings');
+    });
+    expect(invokeMock).toHaveBeenCalledWith('set_language', { language: 'en' });
+  });
+});
+
+describe('errors', () => {
+  it('shows only the newer-database message when the store is from a newer Fieldline', async () => {
+    start({
+      fleet_snapshot: () =>
+        fail({ kind: 'NewerDatabase', message: 'schema 7 is newer than 1', found: 7, supported: 1 }),
+    });
+    const fatal = await screen.findByTestId('newer-database');
+    expect(fatal.textContent).toContain('Nothing was changed');
+    expect(fatal.textContent).toContain('Update Fieldline');
+    expect(screen.queryByTestId('nav-fleet')).toBeNull();
+  });
+
+  it('shows other load errors in a banner', async () => {
+    start({
+      fleet_snapshot: () => fail({ kind: 'Store', message: 'database is locked' }),
+    });
+    expect((await screen.findByTestId('error-banner')).textContent).toContain('database is locked');
+  });
+});
+
+describe('fleet', () => {
+  it('selects a row, shows its details and asks before deleting with what goes with it', async () => {
+    const after = sampleFleet();
+    after.customers = after.customers.filter((c) => c.id !== 'acme');
+    start({ fleet_snapshot: () => sampleFleet(), apply_fleet_change: () => after });
+
+    fireEvent.click(await screen.findByTestId('tree-customer-acme'));
+    expect(screen.getByTestId('tree-customer-acme').getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByTestId('detail-title').textContent).toBe('ACME Corp');
+
+    fireEvent.click(screen.getByTestId('delete'));
+    expect(screen.getByTestId('delete-dialog').textContent).toContain(
+      'Delete ACME Corp with its 2 sites and 14 endpoints?',
+    );
+    fireEvent.click(screen.getByTestId('confirm-delete'));
+    await waitFor(() => {
+      expect(screen.queryByTestId('tree-customer-acme')).toBeNull();
+    });
+    expect(invokeMock).toHaveBeenCalledWith('apply_fleet_change', {
+      change: { kind: 'DeleteCustomer', id: 'acme' },
+    });
+  });
+
+  it('enables Add site and Add endpoint from the selection, with the parent preselected', async () => {
+    start({ fleet_snapshot: () => sampleFleet() });
+    const addSite = await screen.findByTestId<HTMLButtonElement>('add-site');
+    const addEndpoint = screen.getByTestId<HTMLButtonElement>('add-endpoint');
+    expect([addSite.disabled, addEndpoint.disabled]).toEqual([true, true]);
+
+    fireEvent.click(screen.getByTestId('tree-endpoint-hanbit-nas'));
+    expect(screen.getByTestId('detail-host').textContent).toBe('10.20.0.5');
+    expect(screen.getByTestId('detail').textContent).toContain('port=445');
+    expect([addSite.disabled, addEndpoint.disabled]).toEqual([false, false]);
+
+    fireEvent.click(addSite);
+    expect(screen.getByTestId<HTMLSelectElement>('field-customer').value).toBe('hanbit');
+    expect(screen.getByTestId<HTMLInputElement>('field-timezone').value).toBe('Asia/Seoul');
+    fireEvent.click(screen.getByTestId('form-cancel'));
+
+    fireEvent.click(addEndpoint);
+    expect(screen.getByTestId<HTMLSelectElement>('field-site').value).toBe('hanbit-seoul');
+  });
+
+  it('narrows the tree by search and tag', async () => {
+    start({ fleet_snapshot: () => sampleFleet() });
+    await screen.findByTestId('tree-customer-acme');
+    fireEvent.input(screen.getByTestId('fleet-search'), { target: { value: '파일' } });
+    await waitFor(() => {
+      expect(screen.queryByTestId('tree-customer-acme')).toBeNull();
+    });
+    expect(screen.getByTestId('tree-endpoint-hanbit-nas')).toBeTruthy();
+
+    fireEvent.input(screen.getByTestId('fleet-search'), { target: { value: '' } });
+    const tag = screen.getByTestId<HTMLSelectElement>('filter-tag');
+    expect(tag.options[0]?.value).toBe('');
+    fireEvent.change(tag, { target: { value: 'pos' } });
+    await waitFor(() => {
+      expect(screen.queryByTestId('tree-site-acme-hq')).toBeNull();
+    });
+    expect(screen.getByTestId('tree-endpoint-acme-pos1')).toBeTruthy();
+  });
+
+  it('reloads when the CLI changed the store', async () => {
+    let current = sampleFleet();
+    start({ fleet_snapshot: () => current });
+    await screen.findByTestId('tree-customer-acme');
+    current = { ...current, customers: [...current.customers, customer('nova', 'Nova Clinic')] };
+    fleetChanged?.();
+    expect(await screen.findByTestId('tree-customer-nova')).toBeTruthy();
+  });
+});
+
+describe('keyboard and export', () => {
+  it('walks the tree with the arrow keys', async () => {
+    start({ fleet_snapshot: () => sampleFleet() });
+    const acme = await screen.findByTestId('tree-customer-acme');
+    fireEvent.click(acme);
+    const tree = screen.getByRole('tree');
+    fireEvent.keyDown(tree, { key: 'ArrowDown' });
+    // Sites sort by name: "Gangnam store" before "Headquarters".
+    expect(screen.getByTestId('tree-site-acme-store').getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(screen.getByTestId('tree-site-acme-store'));
+    fireEvent.keyDown(tree, { key: 'ArrowLeft' });
+    await waitFor(() => {
+      expect(screen.queryByTestId('tree-endpoint-acme-pos1')).toBeNull();
+    });
+    fireEvent.keyDown(tree, { key: 'ArrowLeft' });
+    expect(acme.getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('shows the exported fleet file', async () => {
+    start({ fleet_snapshot: () => sampleFleet(), export_fleet: () => '[[customers]]\nid = "acme"\n' });
+    fireEvent.click(await screen.findByTestId('export-fleet'));
+    const text = await screen.findByTestId<HTMLTextAreaElement>('export-text');
+    await waitFor(() => {
+      expect(text.value).toBe('[[customers]]\nid = "acme"\n');
+    });
+    expect(text.readOnly).toBe(true);
+    fireEvent.keyDown(text, { key: 'Escape' });
+    expect(screen.queryByTestId('export-dialog')).toBeNull();
+  });
+});
+
+describe('command palette', () => {
+  it('opens with Ctrl+K anywhere and jumps to the chosen endpoint', async () => {
+    start({ fleet_snapshot: () => sampleFleet() });
+    await screen.findByTestId('tree-customer-acme');
+    fireEvent.click(screen.getByTestId('nav-sla'));
+    expect(screen.getByTestId('coming-sla')).toBeTruthy();
+
+    fireEvent.keyDown(document, { key: 'k', code: 'KeyK', ctrlKey: true });
+    const input = await screen.findByTestId('palette-input');
+    fireEvent.input(input, { target: { value: 'pos3' } });
+    expect(screen.getByTestId('palette-item-acme-pos3')).toBeTruthy();
+    fireEvent.keyDown(input, { key: 'Enter' });
+
+    expect(await screen.findByTestId('detail-title')).toHaveProperty('textContent', 'acme-pos3');
+    expect(screen.queryByTestId('palette')).toBeNull();
+    expect(screen.getByTestId('tree-endpoint-acme-pos3').getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('closes on Escape', async () => {
+    start({ fleet_snapshot: () => sampleFleet() });
+    await screen.findByTestId('tree-customer-acme');
+    fireEvent.keyDown(document, { key: 'K', code: 'KeyK', metaKey: true });
+    fireEvent.keyDown(await screen.findByTestId('palette-input'), { key: 'Escape' });
+    expect(screen.queryByTestId('palette')).toBeNull();
+  });
+});

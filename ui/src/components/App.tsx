@@ -1,0 +1,137 @@
+// The window: header, the five sections, the error banner and the command palette.
+import { useEffect, useState } from 'preact/hooks';
+import { call, newerDatabase, onEvent } from '../api';
+import type { IpcError } from '../bindings';
+import { applyLanguage, systemLanguage, t, type MessageKey } from '../i18n';
+import { banner, fleet, reloadFleet, section, SECTIONS, type Section } from '../state';
+import { ComingNext } from './ComingNext';
+import { FleetSection } from './FleetSection';
+import { NewerDatabase } from './NewerDatabase';
+import { Palette } from './Palette';
+import { SettingsSection } from './SettingsSection';
+
+const NAV_LABEL: Record<Section, MessageKey> = {
+  fleet: 'nav.fleet',
+  sessions: 'nav.sessions',
+  sla: 'nav.sla',
+  notifications: 'nav.notifications',
+  settings: 'nav.settings',
+};
+
+export async function start(): Promise<void> {
+  try {
+    const settings = await call('get_settings', {});
+    applyLanguage(settings.language ?? systemLanguage(navigator.language));
+  } catch (e) {
+    banner.value = e as IpcError;
+  }
+  await reloadFleet();
+}
+
+function Banner({ error }: { error: IpcError }) {
+  return (
+    <div class="banner" role="alert" data-testid="error-banner">
+      <span>{t('banner.error', { message: error.message })}</span>
+      <button
+        type="button"
+        onClick={() => {
+          banner.value = null;
+          void start();
+        }}
+      >
+        {t('banner.retry')}
+      </button>
+      <button
+        type="button"
+        onClick={() => {
+          banner.value = null;
+        }}
+      >
+        {t('banner.dismiss')}
+      </button>
+    </div>
+  );
+}
+
+function Content({ current }: { current: Section }) {
+  switch (current) {
+    case 'fleet':
+      return <FleetSection />;
+    case 'settings':
+      return <SettingsSection />;
+    default:
+      return <ComingNext topic={current} />;
+  }
+}
+
+export function App() {
+  const [paletteOpen, setPaletteOpen] = useState(false);
+
+  useEffect(() => {
+    void start();
+    // The CLI or another window changed the store: show what is there now.
+    const unlisten = onEvent('fleet-changed', () => {
+      void reloadFleet();
+    }).catch((e: unknown) => {
+      banner.value = e as IpcError;
+      return undefined;
+    });
+    const onKey = (e: KeyboardEvent) => {
+      // e.code too: with a Korean IME on, Ctrl+K can arrive with a jamo as e.key.
+      if ((e.ctrlKey || e.metaKey) && (e.key.toLowerCase() === 'k' || e.code === 'KeyK')) {
+        e.preventDefault();
+        setPaletteOpen((open) => !open);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      void unlisten.then((stop) => stop?.());
+    };
+  }, []);
+
+  const fatal = newerDatabase.value;
+  if (fatal) return <NewerDatabase error={fatal} />;
+
+  const demo = fleet.value?.customers.some((c) => c.demo) ?? false;
+  return (
+    <div class="app">
+      <header class="app-header">
+        <span class="brand">{t('app.name')}</span>
+        {demo ? (
+          <span class="badge demo" data-testid="demo-badge" title={t('app.demoBadgeTitle')}>
+            {t('app.demoBadge')}
+          </span>
+        ) : null}
+        <span class="spacer" />
+        <kbd class="hint">{t('app.paletteHint')}</kbd>
+      </header>
+      <nav class="app-nav" aria-label={t('nav.label')}>
+        {SECTIONS.map((s) => (
+          <button
+            key={s}
+            type="button"
+            data-testid={`nav-${s}`}
+            aria-current={section.value === s ? 'page' : undefined}
+            onClick={() => {
+              section.value = s;
+            }}
+          >
+            {t(NAV_LABEL[s])}
+          </button>
+        ))}
+      </nav>
+      <main class="app-main">
+        {banner.value ? <Banner error={banner.value} /> : null}
+        <Content current={section.value} />
+      </main>
+      {paletteOpen ? (
+        <Palette
+          onClose={() => {
+            setPaletteOpen(false);
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import { cleanup } from '@testing-library/preact';
+import { afterEach } from 'vitest';
+
+// Vitest runs without globals, so Testing Library cannot register its own cleanup.
+// The app modules are imported late, so a test file's vi.mock of Tauri applies to them.
+afterEach(async () => {
+  cleanup();
+  const [{ resetState }, { newerDatabase }, { applyLanguage }] = await Promise.all([
+    import('../state'),
+    import('../api'),
+    import('../i18n'),
+  ]);
+  resetState();
+  newerDatabase.value = null;
+  applyLanguage('en');
+});
