@@ -66,24 +66,25 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
 /// window shows what the terminal did. Polls SQLite's `data_version`, which only moves
 /// for other connections' commits; the lock is held for the read alone, never across a sleep.
 fn watch_external_changes<R: Runtime>(app: tauri::AppHandle<R>) {
-    std::thread::spawn(move || {
-        let mut last = None;
-        loop {
-            std::thread::sleep(Duration::from_millis(1500));
-            let state = app.state::<AppState>();
-            let revision = match state.store.lock() {
-                Ok(guard) => match guard.as_ref() {
-                    Ok(store) => store.external_revision().ok(),
-                    Err(_) => return,
-                },
-                Err(_) => return,
-            };
-            if let Some(revision) = revision {
-                if last.is_some_and(|l| l != revision) {
-                    let _ = app.emit(events::FLEET_CHANGED, FleetChanged { revision });
-                }
-                last = Some(revision);
+    let read = |app: &tauri::AppHandle<R>| -> Option<Option<i64>> {
+        let state = app.state::<AppState>();
+        let guard = state.store.lock().ok()?;
+        let store = guard.as_ref().ok()?;
+        Some(store.external_revision().ok())
+    };
+    // The baseline is read now, before the window loads the fleet, so a commit made by
+    // the CLI while the app starts is not mistaken for the starting point.
+    let Some(mut last) = read(&app) else { return };
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_millis(1000));
+        let Some(revision) = read(&app) else { return };
+        if let (Some(now), Some(before)) = (revision, last) {
+            if now != before {
+                let _ = app.emit(events::FLEET_CHANGED, FleetChanged { revision: now });
             }
+        }
+        if revision.is_some() {
+            last = revision;
         }
     });
 }
