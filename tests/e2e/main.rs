@@ -186,3 +186,123 @@ async fn a_database_from_a_newer_fieldline_is_refused_on_screen_and_left_alone()
         "the newer database was modified"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spreadsheet_imported_in_the_window_reports_bad_rows_then_imports_the_good_ones() {
+    let _serial = SERIAL.lock().await;
+    let desk = Desk::new();
+    let fleet = desk.home.path().join("fleet.toml");
+    std::fs::write(
+        &fleet,
+        "[[customers]]\nid = \"acme\"\nname = \"ACME Corp\"\n\
+         [[sites]]\nid = \"acme-hq\"\ncustomer = \"acme\"\nname = \"Head office\"\ntimezone = \"Asia/Seoul\"\n",
+    )
+    .expect("fleet file");
+    assert!(desk
+        .cli(&["fleet", "import", &fleet.display().to_string()])
+        .status
+        .success());
+    let csv = desk.home.path().join("hosts.csv");
+    std::fs::write(
+        &csv,
+        "Hostname,IP Address,Site,Tags,Name\nacme-db1,10.0.0.9,acme-hq,linux db,<b>DB</b><img src=x>\nacme-<b>x</b>,10.0.0.10,acme-hq,,\n",
+    )
+    .expect("csv");
+
+    let ui = desk.launch().await;
+    ui.wait("tree-customer-acme").await;
+    ui.click("import-fleet").await;
+    ui.wait("import-file")
+        .await
+        .send_keys(&csv.display().to_string())
+        .await
+        .expect("choose the file");
+    // "Hostname" is guessed as the host; this sheet uses it as the id, the address as host.
+    ui.select("csv-map-0", "id").await;
+    ui.select("csv-map-1", "host").await;
+    ui.click("import-submit").await;
+    let report = ui.wait_text("import-result", "Nothing was imported").await;
+    assert!(
+        report.contains("line 3: Hostname: id contains '<'"),
+        "{report}"
+    );
+    assert!(
+        !ui.is_present("tree-endpoint-acme-db1").await,
+        "nothing is half-imported"
+    );
+
+    ui.click("csv-allow-partial").await;
+    ui.click("import-submit").await;
+    ui.wait_text("import-result", "Created: 1, updated: 0")
+        .await;
+    ui.wait("tree-endpoint-acme-db1").await;
+    ui.screenshot("csv-import").await;
+    ui.click("import-close").await;
+    // Markup in a spreadsheet cell is shown as the characters it is, never rendered.
+    ui.click("tree-endpoint-acme-db1").await;
+    ui.wait_text("detail-title", "<b>DB</b><img src=x>").await;
+
+    // The fleet file the export shows holds what was imported.
+    ui.client.refresh().await.expect("reload");
+    ui.click("export-fleet").await;
+    let text = ui
+        .wait("export-text")
+        .await
+        .prop("value")
+        .await
+        .expect("export text")
+        .unwrap_or_default();
+    assert!(
+        text.contains("id = \"acme-db1\"") && text.contains("tags = [\"linux\", \"db\"]"),
+        "{text}"
+    );
+    ui.quit().await;
+}
+
+/// The command table the UI's types are generated from and the handler the shell
+/// registers must agree: every declared command answers (successfully, or with an error
+/// about its arguments), none is unknown, and failures arrive as values with a `kind`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_declared_command_is_registered_and_errors_carry_a_kind() {
+    let _serial = SERIAL.lock().await;
+    let desk = Desk::new();
+    let ui = desk.launch().await;
+    let names: Vec<String> = fieldline_ipc::bindings::commands()
+        .iter()
+        .map(|c| c.name.to_string())
+        .collect();
+    let script = r#"
+        const [names, done] = [arguments[0], arguments[arguments.length - 1]];
+        (async () => {
+            const out = {};
+            for (const n of names) {
+                try { await window.__TAURI_INTERNALS__.invoke(n, {}); out[n] = 'ok'; }
+                catch (e) { out[n] = typeof e === 'string' ? e : JSON.stringify(e); }
+            }
+            try {
+                await window.__TAURI_INTERNALS__.invoke('apply_fleet_change',
+                    { change: { kind: 'DeleteCustomer', id: 'nobody' } });
+                out.__structured = 'no error';
+            } catch (e) { out.__structured = e; }
+            done(out);
+        })();
+    "#;
+    let out = ui
+        .client
+        .execute_async(script, vec![serde_json::json!(names)])
+        .await
+        .expect("invoke every command");
+    for name in &names {
+        let answer = out[name].as_str().unwrap_or_default();
+        assert!(
+            !answer.contains(&format!("command {name} not found")),
+            "{name} is declared in fieldline-ipc but not registered: {answer}"
+        );
+    }
+    assert_eq!(out["fleet_snapshot"], "ok");
+    assert_eq!(out["__structured"]["kind"], "NotFound", "{out}");
+    assert!(out["__structured"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("nobody")));
+    ui.quit().await;
+}

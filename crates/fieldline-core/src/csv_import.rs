@@ -213,8 +213,15 @@ pub fn preview(file: &str, text: &str) -> Result<CsvPreview, CsvError> {
         }
         rows += 1;
     }
+    // Each field is guessed for one column only (the first), so a sheet with both
+    // "Hostname" and "IP Address" does not start out mapped twice.
+    let mut mapping: Vec<Option<EndpointField>> = Vec::with_capacity(headers.len());
+    for h in &headers {
+        let guess = suggest(h).filter(|g| !mapping.contains(&Some(*g)));
+        mapping.push(guess);
+    }
     Ok(CsvPreview {
-        mapping: headers.iter().map(|h| suggest(h)).collect(),
+        mapping,
         headers,
         rows,
         sample,

@@ -5,28 +5,7 @@ use fieldline_core::{Customer, FleetChange};
 use fieldline_store::{Store, StoreError, DATABASE_FILE, SCHEMA_VERSION};
 use std::time::Duration;
 
-const FLEET: &str = r#"
-[[customers]]
-id = "acme"
-name = "ACME Corp"
-[[sites]]
-id = "acme-hq"
-customer = "acme"
-name = "Head office"
-timezone = "Asia/Seoul"
-[[endpoints]]
-id = "acme-router"
-site = "acme-hq"
-host = "10.0.0.1"
-[[endpoints]]
-id = "acme-web1"
-site = "acme-hq"
-host = "10.0.0.5"
-parent = "acme-router"
-[[endpoints.checks]]
-kind = "http"
-url = "https://10.0.0.5/health"
-"#;
+const FLEET: &str = include_str!("../../../tests/fixtures/acme.toml");
 
 fn customer(id: &str) -> Customer {
     Customer {

@@ -1,29 +1,18 @@
-import { useState } from 'preact/hooks';
-import type { Customer } from '../bindings';
-import { customerDraft, validateCustomer, type CustomerDraft } from '../fleet/forms';
+import type { Customer, FleetChange } from '../bindings';
+import { customerDraft, validateCustomer } from '../fleet/forms';
 import { t } from '../i18n';
 import { TextArea, TextInput } from './Fields';
-import { FormDialog, useSave } from './FormDialog';
+import { FormDialog, IdField, useEntityForm } from './FormDialog';
 
 export function CustomerForm({ editing, onClose }: { editing?: Customer | undefined; onClose: () => void }) {
-  const [draft, setDraft] = useState(() => customerDraft(editing));
-  const { errors, invalid, saving, rejectLocally, save } = useSave(onClose);
-  const set = (key: keyof CustomerDraft) => (value: string) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-  };
-
-  const submit = () => {
-    const checked = validateCustomer(draft);
-    if (!checked.ok) {
-      rejectLocally(checked.errors);
-      return;
-    }
-    const customer = checked.value;
-    void save(editing ? { kind: 'UpdateCustomer', customer } : { kind: 'CreateCustomer', customer }, {
-      kind: 'customer',
-      id: customer.id,
-    });
-  };
+  const { draft, set, submit, errors, invalid, saving } = useEntityForm({
+    initial: () => customerDraft(editing),
+    validate: validateCustomer,
+    toChange: (customer: Customer): FleetChange =>
+      editing ? { kind: 'UpdateCustomer', customer } : { kind: 'CreateCustomer', customer },
+    kind: 'customer',
+    onClose,
+  });
 
   return (
     <FormDialog
@@ -33,13 +22,10 @@ export function CustomerForm({ editing, onClose }: { editing?: Customer | undefi
       onSubmit={submit}
       onClose={onClose}
     >
-      <TextInput
-        testId="field-id"
-        label={t('field.id')}
+      <IdField
         value={draft.id}
         onValue={set('id')}
-        readOnly={editing !== undefined}
-        hint={editing ? undefined : t('form.idHint')}
+        editing={editing !== undefined}
         invalid={invalid.has('id')}
       />
       <TextInput

@@ -1,33 +1,22 @@
-import { useState } from 'preact/hooks';
-import type { Endpoint, Fleet } from '../bindings';
-import { endpointDraft, validateEndpoint, type EndpointDraft } from '../fleet/forms';
+import type { Endpoint, Fleet, FleetChange } from '../bindings';
+import { endpointDraft, validateEndpoint } from '../fleet/forms';
 import { endpointGroups, siteGroups } from '../fleet/options';
 import { t } from '../i18n';
 import { Select, TextArea, TextInput } from './Fields';
-import { FormDialog, useSave } from './FormDialog';
+import { FormDialog, IdField, useEntityForm } from './FormDialog';
 
 type Props = { fleet: Fleet; editing?: Endpoint | undefined; site: string; onClose: () => void };
 
 export function EndpointForm({ fleet, editing, site, onClose }: Props) {
-  const [draft, setDraft] = useState(() => endpointDraft(editing, site));
-  const { errors, invalid, saving, rejectLocally, save } = useSave(onClose);
-  const set = (key: Exclude<keyof EndpointDraft, 'checks'>) => (value: string) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-  };
+  const { draft, set, submit, errors, invalid, saving } = useEntityForm({
+    initial: () => endpointDraft(editing, site),
+    validate: validateEndpoint,
+    toChange: (endpoint: Endpoint): FleetChange =>
+      editing ? { kind: 'UpdateEndpoint', endpoint } : { kind: 'CreateEndpoint', endpoint },
+    kind: 'endpoint',
+    onClose,
+  });
   const others = endpointGroups(fleet, draft.id.trim());
-
-  const submit = () => {
-    const checked = validateEndpoint(draft);
-    if (!checked.ok) {
-      rejectLocally(checked.errors);
-      return;
-    }
-    const endpoint = checked.value;
-    void save(editing ? { kind: 'UpdateEndpoint', endpoint } : { kind: 'CreateEndpoint', endpoint }, {
-      kind: 'endpoint',
-      id: endpoint.id,
-    });
-  };
 
   return (
     <FormDialog
@@ -37,13 +26,10 @@ export function EndpointForm({ fleet, editing, site, onClose }: Props) {
       onSubmit={submit}
       onClose={onClose}
     >
-      <TextInput
-        testId="field-id"
-        label={t('field.id')}
+      <IdField
         value={draft.id}
         onValue={set('id')}
-        readOnly={editing !== undefined}
-        hint={editing ? undefined : t('form.idHint')}
+        editing={editing !== undefined}
         invalid={invalid.has('id')}
       />
       <Select

@@ -4,11 +4,12 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { call, errorLines } from '../api';
 import type { FleetChange, IpcError } from '../bindings';
-import type { FieldError, FormField } from '../fleet/forms';
-import type { EntityRef } from '../fleet/tree';
+import type { FieldError, FormField, Validated } from '../fleet/forms';
+import type { EntityKind, EntityRef } from '../fleet/tree';
 import { t, type MessageKey } from '../i18n';
 import { setFleet } from '../state';
 import { Dialog } from './Dialog';
+import { TextInput } from './Fields';
 
 export const FIELD_LABEL: Record<FormField, MessageKey> = {
   id: 'field.id',
@@ -50,6 +51,51 @@ export function useSave(onDone: () => void) {
   };
 
   return { errors, invalid, saving, rejectLocally, save };
+}
+
+/** What every entity form does: keep a draft, check it locally, then save it as a
+ * create or update change and select the saved entity. */
+export function useEntityForm<D extends object, V extends { id: string }>(opts: {
+  initial: () => D;
+  validate: (draft: D) => Validated<V>;
+  toChange: (value: V) => FleetChange;
+  kind: EntityKind;
+  onClose: () => void;
+}) {
+  const [draft, setDraft] = useState(opts.initial);
+  const { errors, invalid, saving, rejectLocally, save } = useSave(opts.onClose);
+  const set = (key: keyof D) => (value: string) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+  };
+  const submit = () => {
+    const checked = opts.validate(draft);
+    if (!checked.ok) {
+      rejectLocally(checked.errors);
+      return;
+    }
+    void save(opts.toChange(checked.value), { kind: opts.kind, id: checked.value.id });
+  };
+  return { draft, set, submit, errors, invalid, saving };
+}
+
+/** The id field: typed once when creating, read-only afterwards (ids are references). */
+export function IdField(props: {
+  value: string;
+  onValue: (v: string) => void;
+  editing: boolean;
+  invalid: boolean;
+}) {
+  return (
+    <TextInput
+      testId="field-id"
+      label={t('field.id')}
+      value={props.value}
+      onValue={props.onValue}
+      readOnly={props.editing}
+      hint={props.editing ? undefined : t('form.idHint')}
+      invalid={props.invalid}
+    />
+  );
 }
 
 type Props = {

@@ -283,7 +283,7 @@ export function ImportDialog({ fleet, onClose }: { fleet: Fleet; onClose: () => 
         </div>
       ) : null}
       <div class="actions">
-        <button type="button" onClick={onClose}>
+        <button type="button" onClick={onClose} data-testid="import-close">
           {t('common.close')}
         </button>
       </div>

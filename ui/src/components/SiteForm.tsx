@@ -1,10 +1,9 @@
-import { useState } from 'preact/hooks';
-import type { Fleet, Site } from '../bindings';
-import { siteDraft, validateSite, type SiteDraft } from '../fleet/forms';
+import type { Fleet, FleetChange, Site } from '../bindings';
+import { siteDraft, validateSite } from '../fleet/forms';
 import { customerOptions } from '../fleet/options';
 import { t } from '../i18n';
 import { Select, TextArea, TextInput } from './Fields';
-import { FormDialog, useSave } from './FormDialog';
+import { FormDialog, IdField, useEntityForm } from './FormDialog';
 
 /** Time zones MSPs in and around Korea meet most; any other IANA name can be typed. */
 const COMMON_TIME_ZONES = [
@@ -34,24 +33,14 @@ const COMMON_TIME_ZONES = [
 type Props = { fleet: Fleet; editing?: Site | undefined; customer: string; onClose: () => void };
 
 export function SiteForm({ fleet, editing, customer, onClose }: Props) {
-  const [draft, setDraft] = useState(() => siteDraft(editing, customer));
-  const { errors, invalid, saving, rejectLocally, save } = useSave(onClose);
-  const set = (key: keyof SiteDraft) => (value: string) => {
-    setDraft((d) => ({ ...d, [key]: value }));
-  };
-
-  const submit = () => {
-    const checked = validateSite(draft);
-    if (!checked.ok) {
-      rejectLocally(checked.errors);
-      return;
-    }
-    const site = checked.value;
-    void save(editing ? { kind: 'UpdateSite', site } : { kind: 'CreateSite', site }, {
-      kind: 'site',
-      id: site.id,
-    });
-  };
+  const { draft, set, submit, errors, invalid, saving } = useEntityForm({
+    initial: () => siteDraft(editing, customer),
+    validate: validateSite,
+    toChange: (site: Site): FleetChange =>
+      editing ? { kind: 'UpdateSite', site } : { kind: 'CreateSite', site },
+    kind: 'site',
+    onClose,
+  });
 
   return (
     <FormDialog
@@ -61,13 +50,10 @@ export function SiteForm({ fleet, editing, customer, onClose }: Props) {
       onSubmit={submit}
       onClose={onClose}
     >
-      <TextInput
-        testId="field-id"
-        label={t('field.id')}
+      <IdField
         value={draft.id}
         onValue={set('id')}
-        readOnly={editing !== undefined}
-        hint={editing ? undefined : t('form.idHint')}
+        editing={editing !== undefined}
         invalid={invalid.has('id')}
       />
       <Select

@@ -40,6 +40,13 @@ fn headers_are_mapped_by_guess_in_english_and_korean() {
 }
 
 #[test]
+fn a_field_is_guessed_for_one_column_only() {
+    let p = preview("hosts.csv", "Hostname,IP Address,Name\na,1.1.1.1,A\n").expect("preview");
+    use EndpointField::*;
+    assert_eq!(p.mapping, vec![Some(Host), None, Some(Name)]);
+}
+
+#[test]
 fn good_rows_are_created_and_existing_ids_updated_keeping_their_checks() {
     let text = format!("{GOOD}acme-web1,10.0.0.55,acme-hq,linux,\n");
     let (report, fleet) = import("hosts.csv", &text, &options(&text), &base()).expect("imports");

@@ -3,40 +3,9 @@
 use fieldline_core::fleet_file::{export, parse, read};
 use fieldline_core::{CheckKind, Fleet};
 
-/// The shape from the issue, made complete (the parent and jump endpoints exist).
-pub const EXAMPLE: &str = r#"[[customers]]
-id = "acme"
-name = "ACME Corp"
-
-[[sites]]
-id = "acme-hq"
-customer = "acme"
-name = "Head office"
-timezone = "Asia/Seoul"
-
-[[endpoints]]
-id = "acme-router"
-site = "acme-hq"
-host = "10.0.0.1"
-tags = ["network"]
-
-[[endpoints]]
-id = "acme-bastion"
-site = "acme-hq"
-host = "10.0.0.2"
-parent = "acme-router"
-
-[[endpoints]]
-id = "acme-web1"
-site = "acme-hq"
-host = "10.0.0.5"
-tags = ["linux", "web"]
-parent = "acme-router"
-ssh = { user = "ops", port = 22, jump = "acme-bastion" }
-[[endpoints.checks]]
-kind = "http"
-url = "https://10.0.0.5/health"
-"#;
+/// The shape from the issue, made complete (the parent and jump endpoints exist); shared
+/// by the store and CLI tests.
+pub const EXAMPLE: &str = include_str!("../../../../tests/fixtures/acme.toml");
 
 #[test]
 fn the_example_from_the_issue_parses_with_every_field() {

@@ -1,0 +1,260 @@
+//! The `fieldline` binary as a technician or a script uses it: real processes, a real
+//! store in a temp folder, exit statuses and output.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const FLEET: &str = include_str!("../../../tests/fixtures/acme.toml");
+
+fn fieldline(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fieldline"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("FIELDLINE_DATA_DIR")
+        .output()
+        .expect("run fieldline")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path.display().to_string()
+}
+
+fn list_json(dir: &Path) -> serde_json::Value {
+    let out = fieldline(dir, &["fleet", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn import_list_export_and_reimport_elsewhere_is_lossless() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let file = write(tmp.path(), "fleet.toml", FLEET);
+    let out = fieldline(&a, &["fleet", "import", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported 1 customers, 1 sites, 3 endpoints"),
+        "{}",
+        stdout(&out)
+    );
+
+    let tree = stdout(&fieldline(&a, &["fleet", "list"]));
+    assert!(
+        tree.contains("ACME Corp (acme)")
+            && tree.contains("acme-web1")
+            && tree.contains("Asia/Seoul"),
+        "{tree}"
+    );
+
+    let exported = tmp.path().join("exported.toml");
+    let out = fieldline(
+        &a,
+        &[
+            "fleet",
+            "export",
+            "--format",
+            "toml",
+            "-o",
+            &exported.display().to_string(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = fieldline(&b, &["fleet", "import", &exported.display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(list_json(&a), list_json(&b));
+    let web = &list_json(&b)["endpoints"][2];
+    assert_eq!(web["ssh"]["credential"], "acme-ops");
+    assert_eq!(web["checks"][0]["params"]["url"], "https://10.0.0.5/health");
+}
+
+#[test]
+fn a_bad_fleet_file_fails_with_every_problem_located_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let bad = FLEET
+        .replace(
+            "parent = \"acme-router\"\nssh",
+            "parent = \"acme-switch\"\nssh",
+        )
+        .replace("Asia/Seoul", "Seoul");
+    let file = write(tmp.path(), "bad.toml", &bad);
+    let out = fieldline(tmp.path(), &["fleet", "import", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("bad.toml:9: sites.acme-hq.timezone"), "{err}");
+    assert!(
+        err.contains(
+            "bad.toml:28: endpoints.acme-web1.parent: unknown parent endpoint \"acme-switch\""
+        ),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(list_json(tmp.path())["customers"], serde_json::json!([]));
+}
+
+#[test]
+fn csv_columns_are_guessed_or_mapped_and_bad_rows_block_the_import_unless_partial() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = write(tmp.path(), "fleet.toml", FLEET);
+    assert!(fieldline(tmp.path(), &["fleet", "import", &file])
+        .status
+        .success());
+    let csv = write(
+        tmp.path(),
+        "hosts.csv",
+        "Asset,Where,IP Address,Role\nacme-db1,acme-hq,10.0.0.9,linux db\nacme-bad,acme-hq,10.0.0.10 ,\nacme-x,nowhere,10.0.0.11,\n",
+    );
+    let out = fieldline(
+        tmp.path(),
+        &[
+            "fleet",
+            "import",
+            &csv,
+            "--map",
+            "Asset=id",
+            "--map",
+            "Where=site",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("hosts.csv:4: Where: unknown site \"nowhere\""),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(list_json(tmp.path())["endpoints"]
+        .as_array()
+        .is_some_and(|e| e.len() == 3));
+
+    let out = fieldline(
+        tmp.path(),
+        &[
+            "fleet",
+            "import",
+            &csv,
+            "--map",
+            "Asset=id",
+            "--map",
+            "Where=site",
+            "--partial",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported 2 new and 0 updated"),
+        "{}",
+        stdout(&out)
+    );
+    let tagged = stdout(&fieldline(tmp.path(), &["fleet", "list", "--tag", "db"]));
+    assert!(
+        tagged.contains("acme-db1") && !tagged.contains("acme-web1"),
+        "{tagged}"
+    );
+
+    let out = fieldline(tmp.path(), &["fleet", "import", &csv, "--map", "Nope=id"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("has no column \"Nope\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_data_folder_comes_from_the_environment_when_no_flag_is_given() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = Command::new(env!("CARGO_BIN_EXE_fieldline"))
+        .arg("info")
+        .env("FIELDLINE_DATA_DIR", tmp.path())
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&tmp.path().display().to_string()));
+    assert!(tmp.path().join("fieldline.db").exists());
+}
+
+#[test]
+fn a_database_from_a_newer_fieldline_is_refused_with_exit_status_1() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    assert!(fieldline(tmp.path(), &["info"]).status.success());
+    let conn = rusqlite::Connection::open(tmp.path().join("fieldline.db")).expect("db");
+    conn.pragma_update(None, "user_version", 42).expect("bump");
+    drop(conn);
+    let out = fieldline(tmp.path(), &["fleet", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("newer Fieldline"), "{}", stderr(&out));
+}
+
+#[test]
+fn usage_errors_exit_with_status_2() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    assert_eq!(
+        fieldline(tmp.path(), &["fleet", "frobnicate"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
+}
+
+#[test]
+fn demo_loads_a_labelled_fleet_and_answers_for_it_on_loopback() {
+    use fieldline_core::demo::{DEMO_DOWN_PORT, DEMO_HTTP_PORT, DEMO_TCP_PORT};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldline"))
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .args(["demo", "--for", "20"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("demo");
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", DEMO_HTTP_PORT)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(up, "the demo simulator did not start");
+    assert!(http_get(DEMO_HTTP_PORT, "/health").starts_with("HTTP/1.1 200"));
+    assert!(http_get(DEMO_HTTP_PORT, "/error").starts_with("HTTP/1.1 500"));
+    let mut banner = String::new();
+    std::net::TcpStream::connect(("127.0.0.1", DEMO_TCP_PORT))
+        .expect("tcp")
+        .read_to_string(&mut banner)
+        .expect("banner");
+    assert!(banner.starts_with("SSH-2.0-"), "{banner}");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", DEMO_DOWN_PORT)).is_err(),
+        "the NAS should be down"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let fleet = list_json(tmp.path());
+    let customers = fleet["customers"].as_array().expect("customers");
+    assert!(!customers.is_empty() && customers.iter().all(|c| c["demo"] == true));
+}
