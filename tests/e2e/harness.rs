@@ -196,7 +196,7 @@ impl Desk {
             ("FIELDLINE_DATA_DIR".into(), data.display().to_string()),
             ("DISPLAY".into(), display.to_string()),
             ("DBUS_SESSION_BUS_ADDRESS".into(), bus.to_string()),
-            ("LANG".into(), "en_US.UTF-8".into()),
+            ("LANG".into(), "C.UTF-8".into()),
         ]
     }
 
@@ -265,6 +265,16 @@ impl Ui {
             .unwrap_or_else(|e| panic!("no element {id:?} on screen: {e}"))
     }
 
+    /// Waits for an element by CSS selector (for elements without a test id).
+    pub async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css:?} on screen: {e}"))
+    }
+
     pub async fn click(&self, id: &str) {
         self.wait(id)
             .await
@@ -275,11 +285,16 @@ impl Ui {
 
     /// Replaces the text of an input.
     pub async fn fill(&self, id: &str, text: &str) {
+        // Typed as a person does (select all, then type over it or delete it), so the
+        // page sees real input events; WebDriver's `clear` fires none.
+        use fantoccini::key::Key;
         let el = self.wait(id).await;
-        el.clear()
-            .await
-            .unwrap_or_else(|e| panic!("cannot clear {id:?}: {e}"));
-        el.send_keys(text)
+        let keys = if text.is_empty() {
+            format!("{}a{}{}", Key::Control, Key::Control, Key::Backspace)
+        } else {
+            format!("{}a{}{text}", Key::Control, Key::Control)
+        };
+        el.send_keys(&keys)
             .await
             .unwrap_or_else(|e| panic!("cannot type into {id:?}: {e}"));
     }

@@ -4,6 +4,7 @@
 
 mod harness;
 
+use fantoccini::key::Key;
 use harness::{Desk, SERIAL};
 use std::time::{Duration, Instant};
 
@@ -108,6 +109,28 @@ async fn first_run_offers_the_demo_fleet_and_labels_it_demo() {
     ui.click("tree-endpoint-demo-hanbit-web1").await;
     ui.wait_text("detail-host", "127.0.0.1").await;
     ui.screenshot("demo-fleet").await;
+    assert_eq!(ui.client.title().await.expect("title"), "Fieldline");
+
+    // Search narrows the tree to what matches (here a tag).
+    ui.fill("fleet-search", "firewall").await;
+    ui.wait("tree-endpoint-demo-seorin-fw").await;
+    assert!(!ui.is_present("tree-endpoint-demo-hanbit-web1").await);
+    ui.fill("fleet-search", "").await;
+    ui.wait("tree-endpoint-demo-hanbit-web1").await;
+
+    // Keyboard first: Ctrl+K, type, Enter jumps to the endpoint.
+    let body = ui.wait_css("body").await;
+    body.send_keys(&format!("{}k{}", Key::Control, Key::Control))
+        .await
+        .expect("Ctrl+K");
+    ui.fill("palette-input", "Backup NAS").await;
+    ui.wait("palette-item-demo-hanbit-nas").await;
+    ui.wait("palette-input")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("Enter");
+    ui.wait_text("detail-title", "Backup NAS").await;
     ui.quit().await;
 }
 
