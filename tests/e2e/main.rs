@@ -329,3 +329,56 @@ async fn every_declared_command_is_registered_and_errors_carry_a_kind() {
         .is_some_and(|m| m.contains("nobody")));
     ui.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_and_deleting_in_the_window_say_what_they_touch() {
+    let _serial = SERIAL.lock().await;
+    let desk = Desk::new();
+    let out = desk.cli(&["demo", "--no-simulator"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ui = desk.launch().await;
+
+    ui.click("tree-endpoint-demo-seorin-pms").await;
+    ui.click("edit").await;
+    ui.fill("field-name", "PMS (new hardware)").await;
+    ui.click("form-save").await;
+    ui.wait_text("detail-title", "PMS (new hardware)").await;
+
+    // Deleting a site says what goes with it before anything is deleted.
+    ui.click("tree-site-demo-seorin-busan").await;
+    ui.click("delete").await;
+    let question = ui.text("delete-dialog").await;
+    assert!(
+        question.contains("Delete Busan clinic with its 2 endpoints?"),
+        "the dialog names the site and counts its endpoints: {question}"
+    );
+    ui.click("confirm-delete").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while ui.is_present("tree-site-demo-seorin-busan").await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the site is still shown"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!ui.is_present("tree-endpoint-demo-seorin-fw").await);
+    ui.quit().await;
+
+    let out = desk.cli(&["fleet", "list", "--json"]);
+    let fleet: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let ids: Vec<&str> = fleet["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert!(
+        !ids.iter().any(|id| id.starts_with("demo-seorin")),
+        "{ids:?}"
+    );
+    assert!(ids.contains(&"demo-hanbit-web1"));
+}
