@@ -111,3 +111,25 @@ export function Select(
     </Field>
   );
 }
+
+/** A labelled checkbox. */
+export function Checkbox(props: {
+  testId: string;
+  label: string;
+  checked: boolean;
+  onChecked: (v: boolean) => void;
+}) {
+  return (
+    <label class="check">
+      <input
+        type="checkbox"
+        data-testid={props.testId}
+        checked={props.checked}
+        onChange={(e) => {
+          props.onChecked(e.currentTarget.checked);
+        }}
+      />
+      {props.label}
+    </label>
+  );
+}

@@ -8,7 +8,7 @@ import { siteGroups } from '../fleet/options';
 import { t } from '../i18n';
 import { reloadFleet } from '../state';
 import { Dialog } from './Dialog';
-import { Select } from './Fields';
+import { Checkbox, Select } from './Fields';
 
 /** Same bound as the Rust side; checked here so a huge file is not serialised for nothing. */
 const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
@@ -71,17 +71,12 @@ function TomlImport({
         submit();
       }}
     >
-      <label class="check">
-        <input
-          type="checkbox"
-          data-testid="import-replace"
-          checked={replace}
-          onChange={(e) => {
-            setReplace(e.currentTarget.checked);
-          }}
-        />
-        {t('import.replace')}
-      </label>
+      <Checkbox
+        testId="import-replace"
+        label={t('import.replace')}
+        checked={replace}
+        onChecked={setReplace}
+      />
       <p class="hint">{t('import.replaceHint')}</p>
       <div class="actions">
         <button type="submit" class="primary" data-testid="import-submit" disabled={busy}>
@@ -193,17 +188,12 @@ function CsvImport({ fleet, picked, busy, run }: CsvProps) {
         empty={t('csv.noDefaultSite')}
         groups={siteGroups(fleet)}
       />
-      <label class="check">
-        <input
-          type="checkbox"
-          data-testid="csv-allow-partial"
-          checked={allowPartial}
-          onChange={(e) => {
-            setAllowPartial(e.currentTarget.checked);
-          }}
-        />
-        {t('csv.allowPartial')}
-      </label>
+      <Checkbox
+        testId="csv-allow-partial"
+        label={t('csv.allowPartial')}
+        checked={allowPartial}
+        onChecked={setAllowPartial}
+      />
       <div class="actions">
         <button type="submit" class="primary" data-testid="import-submit" disabled={busy}>
           {busy ? t('import.working') : t('import.submit')}
