@@ -5,6 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use fieldline_core::csv_import::{CsvOptions, EndpointField};
 use fieldline_core::{Fleet, FleetIssue};
 use fieldline_store::StoreError;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -205,47 +206,30 @@ fn export(args: ExportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
     }
 }
 
-/// Keeps the endpoints matching the filters, and the sites and customers above them.
+/// Keeps what the filters select: the chosen customer's or site's sites, their endpoints
+/// with the chosen tag, and the customers above them. With a tag, sites and customers
+/// without a matching endpoint are left out; an empty customer chosen by id stays.
 fn filter(mut fleet: Fleet, args: &ListArgs) -> Fleet {
-    let site_customer = |site: &str| {
-        fleet
-            .sites
-            .iter()
-            .find(|s| s.id == site)
-            .map(|s| s.customer.clone())
-    };
-    let keep: Vec<bool> = fleet
-        .endpoints
-        .iter()
-        .map(|e| {
-            args.site.as_ref().is_none_or(|s| &e.site == s)
-                && args
-                    .customer
-                    .as_ref()
-                    .is_none_or(|c| site_customer(&e.site).as_ref() == Some(c))
-                && args.tag.as_ref().is_none_or(|t| e.tags.contains(t))
-        })
-        .collect();
-    let mut i = 0;
-    fleet.endpoints.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
-    let filtered = args.customer.is_some() || args.site.is_some() || args.tag.is_some();
-    if filtered {
-        let tag_only = args.tag.is_some();
-        let endpoints = &fleet.endpoints;
-        fleet.sites.retain(|s| {
-            args.site.as_ref().is_none_or(|x| &s.id == x)
-                && args.customer.as_ref().is_none_or(|c| &s.customer == c)
-                && (!tag_only || endpoints.iter().any(|e| e.site == s.id))
-        });
-        let sites = &fleet.sites;
-        fleet.customers.retain(|c| {
-            sites.iter().any(|s| s.customer == c.id)
-                || (args.customer.as_ref() == Some(&c.id) && !tag_only && args.site.is_none())
-        });
+    if args.customer.is_none() && args.site.is_none() && args.tag.is_none() {
+        return fleet;
     }
+    fleet.sites.retain(|s| {
+        args.site.as_ref().is_none_or(|x| &s.id == x)
+            && args.customer.as_ref().is_none_or(|c| &s.customer == c)
+    });
+    let sites: HashSet<String> = fleet.sites.iter().map(|s| s.id.clone()).collect();
+    fleet.endpoints.retain(|e| {
+        sites.contains(&e.site) && args.tag.as_ref().is_none_or(|t| e.tags.contains(t))
+    });
+    if args.tag.is_some() {
+        let used: HashSet<String> = fleet.endpoints.iter().map(|e| e.site.clone()).collect();
+        fleet.sites.retain(|s| used.contains(&s.id));
+    }
+    let chosen_alone = args.site.is_none() && args.tag.is_none();
+    let holders: HashSet<String> = fleet.sites.iter().map(|s| s.customer.clone()).collect();
+    fleet.customers.retain(|c| {
+        holders.contains(&c.id) || (chosen_alone && args.customer.as_ref() == Some(&c.id))
+    });
     fleet
 }
 

@@ -258,3 +258,52 @@ fn demo_loads_a_labelled_fleet_and_answers_for_it_on_loopback() {
     let customers = fleet["customers"].as_array().expect("customers");
     assert!(!customers.is_empty() && customers.iter().all(|c| c["demo"] == true));
 }
+
+#[test]
+fn list_filters_by_customer_site_and_tag() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = write(tmp.path(), "fleet.toml", FLEET);
+    assert!(fieldline(tmp.path(), &["fleet", "import", &file])
+        .status
+        .success());
+    assert!(fieldline(tmp.path(), &["demo", "--no-simulator"])
+        .status
+        .success());
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["fleet", "list", "--json"];
+        all.extend_from_slice(args);
+        let out = fieldline(tmp.path(), &all);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        ["customers", "sites", "endpoints"]
+            .iter()
+            .flat_map(|k| v[k].as_array().cloned().unwrap_or_default())
+            .filter_map(|e| e["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        ids(&["--customer", "acme"]),
+        [
+            "acme",
+            "acme-hq",
+            "acme-bastion",
+            "acme-router",
+            "acme-web1"
+        ]
+    );
+    assert_eq!(
+        ids(&["--tag", "web"]),
+        [
+            "acme",
+            "demo-hanbit",
+            "acme-hq",
+            "demo-hanbit-seoul",
+            "acme-web1",
+            "demo-hanbit-web1"
+        ]
+    );
+    assert_eq!(
+        ids(&["--site", "demo-seorin-busan", "--tag", "firewall"]),
+        ["demo-seorin", "demo-seorin-busan", "demo-seorin-fw"]
+    );
+    assert!(ids(&["--tag", "no-such-tag"]).is_empty());
+}

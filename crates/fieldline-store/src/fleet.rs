@@ -143,10 +143,13 @@ fn write_diff(tx: &Transaction<'_>, old: &Fleet, new: &Fleet) -> Result<(), Stor
     )?;
     for e in &new.endpoints {
         if old_e.get(e.id.as_str()) != Some(&e) {
-            let tags = serde_json::to_string(&e.tags)
-                .map_err(|err| StoreError::BadFile(err.to_string()))?;
-            let checks = serde_json::to_string(&e.checks)
-                .map_err(|err| StoreError::BadFile(err.to_string()))?;
+            let encode = |what: &str, err: serde_json::Error| StoreError::Damaged {
+                what: "endpoint",
+                id: e.id.clone(),
+                detail: format!("cannot encode {what}: {err}"),
+            };
+            let tags = serde_json::to_string(&e.tags).map_err(|err| encode("tags", err))?;
+            let checks = serde_json::to_string(&e.checks).map_err(|err| encode("checks", err))?;
             insert.execute(params![
                 e.id,
                 e.site,
