@@ -5,6 +5,7 @@
 
 mod demo;
 mod fleet;
+mod sla;
 
 use clap::{Parser, Subcommand};
 use fieldline_store::{resolve_data_dir, Store, StoreError};
@@ -30,6 +31,9 @@ enum Command {
     /// The fleet inventory: customers, sites, endpoints
     #[command(subcommand)]
     Fleet(fleet::FleetCommand),
+    /// SLA clocks and the SLA calculator
+    #[command(subcommand)]
+    Sla(sla::SlaCommand),
     /// Load the demo fleet and answer for its endpoints on loopback until stopped
     Demo(demo::DemoArgs),
     /// Where the store is and which schema it has
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fleet(cmd) => fleet::run(cmd, cli.data_dir.as_deref()),
+        Command::Sla(cmd) => sla::run(cmd),
         Command::Demo(args) => demo::run(args, cli.data_dir.as_deref()),
         Command::Info => info(cli.data_dir.as_deref()),
     };

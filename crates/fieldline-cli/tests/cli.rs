@@ -307,3 +307,108 @@ fn list_filters_by_customer_site_and_tag() {
     );
     assert!(ids(&["--tag", "no-such-tag"]).is_empty());
 }
+
+const SLA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/sla.toml");
+
+fn sla_due(args: &[&str]) -> serde_json::Value {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut all = vec![
+        "sla",
+        "due",
+        "--calendar",
+        SLA,
+        "--policy",
+        "standard",
+        "--json",
+    ];
+    all.extend_from_slice(args);
+    let out = fieldline(tmp.path(), &all);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn the_sla_calculator_gives_due_times_in_the_customers_zone() {
+    // Friday 16:00 + 4 business hours is Monday 11:00 in Seoul.
+    let v = sla_due(&["--priority", "P2", "--opened", "2026-11-27 16:00"]);
+    assert_eq!(v["resolution"]["due"], "2026-11-30T11:00:00+09:00");
+    assert_eq!(v["first_response"]["due"], "2026-11-27T18:00:00+09:00");
+    assert_eq!(v["resolution"]["thresholds"][2]["percent"], 90);
+    assert_eq!(
+        v["resolution"]["thresholds"][2]["at"],
+        "2026-11-30T10:36:00+09:00"
+    );
+
+    // The same instant written in UTC gives the same answer.
+    let utc = sla_due(&["--priority", "P2", "--opened", "2026-11-27T07:00:00Z"]);
+    assert_eq!(utc["resolution"]["due"], v["resolution"]["due"]);
+
+    // A pause spanning days: 1 h used before it, 3 h after it.
+    let paused = sla_due(&[
+        "--priority",
+        "p2",
+        "--opened",
+        "2026-11-23 09:00",
+        "--pause",
+        "2026-11-23 10:00..2026-11-25 15:00",
+    ]);
+    assert_eq!(paused["resolution"]["due"], "2026-11-25T18:00:00+09:00");
+
+    // Christmas is a holiday in this calendar; P1 runs around the clock through it.
+    let p3 = sla_due(&["--priority", "P3", "--opened", "2026-12-24 17:00"]);
+    // Thu 17-18 (1 h), Christmas closed, Mon 9 h, Tue 09:00 + 6 h.
+    assert_eq!(p3["resolution"]["due"], "2026-12-29T15:00:00+09:00");
+    let p1 = sla_due(&["--priority", "P1", "--opened", "2026-12-24 17:00"]);
+    assert_eq!(p1["resolution"]["due"], "2026-12-24T21:00:00+09:00");
+}
+
+#[test]
+fn the_sla_calculator_names_the_line_of_a_bad_policy_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let bad = std::fs::read_to_string(SLA)
+        .expect("fixture")
+        .replace("\"09:00-18:00\"]\ntue", "\"9-18\"]\ntue");
+    let file = write(tmp.path(), "sla.toml", &bad);
+    let out = fieldline(
+        tmp.path(),
+        &[
+            "sla",
+            "due",
+            "--calendar",
+            &file,
+            "--policy",
+            "standard",
+            "--priority",
+            "P2",
+            "--opened",
+            "2026-11-23 09:00",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("sla.toml:5: calendars.seoul-office.mon: \"9-18\" is not opening hours"),
+        "{}",
+        stderr(&out)
+    );
+    let out = fieldline(
+        tmp.path(),
+        &[
+            "sla",
+            "due",
+            "--calendar",
+            SLA,
+            "--policy",
+            "gold",
+            "--priority",
+            "P2",
+            "--opened",
+            "2026-11-23 09:00",
+        ],
+    );
+    assert!(
+        stderr(&out).contains("no policy \"gold\"") && stderr(&out).contains("standard"),
+        "{}",
+        stderr(&out)
+    );
+}

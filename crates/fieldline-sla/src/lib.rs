@@ -12,6 +12,7 @@
 mod calendar;
 mod clock;
 mod error;
+pub mod policy_file;
 
 pub use calendar::{Calendar, Window};
 pub use clock::{clock, ClockKind, ClockState, Event, Policy, Priority, Targets, TicketState};

@@ -1,0 +1,200 @@
+//! `fieldline sla due`: the SLA calculator. Given a policy file, a priority, the time a
+//! ticket was opened and its pauses, it prints when first response and resolution are
+//! due and when each warning threshold falls, in the calendar's time zone.
+
+use crate::Failure;
+use clap::{Args, Subcommand};
+use fieldline_sla::policy_file::{self, PolicyFile};
+use fieldline_sla::{clock, ClockKind, ClockState, Event, Priority, TicketState};
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Subcommand)]
+pub enum SlaCommand {
+    /// When a ticket's first response and resolution are due
+    Due(DueArgs),
+}
+
+#[derive(Args)]
+pub struct DueArgs {
+    /// The SLA policy file (calendars and policies, TOML)
+    #[arg(long, value_name = "FILE")]
+    calendar: PathBuf,
+    /// Policy id in the file
+    #[arg(long, value_name = "NAME")]
+    policy: String,
+    /// P1, P2, P3 or P4
+    #[arg(long)]
+    priority: String,
+    /// When the ticket was opened: RFC 3339 ("2026-11-24T20:00:00+09:00"), or a local
+    /// time in the calendar's zone ("2026-11-24 20:00")
+    #[arg(long, value_name = "TIME")]
+    opened: String,
+    /// A pause (waiting on the customer), as FROM..TO; repeatable
+    #[arg(long = "pause", value_name = "FROM..TO")]
+    pauses: Vec<String>,
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(cmd: SlaCommand) -> Result<(), Failure> {
+    match cmd {
+        SlaCommand::Due(args) => due(args),
+    }
+}
+
+fn parse_time(text: &str, tz: &TimeZone) -> Result<Timestamp, Failure> {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let local: DateTime = text.trim().replace(' ', "T").parse().map_err(|_| {
+        Failure(format!(
+            "{text:?} is not a time; write \"2026-11-24T20:00:00+09:00\" or \"2026-11-24 20:00\""
+        ))
+    })?;
+    tz.to_ambiguous_timestamp(local)
+        .compatible()
+        .map_err(|e| Failure(format!("{text:?}: {e}")))
+}
+
+fn priority(text: &str) -> Result<Priority, Failure> {
+    Ok(match text.to_ascii_uppercase().as_str() {
+        "P1" => Priority::P1,
+        "P2" => Priority::P2,
+        "P3" => Priority::P3,
+        "P4" => Priority::P4,
+        _ => return Err(Failure(format!("priority {text:?}: use P1, P2, P3 or P4"))),
+    })
+}
+
+fn load(path: &PathBuf) -> Result<PolicyFile, Failure> {
+    let name = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read {name}: {e}")))?;
+    policy_file::parse(&name, &text).map_err(|issues| {
+        Failure(
+            issues
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+/// The clock as it will stand when it runs out, so every threshold has its time.
+fn full(events: &[Event], kind: ClockKind, now: Timestamp) -> Result<ClockState, Failure> {
+    let at_now = clock(events, kind, now).map_err(|e| Failure(e.to_string()))?;
+    match at_now.due {
+        Some(due) if due > now => clock(events, kind, due).map_err(|e| Failure(e.to_string())),
+        _ => Ok(at_now),
+    }
+}
+
+fn due(args: DueArgs) -> Result<(), Failure> {
+    let file = load(&args.calendar)?;
+    let policy = file.policies.get(&args.policy).cloned().ok_or_else(|| {
+        Failure(format!(
+            "no policy {:?} in {} (policies: {})",
+            args.policy,
+            args.calendar.display(),
+            file.policies.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let zone_name = policy.calendar.zone_name().to_string();
+    let tz = TimeZone::get(&zone_name).map_err(|e| Failure(e.to_string()))?;
+    let prio = priority(&args.priority)?;
+    let opened = parse_time(&args.opened, &tz)?;
+    let mut pauses = Vec::new();
+    for p in &args.pauses {
+        let (a, b) = p
+            .split_once("..")
+            .ok_or_else(|| Failure(format!("--pause {p:?}: write it as FROM..TO")))?;
+        let (a, b) = (parse_time(a, &tz)?, parse_time(b, &tz)?);
+        if b <= a || a < opened {
+            return Err(Failure(format!(
+                "--pause {p:?}: a pause starts after the ticket was opened and ends after it starts"
+            )));
+        }
+        pauses.push((a, b));
+    }
+    pauses.sort();
+    if pauses.windows(2).any(|w| w[1].0 < w[0].1) {
+        return Err(Failure(
+            "pauses overlap; give each stretch of waiting once".into(),
+        ));
+    }
+    let mut events = vec![Event::Opened {
+        at: opened,
+        priority: prio,
+        policy: Arc::new(policy.clone()),
+    }];
+    for (a, b) in &pauses {
+        events.push(Event::StateChanged {
+            at: *a,
+            state: TicketState::WaitingOnCustomer,
+        });
+        events.push(Event::StateChanged {
+            at: *b,
+            state: TicketState::InProgress,
+        });
+    }
+    let now = pauses.last().map_or(opened, |p| p.1);
+    let first = full(&events, ClockKind::FirstResponse, now)?;
+    let resolution = full(&events, ClockKind::Resolution, now)?;
+
+    let show = |t: Timestamp| -> String {
+        let z = t.to_zoned_datetime(tz.clone());
+        format!(
+            "{} ({})",
+            z.strftime("%Y-%m-%d %H:%M %:z"),
+            z.strftime("%a")
+        )
+    };
+    let iso = |t: Timestamp| {
+        t.to_zoned_datetime(tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    };
+    let mins = |c: &ClockState| c.target.as_secs() / 60;
+    if args.json {
+        let clock_json = |c: &ClockState| {
+            serde_json::json!({
+                "target_minutes": mins(c),
+                "due": c.due.map(iso),
+                "thresholds": c.crossed.iter().map(|(p, at)| serde_json::json!({"percent": p, "at": iso(*at)})).collect::<Vec<_>>(),
+            })
+        };
+        let out = serde_json::json!({
+            "policy": args.policy,
+            "priority": args.priority.to_ascii_uppercase(),
+            "timezone": zone_name,
+            "opened": iso(opened),
+            "first_response": clock_json(&first),
+            "resolution": clock_json(&resolution),
+        });
+        println!("{out:#}");
+        return Ok(());
+    }
+    println!(
+        "policy {}, {}, calendar {zone_name}",
+        args.policy,
+        args.priority.to_ascii_uppercase()
+    );
+    println!("opened          {}", show(opened));
+    for (name, c) in [("first response", &first), ("resolution", &resolution)] {
+        let target = format!("{}h{:02}m", mins(c) / 60, mins(c) % 60);
+        match c.due {
+            Some(due) => println!("{name:<15} {}   target {target}", show(due)),
+            None => println!("{name:<15} (not running)   target {target}"),
+        }
+        for (p, at) in &c.crossed {
+            println!("  {p:>3}%          {}", show(*at));
+        }
+    }
+    Ok(())
+}
