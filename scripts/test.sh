@@ -17,7 +17,8 @@ npm --prefix ui test
 npm --prefix ui run build
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-step "build the app and the CLI"
-cargo build --workspace --bins --locked
+# `cargo test --workspace` builds both binaries too (the CLI's tests need `fieldline`, the
+# end-to-end tests `fieldline-desktop`), with the test build's features: a separate
+# `cargo build` first would compile the Tauri tree twice.
 step "Rust tests (unit, integration, end to end)"
 cargo test --workspace --locked
