@@ -8,7 +8,6 @@
 use crate::error::to_ipc;
 use crate::AppState;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
-use fieldline_core::limits::MAX_IMPORT_BYTES;
 use fieldline_core::{Fleet, FleetChange};
 use fieldline_ipc::{AppInfo, ImportSummary, IpcError, Language, Settings};
 use fieldline_store::Store;
@@ -33,15 +32,6 @@ fn with_store<T>(
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-fn check_size(bytes: usize) -> Res<()> {
-    if bytes > MAX_IMPORT_BYTES {
-        return Err(IpcError::BadFile {
-            message: format!("the file is {bytes} bytes; the limit is {MAX_IMPORT_BYTES} bytes"),
-        });
-    }
-    Ok(())
 }
 
 #[tauri::command]
@@ -100,7 +90,6 @@ pub async fn import_fleet_file(
     text: String,
     replace: bool,
 ) -> Res<ImportSummary> {
-    check_size(text.len())?;
     with_store(&state, |s| {
         let c = s.import_fleet_file(&file_name, &text, replace)?;
         Ok(ImportSummary {
@@ -122,7 +111,6 @@ pub async fn preview_csv(
     file_name: String,
     bytes: Vec<u8>,
 ) -> Res<CsvPreview> {
-    check_size(bytes.len())?;
     with_store(&state, |s| s.preview_csv(&file_name, &bytes))
 }
 
@@ -133,6 +121,5 @@ pub async fn import_csv(
     bytes: Vec<u8>,
     options: CsvOptions,
 ) -> Res<CsvReport> {
-    check_size(bytes.len())?;
     with_store(&state, |s| s.import_csv(&file_name, &bytes, &options))
 }

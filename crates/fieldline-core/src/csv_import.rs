@@ -156,7 +156,7 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<String, CsvError> {
         return Err(file_error(
             file,
             format!(
-                "file is {} bytes; the limit is {MAX_IMPORT_BYTES} bytes",
+                "file is {} bytes; the limit is {MAX_IMPORT_BYTES} bytes: split it into smaller files",
                 bytes.len()
             ),
         ));

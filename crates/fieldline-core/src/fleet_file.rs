@@ -155,7 +155,7 @@ pub fn read(file_name: &str, text: &str) -> Result<FleetFile, Vec<FleetIssue>> {
             None,
             "file",
             format!(
-                "file is {} bytes; the limit is {} bytes",
+                "file is {} bytes; the limit is {} bytes: split it into smaller files",
                 text.len(),
                 MAX_IMPORT_BYTES
             ),

@@ -144,21 +144,4 @@ impl Fleet {
     pub fn endpoint(&self, id: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|e| e.id == id)
     }
-
-    /// Merges `other` into `self`: entities of `other` replace those with the same id,
-    /// the rest of `self` is kept.
-    pub fn merge(&mut self, other: Fleet) {
-        fn upsert<T>(into: &mut Vec<T>, items: Vec<T>, id: impl Fn(&T) -> &str) {
-            for item in items {
-                match into.iter().position(|x| id(x) == id(&item)) {
-                    Some(i) => into[i] = item,
-                    None => into.push(item),
-                }
-            }
-        }
-        upsert(&mut self.customers, other.customers, |c| &c.id);
-        upsert(&mut self.sites, other.sites, |s| &s.id);
-        upsert(&mut self.endpoints, other.endpoints, |e| &e.id);
-        self.normalize();
-    }
 }

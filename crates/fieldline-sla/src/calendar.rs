@@ -103,9 +103,20 @@ impl Calendar {
         })
     }
 
-    /// The same hours, but open around the clock.
+    /// Whether the calendar is open all the time.
     pub fn is_around_the_clock(&self) -> bool {
         self.around_the_clock
+    }
+
+    /// A calendar in the same time zone that is open all the time (no zone look-up).
+    pub fn to_around_the_clock(&self) -> Calendar {
+        Calendar {
+            zone_name: self.zone_name.clone(),
+            zone: self.zone.clone(),
+            week: Default::default(),
+            holidays: BTreeSet::new(),
+            around_the_clock: true,
+        }
     }
 
     pub fn zone_name(&self) -> &str {

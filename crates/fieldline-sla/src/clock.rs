@@ -3,6 +3,7 @@
 
 use crate::{Calendar, SlaError};
 use jiff::{SignedDuration, Timestamp};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -119,6 +120,14 @@ pub struct ClockState {
     pub crossed: Vec<(u8, Timestamp)>,
 }
 
+fn calendar_for(policy: &Policy, priority: Priority) -> Cow<'_, Calendar> {
+    if policy.targets[priority.index()].around_the_clock {
+        Cow::Owned(policy.calendar.to_around_the_clock())
+    } else {
+        Cow::Borrowed(&policy.calendar)
+    }
+}
+
 struct Replay {
     kind: ClockKind,
     policy: Arc<Policy>,
@@ -136,13 +145,10 @@ fn percent_of(target: SignedDuration, pct: u8) -> SignedDuration {
 }
 
 impl Replay {
-    fn calendar(&self) -> Result<Calendar, SlaError> {
-        let t = &self.policy.targets[self.priority.index()];
-        if t.around_the_clock {
-            Calendar::around_the_clock(self.policy.calendar.zone_name())
-        } else {
-            Ok(self.policy.calendar.clone())
-        }
+    /// The calendar the current priority counts in: the policy's, or the same zone
+    /// around the clock. Borrowed, since it is asked for on every stretch of history.
+    fn calendar(&self) -> Cow<'_, Calendar> {
+        calendar_for(&self.policy, self.priority)
     }
 
     fn target(&self) -> SignedDuration {
@@ -173,7 +179,8 @@ impl Replay {
         if !self.running() || to <= from {
             return Ok(());
         }
-        let cal = self.calendar()?;
+        let policy = Arc::clone(&self.policy);
+        let cal = calendar_for(&policy, self.priority);
         let target = self.target();
         let open = cal.open_between(from, to)?;
         let after = self.elapsed + open;
@@ -263,7 +270,7 @@ pub fn clock(events: &[Event], kind: ClockKind, now: Timestamp) -> Result<ClockS
     let due = if !running {
         None
     } else if remaining > SignedDuration::ZERO {
-        Some(r.calendar()?.add_open_time(now, remaining)?)
+        Some(r.calendar().add_open_time(now, remaining)?)
     } else {
         r.breached_at
     };

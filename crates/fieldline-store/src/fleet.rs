@@ -206,8 +206,7 @@ impl Store {
     /// Adds the demo fleet (labelled demo) to the store.
     pub fn load_demo(&mut self) -> Result<Fleet, StoreError> {
         self.update_fleet(|old| {
-            let mut next = old.clone();
-            next.merge(fieldline_core::demo::fleet());
+            let next = validate::Composed::new(Some(old), fieldline_core::demo::fleet()).fleet;
             Ok((next, ()))
         })
         .map(|(f, ())| f)
@@ -259,16 +258,12 @@ impl Store {
     ) -> Result<CsvReport, StoreError> {
         let text =
             csv_import::decode(file_name, bytes).map_err(|e| StoreError::BadFile(e.to_string()))?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let old = read_fleet(&tx)?;
-        let (report, next) = csv_import::import(file_name, &text, options, &old)
-            .map_err(|e| StoreError::BadFile(e.to_string()))?;
-        if let Some(next) = next {
-            write_diff(&tx, &old, &next)?;
-            tx.commit()?;
-        }
+        let (_, report) = self.update_fleet(|old| {
+            let (report, next) = csv_import::import(file_name, &text, options, old)
+                .map_err(|e| StoreError::BadFile(e.to_string()))?;
+            // Nothing imported: the same fleet comes back, so nothing is written.
+            Ok((next.unwrap_or_else(|| old.clone()), report))
+        })?;
         Ok(report)
     }
 }

@@ -93,20 +93,7 @@ export function Select(
         }}
       >
         {props.empty !== undefined ? <option value="">{props.empty}</option> : null}
-        {props.options?.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-        {props.groups?.map((g) => (
-          <optgroup key={g.label} label={g.label}>
-            {g.options.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </optgroup>
-        ))}
+        <Options options={props.options} groups={props.groups} />
       </select>
     </Field>
   );
@@ -131,5 +118,27 @@ export function Checkbox(props: {
       />
       {props.label}
     </label>
+  );
+}
+
+/** The `<option>`s of a select: plain, or grouped under `<optgroup>`s. */
+export function Options(props: { options?: Option[] | undefined; groups?: OptionGroup[] | undefined }) {
+  return (
+    <>
+      {props.options?.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+      {props.groups?.map((g) => (
+        <optgroup key={g.label} label={g.label}>
+          {g.options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </optgroup>
+      ))}
+    </>
   );
 }

@@ -3,6 +3,7 @@ import { customerOptions, siteGroups } from '../fleet/options';
 import { allTags, ancestors } from '../fleet/tree';
 import { t } from '../i18n';
 import { filter, selection } from '../state';
+import { Options } from './Fields';
 
 export type ToolbarAction =
   | { kind: 'customer' }
@@ -40,11 +41,7 @@ export function Toolbar({ fleet, onAction }: { fleet: Fleet; onAction: (a: Toolb
         }}
       >
         <option value="">{t('toolbar.allCustomers')}</option>
-        {customerOptions(fleet).map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
+        <Options options={customerOptions(fleet)} />
       </select>
       <select
         data-testid="filter-site"
@@ -55,15 +52,7 @@ export function Toolbar({ fleet, onAction }: { fleet: Fleet; onAction: (a: Toolb
         }}
       >
         <option value="">{t('toolbar.allSites')}</option>
-        {sites.map((g) => (
-          <optgroup key={g.label} label={g.label}>
-            {g.options.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </optgroup>
-        ))}
+        <Options groups={sites} />
       </select>
       <select
         data-testid="filter-tag"
