@@ -255,14 +255,9 @@ pub fn testid(id: &str) -> String {
 }
 
 impl Ui {
-    /// Waits until an element is present and returns it.
+    /// Waits until the element with this test id is present and returns it.
     pub async fn wait(&self, id: &str) -> fantoccini::elements::Element {
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(&testid(id)))
-            .await
-            .unwrap_or_else(|e| panic!("no element {id:?} on screen: {e}"))
+        self.wait_css(&testid(id)).await
     }
 
     /// Waits for an element by CSS selector (for elements without a test id).
@@ -330,6 +325,23 @@ impl Ui {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("{id:?} never showed {needle:?}; it showed {last:?}");
+    }
+
+    /// Waits until an input's or text area's value contains `needle`; returns the value
+    /// (a value can be filled in after the element appears).
+    pub async fn wait_value(&self, id: &str, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(&testid(id))).await {
+                last = el.prop("value").await.ok().flatten().unwrap_or_default();
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{id:?} never held {needle:?}; it held {last:?}");
     }
 
     pub async fn is_present(&self, id: &str) -> bool {

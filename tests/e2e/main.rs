@@ -268,13 +268,7 @@ async fn a_spreadsheet_imported_in_the_window_reports_bad_rows_then_imports_the_
     // The fleet file the export shows holds what was imported.
     ui.client.refresh().await.expect("reload");
     ui.click("export-fleet").await;
-    let text = ui
-        .wait("export-text")
-        .await
-        .prop("value")
-        .await
-        .expect("export text")
-        .unwrap_or_default();
+    let text = ui.wait_value("export-text", "[[endpoints]]").await;
     assert!(
         text.contains("id = \"acme-db1\"") && text.contains("tags = [\"linux\", \"db\"]"),
         "{text}"

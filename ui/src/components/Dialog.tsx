@@ -1,7 +1,7 @@
 // A modal dialog: focus moves into it, Tab stays inside, Escape closes it, and focus
 // returns to where it was. Only the topmost dialog reacts to keys.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 const stack: HTMLElement[] = [];
 
@@ -35,15 +35,22 @@ export function Dialog({ testId, title, onClose, wide = false, children }: Props
   const close = useRef(onClose);
   close.current = onClose;
 
-  useEffect(() => {
+  // A layout effect, so focus moves in before the browser handles any further input: a
+  // person (or a test) who clicks a field and types at once must not lose keystrokes to
+  // a late focus move. Focus already inside the dialog is left where it is.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     stack.push(dialog);
-    const first =
-      dialog.querySelector<HTMLElement>('[data-autofocus]') ??
-      dialog.querySelector<HTMLElement>('input:not([readonly]):not([type=hidden]), select, textarea, button');
-    (first ?? dialog).focus();
+    if (!dialog.contains(document.activeElement)) {
+      const first =
+        dialog.querySelector<HTMLElement>('[data-autofocus]') ??
+        dialog.querySelector<HTMLElement>(
+          'input:not([readonly]):not([type=hidden]), select, textarea, button',
+        );
+      (first ?? dialog).focus();
+    }
 
     const onKey = (e: KeyboardEvent) => {
       if (stack[stack.length - 1] !== dialog || e.isComposing) return;
