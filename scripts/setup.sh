@@ -13,6 +13,8 @@ PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libssl-dev libsoup-3.0-dev libxdo-dev
   # running it without a display, driving it over WebDriver, checking screenshots
   xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core
+  # a real notification daemon for the notification tests
+  dunst
   # Korean glyphs
   fonts-noto-cjk
 )

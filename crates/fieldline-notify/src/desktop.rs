@@ -1,0 +1,1 @@
+//! Shows an [`Outgoing`](crate::plan::Outgoing) through the desktop's notification daemon.
