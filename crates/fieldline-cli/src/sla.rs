@@ -62,13 +62,7 @@ fn parse_time(text: &str, tz: &TimeZone) -> Result<Timestamp, Failure> {
 }
 
 fn priority(text: &str) -> Result<Priority, Failure> {
-    Ok(match text.to_ascii_uppercase().as_str() {
-        "P1" => Priority::P1,
-        "P2" => Priority::P2,
-        "P3" => Priority::P3,
-        "P4" => Priority::P4,
-        _ => return Err(Failure(format!("priority {text:?}: use P1, P2, P3 or P4"))),
-    })
+    Priority::parse(text).ok_or_else(|| Failure(format!("priority {text:?}: use P1, P2, P3 or P4")))
 }
 
 fn load(path: &PathBuf) -> Result<PolicyFile, Failure> {

@@ -3,10 +3,12 @@
 
 use crate::{Calendar, SlaError};
 use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::sync::Arc;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 pub enum Priority {
     P1,
     P2,
@@ -15,18 +17,64 @@ pub enum Priority {
 }
 
 impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::P1, Priority::P2, Priority::P3, Priority::P4];
+
     fn index(self) -> usize {
         self as usize
     }
+
+    pub fn as_str(self) -> &'static str {
+        ["P1", "P2", "P3", "P4"][self.index()]
+    }
+
+    /// `"P1"`..`"P4"` (or lower case).
+    pub fn parse(text: &str) -> Option<Priority> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(text.trim()))
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
 pub enum TicketState {
     New,
     InProgress,
     WaitingOnCustomer,
     Resolved,
     Closed,
+}
+
+impl TicketState {
+    pub const ALL: [TicketState; 5] = [
+        TicketState::New,
+        TicketState::InProgress,
+        TicketState::WaitingOnCustomer,
+        TicketState::Resolved,
+        TicketState::Closed,
+    ];
+
+    /// The name used in files, the CLI and the IPC (`waiting_on_customer`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketState::New => "new",
+            TicketState::InProgress => "in_progress",
+            TicketState::WaitingOnCustomer => "waiting_on_customer",
+            TicketState::Resolved => "resolved",
+            TicketState::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TicketState> {
+        TicketState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text.trim())
+    }
+
+    /// Resolved or closed: the resolution clock has stopped.
+    pub fn is_done(self) -> bool {
+        matches!(self, TicketState::Resolved | TicketState::Closed)
+    }
 }
 
 /// The targets of one priority.
@@ -91,7 +139,8 @@ impl Event {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
 pub enum ClockKind {
     FirstResponse,
     Resolution,
@@ -120,11 +169,18 @@ pub struct ClockState {
     pub crossed: Vec<(u8, Timestamp)>,
 }
 
-fn calendar_for(policy: &Policy, priority: Priority) -> Cow<'_, Calendar> {
-    if policy.targets[priority.index()].around_the_clock {
-        Cow::Owned(policy.calendar.to_around_the_clock())
-    } else {
-        Cow::Borrowed(&policy.calendar)
+impl Policy {
+    /// The calendar a priority counts in: the policy's, or the same zone around the clock.
+    pub fn calendar_for(&self, priority: Priority) -> Cow<'_, Calendar> {
+        if self.targets[priority.index()].around_the_clock {
+            Cow::Owned(self.calendar.to_around_the_clock())
+        } else {
+            Cow::Borrowed(&self.calendar)
+        }
+    }
+
+    pub fn targets_for(&self, priority: Priority) -> &Targets {
+        &self.targets[priority.index()]
     }
 }
 
@@ -148,7 +204,7 @@ impl Replay {
     /// The calendar the current priority counts in: the policy's, or the same zone
     /// around the clock. Borrowed, since it is asked for on every stretch of history.
     fn calendar(&self) -> Cow<'_, Calendar> {
-        calendar_for(&self.policy, self.priority)
+        self.policy.calendar_for(self.priority)
     }
 
     fn target(&self) -> SignedDuration {
@@ -180,7 +236,7 @@ impl Replay {
             return Ok(());
         }
         let policy = Arc::clone(&self.policy);
-        let cal = calendar_for(&policy, self.priority);
+        let cal = policy.calendar_for(self.priority);
         let target = self.target();
         let open = cal.open_between(from, to)?;
         let after = self.elapsed + open;
@@ -249,9 +305,10 @@ pub fn clock(events: &[Event], kind: ClockKind, now: Timestamp) -> Result<ClockS
             Event::Opened { .. } => {}
             Event::StateChanged { state, .. } => {
                 r.state = *state;
-                r.resolved_at = match state {
-                    TicketState::Resolved | TicketState::Closed => r.resolved_at.or(Some(at)),
-                    _ => None, // reopened: the resolution clock runs again
+                r.resolved_at = if state.is_done() {
+                    r.resolved_at.or(Some(at))
+                } else {
+                    None // reopened: the resolution clock runs again
                 };
             }
             Event::PriorityChanged { priority, .. } => r.priority = *priority,

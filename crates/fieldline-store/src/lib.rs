@@ -13,6 +13,7 @@
 mod error;
 mod fleet;
 mod migrations;
+pub mod tickets;
 
 pub use error::StoreError;
 pub use migrations::SCHEMA_VERSION;

@@ -40,6 +40,51 @@ const MIGRATIONS: &[&str] = &[
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
     ) STRICT;",
+    // 2: tickets as event histories, the outbox of local changes, notifications.
+    "CREATE TABLE tickets (
+        id          INTEGER PRIMARY KEY,
+        customer    TEXT NOT NULL,
+        endpoint    TEXT,
+        title       TEXT NOT NULL,
+        source      TEXT NOT NULL DEFAULT 'local',
+        external_id TEXT,
+        priority    TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        policy      TEXT NOT NULL,
+        opened_at   TEXT NOT NULL,
+        minutes     INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX tickets_state ON tickets (state);
+    CREATE TABLE ticket_events (
+        id     INTEGER PRIMARY KEY,
+        ticket INTEGER NOT NULL REFERENCES tickets (id),
+        at     TEXT NOT NULL,
+        kind   TEXT NOT NULL,
+        data   TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX ticket_events_ticket ON ticket_events (ticket, id);
+    CREATE TABLE outbox (
+        id        INTEGER PRIMARY KEY,
+        event     INTEGER NOT NULL UNIQUE REFERENCES ticket_events (id),
+        queued_at TEXT NOT NULL,
+        sent_at   TEXT
+    ) STRICT;
+    CREATE TABLE notifications (
+        id      INTEGER PRIMARY KEY,
+        at      TEXT NOT NULL,
+        grp     TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        body    TEXT NOT NULL,
+        urgency TEXT NOT NULL,
+        open    TEXT,
+        shown   INTEGER NOT NULL,
+        held    TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE TABLE notified (
+        key   TEXT PRIMARY KEY,
+        level INTEGER NOT NULL,
+        at    TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// The schema version this build writes and understands.

@@ -1,0 +1,807 @@
+//! Tickets and their SLA clocks. A ticket is its history: every change is an event row,
+//! appended in time order and never edited; the columns of `tickets` are a summary of
+//! that history kept in the same transaction. Clocks are never stored: they are replayed
+//! from the history and the SLA configuration on every read (`fieldline-sla`).
+//!
+//! Every local change is also queued in the outbox, for a helpdesk sync to replay later.
+
+use crate::{Store, StoreError};
+use fieldline_sla::policy_file::{self, PolicyFile};
+use fieldline_sla::{clock, ClockKind, ClockState, Event, Policy, Priority, TicketState};
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use ts_rs::TS;
+
+/// Longest ticket title, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// Longest note, in bytes.
+pub const MAX_NOTE_BYTES: usize = 64 * 1024;
+/// Largest SLA policy file (with its holiday files), in bytes.
+pub const MAX_SLA_FILE_BYTES: usize = 2 * 1024 * 1024;
+/// Longest single time entry: a week.
+pub const MAX_TIME_ENTRY_MINUTES: u32 = 7 * 24 * 60;
+
+const SLA_CONFIG_KEY: &str = "sla.config";
+
+/// One change to a ticket, as stored in its history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TicketChange {
+    Opened {
+        priority: Priority,
+        policy: String,
+    },
+    State {
+        state: TicketState,
+    },
+    Priority {
+        priority: Priority,
+    },
+    /// The customer's contract changed: time already used is kept.
+    Policy {
+        policy: String,
+    },
+    /// The first reply to the customer (stops the first-response clock).
+    Responded,
+    Note {
+        text: String,
+    },
+    Time {
+        minutes: u32,
+        on_site: bool,
+        note: String,
+    },
+}
+
+/// A change with its time and position in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TicketEvent {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub change: TicketChange,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Ticket {
+    pub id: i64,
+    pub customer: String,
+    pub endpoint: Option<String>,
+    pub title: String,
+    /// Where the ticket lives: `local`, or a helpdesk connection's name.
+    pub source: String,
+    pub priority: Priority,
+    pub state: TicketState,
+    pub policy: String,
+    /// RFC 3339, UTC.
+    pub opened_at: String,
+    /// Minutes of work logged (on site and remote).
+    pub minutes: u32,
+    pub events: Vec<TicketEvent>,
+}
+
+/// A ticket to open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct NewTicket {
+    pub customer: String,
+    pub endpoint: Option<String>,
+    pub title: String,
+    pub priority: Priority,
+    /// The SLA policy; `None` takes the customer's contract.
+    pub policy: Option<String>,
+}
+
+/// The SLA configuration as imported: the policy file and the holiday files it named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlaSource {
+    pub file_name: String,
+    pub text: String,
+    #[serde(default)]
+    pub includes: BTreeMap<String, String>,
+}
+
+/// The SLA configuration in force.
+#[derive(Debug, Clone)]
+pub struct SlaConfig {
+    pub source: SlaSource,
+    pub file: PolicyFile,
+    pub policies: BTreeMap<String, Arc<Policy>>,
+    /// Customer id to the policy of its contract.
+    pub contracts: BTreeMap<String, String>,
+}
+
+impl SlaConfig {
+    pub fn parse(source: SlaSource) -> Result<SlaConfig, StoreError> {
+        let size = source.text.len() + source.includes.values().map(String::len).sum::<usize>();
+        if size > MAX_SLA_FILE_BYTES {
+            return Err(StoreError::BadFile(format!(
+                "{} with its holiday files is larger than 2 MiB; split it into smaller files",
+                source.file_name
+            )));
+        }
+        let file = policy_file::parse(&source.file_name, &source.text).map_err(|issues| {
+            StoreError::BadFile(
+                issues
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
+        let policies = file
+            .policies
+            .iter()
+            .map(|(k, p)| (k.clone(), Arc::new(p.clone())))
+            .collect();
+        Ok(SlaConfig {
+            source,
+            file,
+            policies,
+            contracts: BTreeMap::new(),
+        })
+    }
+
+    /// The policy a new ticket of `customer` gets: its contract's, else the only policy.
+    pub fn policy_for(&self, customer: &str) -> Result<String, StoreError> {
+        if let Some(p) = self.contracts.get(customer) {
+            return Ok(p.clone());
+        }
+        match self.policies.keys().collect::<Vec<_>>().as_slice() {
+            [only] => Ok((*only).clone()),
+            [] => Err(StoreError::BadFile(
+                "the SLA configuration has no policies; import a policy file first".into(),
+            )),
+            many => Err(StoreError::BadFile(format!(
+                "customer {customer:?} has no contract in the SLA configuration; name a policy ({})",
+                many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+}
+
+fn ts_text(t: Timestamp) -> String {
+    t.to_string()
+}
+
+fn parse_ts(text: &str, id: i64) -> Result<Timestamp, StoreError> {
+    text.parse().map_err(|e| StoreError::Damaged {
+        what: "ticket event",
+        id: id.to_string(),
+        detail: format!("time {text:?}: {e}"),
+    })
+}
+
+fn check_text(
+    what: &str,
+    text: &str,
+    max_chars: Option<usize>,
+    max_bytes: usize,
+) -> Result<(), StoreError> {
+    if text.len() > max_bytes || max_chars.is_some_and(|m| text.chars().count() > m) {
+        let limit = max_chars.map_or(format!("{} KiB", max_bytes / 1024), |m| {
+            format!("{m} characters")
+        });
+        return Err(StoreError::BadFile(format!(
+            "the {what} is longer than {limit}; shorten it"
+        )));
+    }
+    Ok(())
+}
+
+/// One SLA clock as the board shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ClockView {
+    pub kind: ClockKind,
+    pub target_secs: i64,
+    pub elapsed_secs: i64,
+    /// Negative once breached.
+    pub remaining_secs: i64,
+    pub running: bool,
+    pub paused: bool,
+    /// Running and the calendar is open now: the remaining time is going down.
+    pub counting_now: bool,
+    /// RFC 3339, UTC: when the target is reached if nothing changes (while running).
+    pub due: Option<String>,
+    pub due_ms: Option<i64>,
+    pub breached_at: Option<String>,
+    pub stopped_at: Option<String>,
+    /// The highest threshold crossed (percent; 100 once breached; 0 for none).
+    pub level: u8,
+    /// The policy's warning thresholds, percent.
+    pub thresholds: Vec<u8>,
+    /// Thresholds crossed so far, with when (RFC 3339, UTC).
+    pub crossed: Vec<Crossing>,
+    /// While running: when each threshold still ahead (and the breach) will be reached,
+    /// so a countdown can change colour between two reads.
+    pub ahead: Vec<Crossing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Crossing {
+    pub percent: u8,
+    pub at: String,
+    pub at_ms: i64,
+}
+
+/// A ticket on the SLA board: its open clocks, or why they cannot be computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SlaRow {
+    pub ticket: TicketSummary,
+    pub clocks: Vec<ClockView>,
+    pub error: Option<String>,
+}
+
+/// A ticket without its history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TicketSummary {
+    pub id: i64,
+    pub customer: String,
+    pub endpoint: Option<String>,
+    pub title: String,
+    pub source: String,
+    pub priority: Priority,
+    pub state: TicketState,
+    pub policy: String,
+    pub opened_at: String,
+}
+
+impl TicketChange {
+    /// The `kind` tag, as stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TicketChange::Opened { .. } => "opened",
+            TicketChange::State { .. } => "state",
+            TicketChange::Priority { .. } => "priority",
+            TicketChange::Policy { .. } => "policy",
+            TicketChange::Responded => "responded",
+            TicketChange::Note { .. } => "note",
+            TicketChange::Time { .. } => "time",
+        }
+    }
+}
+
+impl Ticket {
+    pub fn summary(&self) -> TicketSummary {
+        TicketSummary {
+            id: self.id,
+            customer: self.customer.clone(),
+            endpoint: self.endpoint.clone(),
+            title: self.title.clone(),
+            source: self.source.clone(),
+            priority: self.priority,
+            state: self.state,
+            policy: self.policy.clone(),
+            opened_at: self.opened_at.clone(),
+        }
+    }
+
+    /// The history as the SLA math reads it, with policies resolved in `config`.
+    pub fn sla_events(&self, config: &SlaConfig) -> Result<Vec<Event>, String> {
+        let policy = |name: &str| {
+            config.policies.get(name).cloned().ok_or_else(|| {
+                format!("policy {name:?} is not in the SLA configuration; import a policy file that has it")
+            })
+        };
+        let mut out = Vec::with_capacity(self.events.len());
+        for e in &self.events {
+            let at: Timestamp =
+                e.at.parse()
+                    .map_err(|_| format!("damaged time {:?}", e.at))?;
+            out.push(match &e.change {
+                TicketChange::Opened {
+                    priority,
+                    policy: p,
+                } => Event::Opened {
+                    at,
+                    priority: *priority,
+                    policy: policy(p)?,
+                },
+                TicketChange::State { state } => Event::StateChanged { at, state: *state },
+                TicketChange::Priority { priority } => Event::PriorityChanged {
+                    at,
+                    priority: *priority,
+                },
+                TicketChange::Policy { policy: p } => Event::PolicyChanged {
+                    at,
+                    policy: policy(p)?,
+                },
+                TicketChange::Responded => Event::Responded { at },
+                TicketChange::Note { .. } | TicketChange::Time { .. } => continue,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The clocks of a ticket that are still open at `now` (not stopped), most urgent first.
+pub fn open_clocks(events: &[Event], now: Timestamp) -> Result<Vec<ClockState>, String> {
+    let mut out = Vec::with_capacity(2);
+    for kind in [ClockKind::FirstResponse, ClockKind::Resolution] {
+        let c = clock(events, kind, now).map_err(|e| e.to_string())?;
+        if c.stopped_at.is_none() {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// How urgent a set of clocks is: breached first (earliest breach first), then running by
+/// due time, then paused by remaining time.
+pub fn urgency(clocks: &[ClockState]) -> (u8, i64) {
+    clocks
+        .iter()
+        .map(|c| match (c.breached_at, c.due, c.running) {
+            (Some(b), _, _) => (0, b.as_second()),
+            (None, Some(d), true) => (1, d.as_second()),
+            _ => (2, c.remaining.as_secs()),
+        })
+        .min()
+        .unwrap_or((3, 0))
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// The board's view of one clock; `policy`/`priority` are the ones in force now.
+pub fn clock_view(
+    c: &ClockState,
+    policy: &Policy,
+    priority: Priority,
+    now: Timestamp,
+) -> ClockView {
+    let cal = policy.calendar_for(priority);
+    let counting_now = c.running
+        && cal
+            .open_between(now, now + SignedDuration::from_secs(1))
+            .is_ok_and(|d| d > SignedDuration::ZERO);
+    let mut ahead = Vec::new();
+    if c.running {
+        for pct in policy.thresholds.iter().copied().chain([100]) {
+            let amount = SignedDuration::from_secs(c.target.as_secs() * i64::from(pct) / 100);
+            if amount > c.elapsed {
+                if let Ok(at) = cal.add_open_time(now, amount - c.elapsed) {
+                    ahead.push(Crossing {
+                        percent: pct,
+                        at: ts_text(at),
+                        at_ms: ms(at),
+                    });
+                }
+            }
+        }
+    }
+    let level = if c.breached_at.is_some() {
+        100
+    } else {
+        c.crossed.iter().map(|(p, _)| *p).max().unwrap_or(0)
+    };
+    ClockView {
+        kind: c.kind,
+        target_secs: c.target.as_secs(),
+        elapsed_secs: c.elapsed.as_secs(),
+        remaining_secs: c.remaining.as_secs(),
+        running: c.running,
+        paused: c.paused,
+        counting_now,
+        due: c.due.map(ts_text),
+        due_ms: c.due.map(ms),
+        breached_at: c.breached_at.map(ts_text),
+        stopped_at: c.stopped_at.map(ts_text),
+        level,
+        thresholds: policy.thresholds.clone(),
+        crossed: c
+            .crossed
+            .iter()
+            .map(|(p, at)| Crossing {
+                percent: *p,
+                at: ts_text(*at),
+                at_ms: ms(*at),
+            })
+            .collect(),
+        ahead,
+    }
+}
+
+/// The SLA board for `tickets` at `now`: every ticket with an open clock, most urgent first.
+pub fn board(tickets: &[Ticket], config: Option<&SlaConfig>, now: Timestamp) -> Vec<SlaRow> {
+    let mut rows: Vec<((u8, i64), SlaRow)> = tickets
+        .iter()
+        .filter_map(|t| {
+            let computed = match config {
+                None => Err(
+                    "no SLA configuration; import a policy file (fieldline sla import FILE)"
+                        .to_string(),
+                ),
+                Some(cfg) => t.sla_events(cfg).and_then(|ev| {
+                    let clocks = open_clocks(&ev, now)?;
+                    let policy = cfg.policies.get(&t.policy).ok_or_else(|| {
+                        format!("policy {:?} is not in the SLA configuration", t.policy)
+                    })?;
+                    Ok((
+                        urgency(&clocks),
+                        clocks
+                            .iter()
+                            .map(|c| clock_view(c, policy, t.priority, now))
+                            .collect::<Vec<_>>(),
+                    ))
+                }),
+            };
+            match computed {
+                Ok((_, views)) if views.is_empty() => None,
+                Ok((key, clocks)) => Some((
+                    key,
+                    SlaRow {
+                        ticket: t.summary(),
+                        clocks,
+                        error: None,
+                    },
+                )),
+                Err(e) => Some((
+                    (0, i64::MIN),
+                    SlaRow {
+                        ticket: t.summary(),
+                        clocks: Vec::new(),
+                        error: Some(e),
+                    },
+                )),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.ticket.id.cmp(&b.1.ticket.id)));
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+const TICKET_COLUMNS: &str =
+    "id, customer, endpoint, title, source, priority, state, policy, opened_at, minutes";
+
+fn enum_from_sql<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    id: i64,
+    what: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
+        StoreError::Damaged {
+            what: "ticket",
+            id: id.to_string(),
+            detail: format!("{what} {text:?}"),
+        }
+    })
+}
+
+fn read_tickets(
+    conn: &rusqlite::Connection,
+    filter: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Ticket>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets {filter} ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(args, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, String>(8)?,
+            r.get::<_, i64>(9)?,
+        ))
+    })?;
+    let mut tickets = Vec::new();
+    let mut index = BTreeMap::new();
+    for row in rows {
+        let (id, customer, endpoint, title, source, priority, state, policy, opened_at, minutes) =
+            row?;
+        index.insert(id, tickets.len());
+        tickets.push(Ticket {
+            id,
+            customer,
+            endpoint,
+            title,
+            source,
+            priority: enum_from_sql(&priority, id, "priority")?,
+            state: enum_from_sql(&state, id, "state")?,
+            policy,
+            opened_at,
+            minutes: u32::try_from(minutes).unwrap_or(u32::MAX),
+            events: Vec::new(),
+        });
+    }
+    if tickets.is_empty() {
+        return Ok(tickets);
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT e.ticket, e.id, e.at, e.data FROM ticket_events e
+         WHERE e.ticket IN (SELECT id FROM tickets {filter}) ORDER BY e.ticket, e.id"
+    ))?;
+    let rows = stmt.query_map(args, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (ticket, id, at, data) = row?;
+        let change: TicketChange =
+            serde_json::from_str(&data).map_err(|e| StoreError::Damaged {
+                what: "ticket event",
+                id: id.to_string(),
+                detail: e.to_string(),
+            })?;
+        if let Some(&i) = index.get(&ticket) {
+            tickets[i].events.push(TicketEvent { id, at, change });
+        }
+    }
+    Ok(tickets)
+}
+
+impl Store {
+    /// The SLA configuration in force, if one was imported.
+    pub fn sla_config(&self) -> Result<Option<SlaConfig>, StoreError> {
+        let Some(json) = self.setting(SLA_CONFIG_KEY)? else {
+            return Ok(None);
+        };
+        let source: SlaSource = serde_json::from_str(&json).map_err(|e| StoreError::Damaged {
+            what: "setting",
+            id: SLA_CONFIG_KEY.into(),
+            detail: e.to_string(),
+        })?;
+        SlaConfig::parse(source).map(Some)
+    }
+
+    /// Replaces the SLA configuration. Refused when an open ticket uses a policy the new
+    /// configuration lacks (its clocks could no longer be computed).
+    pub fn import_sla_config(&mut self, source: SlaSource) -> Result<SlaConfig, StoreError> {
+        let config = SlaConfig::parse(source)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut stmt = tx.prepare(
+            "SELECT DISTINCT policy FROM tickets WHERE state NOT IN ('resolved', 'closed')",
+        )?;
+        let used: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let missing: Vec<&String> = used
+            .iter()
+            .filter(|p| !config.policies.contains_key(*p))
+            .collect();
+        if !missing.is_empty() {
+            return Err(StoreError::BadFile(format!(
+                "{}: open tickets use the policies {} which this file lacks; nothing was changed. Keep them in the file, or change those tickets' policy first",
+                config.source.file_name,
+                missing.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let json = serde_json::to_string(&config.source)
+            .map_err(|e| StoreError::BadFile(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![SLA_CONFIG_KEY, json],
+        )?;
+        tx.commit()?;
+        Ok(config)
+    }
+
+    /// Opens a ticket at `at`.
+    pub fn open_ticket(&mut self, new: NewTicket, at: Timestamp) -> Result<Ticket, StoreError> {
+        let title = new.title.trim().to_string();
+        if title.is_empty() {
+            return Err(StoreError::BadFile("a ticket needs a title".into()));
+        }
+        check_text("title", &title, Some(MAX_TITLE_CHARS), MAX_TITLE_CHARS * 4)?;
+        let fleet = self.fleet()?;
+        if !fleet.customers.iter().any(|c| c.id == new.customer) {
+            return Err(StoreError::NotFound {
+                what: "customer",
+                id: new.customer,
+            });
+        }
+        if let Some(ep) = &new.endpoint {
+            let site_customer = fleet
+                .endpoints
+                .iter()
+                .find(|e| &e.id == ep)
+                .and_then(|e| fleet.sites.iter().find(|s| s.id == e.site))
+                .map(|s| s.customer.clone());
+            match site_customer {
+                None => {
+                    return Err(StoreError::NotFound {
+                        what: "endpoint",
+                        id: ep.clone(),
+                    })
+                }
+                Some(c) if c != new.customer => {
+                    return Err(StoreError::BadFile(format!(
+                        "endpoint {ep:?} belongs to customer {c:?}, not {:?}",
+                        new.customer
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        let config = self.sla_config()?.ok_or_else(|| {
+            StoreError::BadFile(
+                "no SLA configuration yet; import a policy file first (fieldline sla import FILE)"
+                    .into(),
+            )
+        })?;
+        let policy = match new.policy {
+            Some(p) => p,
+            None => config.policy_for(&new.customer)?,
+        };
+        if !config.policies.contains_key(&policy) {
+            return Err(StoreError::NotFound {
+                what: "SLA policy",
+                id: policy,
+            });
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO tickets (customer, endpoint, title, source, priority, state, policy, opened_at, minutes)
+             VALUES (?1, ?2, ?3, 'local', ?4, 'new', ?5, ?6, 0)",
+            params![new.customer, new.endpoint, title, new.priority.as_str(), policy, ts_text(at)],
+        )?;
+        let id = tx.last_insert_rowid();
+        append_event(
+            &tx,
+            id,
+            at,
+            &TicketChange::Opened {
+                priority: new.priority,
+                policy,
+            },
+        )?;
+        tx.commit()?;
+        self.ticket(id)
+    }
+
+    pub fn ticket(&self, id: i64) -> Result<Ticket, StoreError> {
+        read_tickets(&self.conn, "WHERE id = ?1", &[&id])?
+            .pop()
+            .ok_or(StoreError::NotFound {
+                what: "ticket",
+                id: id.to_string(),
+            })
+    }
+
+    /// Tickets, oldest first; `open_only` leaves out resolved and closed ones.
+    pub fn tickets(&self, open_only: bool) -> Result<Vec<Ticket>, StoreError> {
+        if open_only {
+            read_tickets(&self.conn, "WHERE state NOT IN ('resolved', 'closed')", &[])
+        } else {
+            read_tickets(&self.conn, "", &[])
+        }
+    }
+
+    /// Appends a change to a ticket's history at `at`, which may not be earlier than the
+    /// ticket's last change (a history is in time order).
+    pub fn change_ticket(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        change: TicketChange,
+    ) -> Result<Ticket, StoreError> {
+        let config = match &change {
+            TicketChange::Policy { .. } => self.sla_config()?,
+            _ => None,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last: Option<String> = tx
+            .query_row(
+                "SELECT MAX(at) FROM ticket_events WHERE ticket = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let Some(last) = last else {
+            return Err(StoreError::NotFound {
+                what: "ticket",
+                id: id.to_string(),
+            });
+        };
+        let last_ts = parse_ts(&last, id)?;
+        if at < last_ts {
+            return Err(StoreError::BadFile(format!(
+                "ticket #{id} last changed at {last}; a change cannot be dated before that"
+            )));
+        }
+        match &change {
+            TicketChange::Opened { .. } => {
+                return Err(StoreError::BadFile(format!("ticket #{id} is already open")));
+            }
+            TicketChange::State { state } => {
+                tx.execute(
+                    "UPDATE tickets SET state = ?2 WHERE id = ?1",
+                    params![id, state.as_str()],
+                )?;
+            }
+            TicketChange::Priority { priority } => {
+                tx.execute(
+                    "UPDATE tickets SET priority = ?2 WHERE id = ?1",
+                    params![id, priority.as_str()],
+                )?;
+            }
+            TicketChange::Policy { policy } => {
+                let known = config
+                    .as_ref()
+                    .is_some_and(|c| c.policies.contains_key(policy));
+                if !known {
+                    return Err(StoreError::NotFound {
+                        what: "SLA policy",
+                        id: policy.clone(),
+                    });
+                }
+                tx.execute(
+                    "UPDATE tickets SET policy = ?2 WHERE id = ?1",
+                    params![id, policy],
+                )?;
+            }
+            TicketChange::Responded => {}
+            TicketChange::Note { text } => {
+                if text.trim().is_empty() {
+                    return Err(StoreError::BadFile("the note is empty".into()));
+                }
+                check_text("note", text, None, MAX_NOTE_BYTES)?;
+            }
+            TicketChange::Time { minutes, note, .. } => {
+                if *minutes == 0 || *minutes > MAX_TIME_ENTRY_MINUTES {
+                    return Err(StoreError::BadFile(format!(
+                        "a time entry is between 1 minute and {} hours",
+                        MAX_TIME_ENTRY_MINUTES / 60
+                    )));
+                }
+                check_text("note", note, None, MAX_NOTE_BYTES)?;
+                tx.execute(
+                    "UPDATE tickets SET minutes = minutes + ?2 WHERE id = ?1",
+                    params![id, minutes],
+                )?;
+            }
+        }
+        append_event(&tx, id, at, &change)?;
+        tx.commit()?;
+        self.ticket(id)
+    }
+
+    /// Changes made here that no helpdesk has been told of yet, oldest first.
+    pub fn outbox_len(&self) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+fn append_event(
+    tx: &rusqlite::Transaction<'_>,
+    ticket: i64,
+    at: Timestamp,
+    change: &TicketChange,
+) -> Result<(), StoreError> {
+    let data = serde_json::to_string(change).map_err(|e| StoreError::BadFile(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO ticket_events (ticket, at, kind, data) VALUES (?1, ?2, ?3, ?4)",
+        params![ticket, ts_text(at), change.kind(), data],
+    )?;
+    let event = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO outbox (event, queued_at) VALUES (?1, ?2)",
+        params![event, ts_text(Timestamp::now())],
+    )?;
+    Ok(())
+}
