@@ -6,6 +6,7 @@
 mod demo;
 mod fleet;
 mod sla;
+mod ticket;
 
 use clap::{Parser, Subcommand};
 use fieldline_store::{resolve_data_dir, Store, StoreError};
@@ -34,6 +35,9 @@ enum Command {
     /// SLA clocks and the SLA calculator
     #[command(subcommand)]
     Sla(sla::SlaCommand),
+    /// Local tickets: open, change state, respond, add notes and time
+    #[command(subcommand)]
+    Ticket(ticket::TicketCommand),
     /// Load the demo fleet and answer for its endpoints on loopback until stopped
     Demo(demo::DemoArgs),
     /// Where the store is and which schema it has
@@ -64,7 +68,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fleet(cmd) => fleet::run(cmd, cli.data_dir.as_deref()),
-        Command::Sla(cmd) => sla::run(cmd),
+        Command::Sla(cmd) => sla::run(cmd, cli.data_dir.as_deref()),
+        Command::Ticket(cmd) => ticket::run(cmd, cli.data_dir.as_deref()),
         Command::Demo(args) => demo::run(args, cli.data_dir.as_deref()),
         Command::Info => info(cli.data_dir.as_deref()),
     };

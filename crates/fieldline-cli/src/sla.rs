@@ -2,13 +2,16 @@
 //! ticket was opened and its pauses, it prints when first response and resolution are
 //! due and when each warning threshold falls, in the calendar's time zone.
 
-use crate::Failure;
+use crate::{open_store, Failure};
 use clap::{Args, Subcommand};
 use fieldline_sla::policy_file::{self, PolicyFile};
 use fieldline_sla::{clock, ClockKind, ClockState, Event, Priority, TicketState};
+use fieldline_store::tickets::{board, SlaSource, MAX_SLA_FILE_BYTES};
+use fieldline_store::Clock;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,6 +19,16 @@ use std::sync::Arc;
 pub enum SlaCommand {
     /// When a ticket's first response and resolution are due
     Due(DueArgs),
+    /// Import the SLA configuration (calendars, policies, contracts) into the store
+    Import {
+        /// The policy file (TOML); holiday files it names are read next to it
+        file: PathBuf,
+    },
+    /// Open SLA clocks, most urgent first
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -41,13 +54,127 @@ pub struct DueArgs {
     json: bool,
 }
 
-pub fn run(cmd: SlaCommand) -> Result<(), Failure> {
+pub fn run(cmd: SlaCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
     match cmd {
         SlaCommand::Due(args) => due(args),
+        SlaCommand::Import { file } => import(&file, data_dir),
+        SlaCommand::List { json } => list(json, data_dir),
     }
 }
 
-fn parse_time(text: &str, tz: &TimeZone) -> Result<Timestamp, Failure> {
+fn import(path: &Path, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let text = read_bounded(path)?;
+    let source = SlaSource {
+        file_name: name.clone(),
+        text,
+        includes: Default::default(),
+    };
+    let mut store = open_store(data_dir)?;
+    let config = store.import_sla_config(source)?;
+    println!(
+        "imported {name}: {} policies ({})",
+        config.policies.len(),
+        config
+            .policies
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+fn read_bounded(path: &Path) -> Result<String, Failure> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| Failure(format!("cannot read {name}: {e}")))?;
+    if meta.len() > MAX_SLA_FILE_BYTES as u64 {
+        return Err(Failure(format!(
+            "{name} is larger than 2 MiB; split it into smaller files"
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read {name}: {e}")))
+}
+
+/// "3h 05m", "-0h 20m" for a breach.
+pub(crate) fn hm(secs: i64) -> String {
+    let sign = if secs < 0 { "-" } else { "" };
+    let m = secs.abs() / 60;
+    format!("{sign}{}h {:02}m", m / 60, m % 60)
+}
+
+fn list(json: bool, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let clock = Clock::from_env()?;
+    let store = open_store(data_dir)?;
+    let now = clock.now();
+    let config = store.sla_config()?;
+    let rows = board(&store.tickets(true)?, config.as_ref(), now);
+    if json {
+        let s = serde_json::to_string_pretty(&rows).map_err(|e| Failure(e.to_string()))?;
+        println!("{s}");
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no open SLA clocks");
+        return Ok(());
+    }
+    let tz = TimeZone::system();
+    println!(
+        "{:<6} {:<3} {:<16} {:<15} {:>10}  {:<17} {:<9} title",
+        "ticket", "pri", "customer", "clock", "left", "due", "state"
+    );
+    for r in &rows {
+        let t = &r.ticket;
+        if let Some(e) = &r.error {
+            println!(
+                "#{:<5} {:<3} {:<16} error: {e}",
+                t.id,
+                t.priority.as_str(),
+                t.customer
+            );
+            continue;
+        }
+        for c in &r.clocks {
+            let state = if c.level >= 100 {
+                "BREACHED".to_string()
+            } else if c.paused {
+                "paused".to_string()
+            } else if c.level > 0 {
+                format!("{}%", c.level)
+            } else {
+                "ok".to_string()
+            };
+            let due = c
+                .due
+                .as_deref()
+                .and_then(|d| d.parse::<Timestamp>().ok())
+                .map(|d| {
+                    d.to_zoned_datetime(tz.clone())
+                        .strftime("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_else(|| "-".into());
+            let kind = match c.kind {
+                ClockKind::FirstResponse => "first response",
+                ClockKind::Resolution => "resolution",
+            };
+            println!(
+                "#{:<5} {:<3} {:<16} {:<15} {:>10}  {:<17} {:<9} {}",
+                t.id,
+                t.priority.as_str(),
+                t.customer,
+                kind,
+                hm(c.remaining_secs),
+                due,
+                state,
+                t.title
+            );
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_time(text: &str, tz: &TimeZone) -> Result<Timestamp, Failure> {
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
     }
@@ -61,7 +188,7 @@ fn parse_time(text: &str, tz: &TimeZone) -> Result<Timestamp, Failure> {
         .map_err(|e| Failure(format!("{text:?}: {e}")))
 }
 
-fn priority(text: &str) -> Result<Priority, Failure> {
+pub(crate) fn priority(text: &str) -> Result<Priority, Failure> {
     Priority::parse(text).ok_or_else(|| Failure(format!("priority {text:?}: use P1, P2, P3 or P4")))
 }
 

@@ -6,4 +6,5 @@
 //!   daemon (notify-rust: D-Bus on Linux, native elsewhere).
 
 pub mod desktop;
+pub mod engine;
 pub mod plan;

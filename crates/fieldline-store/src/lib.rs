@@ -13,6 +13,7 @@
 mod error;
 mod fleet;
 mod migrations;
+pub mod notifications;
 pub mod tickets;
 
 pub use error::StoreError;
@@ -145,5 +146,51 @@ impl Store {
             [key, value],
         )?;
         Ok(())
+    }
+}
+
+/// Environment variable that starts the clock at another instant (RFC 3339), for tests
+/// and demonstrations; time then passes at the normal rate.
+pub const NOW_ENV: &str = "FIELDLINE_NOW";
+
+/// The time SLA clocks and notifications are computed at: the system's, or an injected
+/// start ([`NOW_ENV`]) advanced by the real time since.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    start: Option<(jiff::Timestamp, std::time::Instant)>,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock { start: None }
+    }
+
+    /// A clock started at `at`.
+    pub fn starting_at(at: jiff::Timestamp) -> Clock {
+        Clock {
+            start: Some((at, std::time::Instant::now())),
+        }
+    }
+
+    /// The system clock, or the one `FIELDLINE_NOW` asks for.
+    pub fn from_env() -> Result<Clock, String> {
+        match std::env::var(NOW_ENV) {
+            Ok(v) if !v.trim().is_empty() => {
+                v.trim().parse().map(Clock::starting_at).map_err(|_| {
+                    format!("{NOW_ENV}={v:?} is not a time like 2026-11-24T09:00:00+09:00")
+                })
+            }
+            _ => Ok(Clock::system()),
+        }
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        match self.start {
+            None => jiff::Timestamp::now(),
+            Some((at, since)) => {
+                let passed = jiff::SignedDuration::try_from(since.elapsed()).unwrap_or_default();
+                at.checked_add(passed).unwrap_or(at)
+            }
+        }
     }
 }

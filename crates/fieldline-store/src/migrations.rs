@@ -83,7 +83,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE notified (
         key   TEXT PRIMARY KEY,
         level INTEGER NOT NULL,
-        at    TEXT NOT NULL
+        at    TEXT NOT NULL,
+        shown INTEGER NOT NULL
     ) STRICT;",
 ];
 

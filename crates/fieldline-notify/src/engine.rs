@@ -1,0 +1,197 @@
+//! One notification round: read the open SLA clocks from the store, turn them into
+//! alerts, let [`plan`](crate::plan::plan) decide, show what is due and keep everything
+//! in the notification centre. The app runs a round every few seconds; `fieldline sla
+//! notify` runs one.
+
+use crate::plan::{self, Alert, Held, Notified, NotifySettings, Outgoing, Severity};
+use fieldline_sla::ClockKind;
+use fieldline_store::notifications::{CentreEntry, LedgerEntry};
+use fieldline_store::tickets::{board, SlaConfig, SlaRow};
+use fieldline_store::{Store, StoreError};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::BTreeMap;
+
+/// Where notifications go: the desktop, or anything that can show one.
+pub trait Sender {
+    /// Shows `n`; the error says why not, in the technician's terms.
+    fn send(&self, n: &Outgoing) -> Result<(), String>;
+}
+
+/// The settings key of [`NotifySettings`].
+pub const SETTINGS_KEY: &str = "notify.settings";
+
+/// The notification settings kept in the store (defaults when none were saved).
+pub fn settings(store: &Store) -> Result<NotifySettings, StoreError> {
+    match store.setting(SETTINGS_KEY)? {
+        None => Ok(NotifySettings::default()),
+        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Damaged {
+            what: "setting",
+            id: SETTINGS_KEY.into(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+pub fn save_settings(store: &mut Store, s: &NotifySettings) -> Result<(), StoreError> {
+    s.validate().map_err(StoreError::BadFile)?;
+    let json = serde_json::to_string(s).map_err(|e| StoreError::BadFile(e.to_string()))?;
+    store.set_setting(SETTINGS_KEY, &json)
+}
+
+fn kind_name(kind: ClockKind) -> &'static str {
+    match kind {
+        ClockKind::FirstResponse => "first response",
+        ClockKind::Resolution => "resolution",
+    }
+}
+
+fn key_name(kind: ClockKind) -> &'static str {
+    match kind {
+        ClockKind::FirstResponse => "first_response",
+        ClockKind::Resolution => "resolution",
+    }
+}
+
+/// The alerts the SLA board stands for at `now`: one per clock past a threshold.
+pub fn sla_alerts(
+    rows: &[SlaRow],
+    config: &SlaConfig,
+    customer_names: &BTreeMap<String, String>,
+    now: Timestamp,
+) -> Vec<Alert> {
+    let mut out = Vec::new();
+    for row in rows {
+        let t = &row.ticket;
+        let in_service_hours = config.policies.get(&t.policy).is_some_and(|p| {
+            p.calendar
+                .open_between(now, now + SignedDuration::from_secs(1))
+                .is_ok_and(|d| d > SignedDuration::ZERO)
+        });
+        for c in &row.clocks {
+            if c.level == 0 {
+                continue;
+            }
+            let what = if c.level >= 100 {
+                format!("{} breached", kind_name(c.kind))
+            } else {
+                format!("{} at {}%", kind_name(c.kind), c.level)
+            };
+            out.push(Alert {
+                key: format!("sla:{}:{}", t.id, key_name(c.kind)),
+                level: c.level,
+                severity: if c.level >= 100 {
+                    Severity::Breach
+                } else {
+                    Severity::Warning
+                },
+                group: format!("sla:{}", t.customer),
+                group_title: customer_names
+                    .get(&t.customer)
+                    .cloned()
+                    .unwrap_or_else(|| t.customer.clone()),
+                customer: t.customer.clone(),
+                line: format!("#{} {} ({}): {what}", t.id, t.title, t.priority.as_str()),
+                in_service_hours,
+                open: format!("ticket:{}", t.id),
+            });
+        }
+    }
+    out
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Round {
+    pub shown: Vec<Outgoing>,
+    pub held: Vec<(Outgoing, Held)>,
+    /// Notifications the daemon refused, with why.
+    pub failed: Vec<(Outgoing, String)>,
+}
+
+fn entry(o: &Outgoing, now: Timestamp, shown: bool, held: String) -> CentreEntry {
+    CentreEntry {
+        id: 0,
+        at: now.to_string(),
+        group: o.group.clone(),
+        summary: o.summary.clone(),
+        body: o.body.clone(),
+        urgency: o.urgency.as_str().into(),
+        open: o.open.clone(),
+        shown,
+        held,
+    }
+}
+
+fn held_name(h: Held) -> &'static str {
+    match h {
+        Held::Disabled => "disabled",
+        Held::DoNotDisturb => "do_not_disturb",
+        Held::QuietHours => "quiet_hours",
+        Held::Muted => "muted",
+        Held::OutsideServiceHours => "outside_service_hours",
+    }
+}
+
+/// Runs one round at `now`.
+pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<Round, StoreError> {
+    let Some(config) = store.sla_config()? else {
+        return Ok(Round::default());
+    };
+    let settings = settings(store)?;
+    let tickets = store.tickets(true)?;
+    let rows = board(&tickets, Some(&config), now);
+    let names = store
+        .fleet()?
+        .customers
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let alerts = sla_alerts(&rows, &config, &names, now);
+    let ledger: BTreeMap<String, Notified> = store
+        .notify_ledger()?
+        .into_iter()
+        .map(|l| {
+            (
+                l.key,
+                Notified {
+                    level: l.level,
+                    at: l.at,
+                    shown: l.shown,
+                },
+            )
+        })
+        .collect();
+    let p = plan::plan(&alerts, &ledger, &settings, now);
+
+    let mut done = Round::default();
+    let mut entries = Vec::new();
+    for o in p.show {
+        match sender.send(&o) {
+            Ok(()) => {
+                entries.push(entry(&o, now, true, String::new()));
+                done.shown.push(o);
+            }
+            Err(e) => {
+                entries.push(entry(&o, now, false, e.clone()));
+                done.failed.push((o, e));
+            }
+        }
+    }
+    for (o, why) in p.held {
+        entries.push(entry(&o, now, false, held_name(why).into()));
+        done.held.push((o, why));
+    }
+    let updates: Vec<LedgerEntry> = p
+        .ledger
+        .into_iter()
+        .map(|(key, n)| LedgerEntry {
+            key,
+            level: n.level,
+            at: n.at,
+            shown: n.shown,
+        })
+        .collect();
+    let keep: Vec<String> = alerts.into_iter().map(|a| a.key).collect();
+    store.record_notifications(&entries, &updates, &keep)?;
+    Ok(done)
+}
