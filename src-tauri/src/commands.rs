@@ -9,8 +9,15 @@ use crate::error::to_ipc;
 use crate::AppState;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
 use fieldline_core::{Fleet, FleetChange};
-use fieldline_ipc::{AppInfo, ImportSummary, IpcError, Language, Settings};
-use fieldline_store::Store;
+use fieldline_ipc::{
+    AppInfo, ImportSummary, IpcError, Language, SavedFile, Settings, SlaBoard, SlaConfigInfo,
+};
+use fieldline_notify::engine;
+use fieldline_notify::plan::NotifySettings;
+use fieldline_store::notifications::CentreEntry;
+use fieldline_store::reports::{self, SlaReport};
+use fieldline_store::tickets::{board, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange};
+use fieldline_store::{Store, StoreError};
 use tauri::State;
 
 type Res<T> = Result<T, IpcError>;
@@ -122,4 +129,148 @@ pub async fn import_csv(
     options: CsvOptions,
 ) -> Res<CsvReport> {
     with_store(&state, |s| s.import_csv(&file_name, &bytes, &options))
+}
+
+fn config_info(config: Option<&SlaConfig>) -> SlaConfigInfo {
+    SlaConfigInfo {
+        file_name: config.map(|c| c.source.file_name.clone()),
+        policies: config.map_or(Vec::new(), |c| c.policies.keys().cloned().collect()),
+        contracts: config.map_or(Vec::new(), |c| {
+            c.contracts
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        }),
+    }
+}
+
+#[tauri::command]
+pub async fn sla_board(state: State<'_, AppState>) -> Res<SlaBoard> {
+    let now = state.clock.now();
+    with_store(&state, |s| {
+        let config = s.sla_config()?;
+        let mut rows = board(&s.tickets(true)?, config.as_ref(), now);
+        let total = count(rows.len());
+        rows.truncate(SlaBoard::MAX_ROWS);
+        Ok(SlaBoard {
+            now: now.to_string(),
+            now_ms: now.as_millisecond(),
+            configured: config.is_some(),
+            rows,
+            total,
+        })
+    })
+}
+
+#[tauri::command]
+pub async fn sla_config_info(state: State<'_, AppState>) -> Res<SlaConfigInfo> {
+    with_store(&state, |s| Ok(config_info(s.sla_config()?.as_ref())))
+}
+
+#[tauri::command]
+pub async fn import_sla_config(
+    state: State<'_, AppState>,
+    file_name: String,
+    text: String,
+) -> Res<SlaConfigInfo> {
+    with_store(&state, |s| {
+        let config = s.import_sla_config(SlaSource {
+            file_name,
+            text,
+            includes: Default::default(),
+        })?;
+        Ok(config_info(Some(&config)))
+    })
+}
+
+#[tauri::command]
+pub async fn ticket_detail(state: State<'_, AppState>, id: i64) -> Res<Ticket> {
+    with_store(&state, |s| s.ticket(id))
+}
+
+#[tauri::command]
+pub async fn open_ticket(state: State<'_, AppState>, ticket: NewTicket) -> Res<Ticket> {
+    let now = state.clock.now();
+    with_store(&state, |s| s.open_ticket(ticket, now))
+}
+
+#[tauri::command]
+pub async fn change_ticket(
+    state: State<'_, AppState>,
+    id: i64,
+    change: TicketChange,
+) -> Res<Ticket> {
+    let now = state.clock.now();
+    with_store(&state, |s| s.change_ticket(id, now, change))
+}
+
+#[tauri::command]
+pub async fn notification_centre(state: State<'_, AppState>) -> Res<Vec<CentreEntry>> {
+    with_store(&state, |s| s.notification_centre(200))
+}
+
+#[tauri::command]
+pub async fn get_notify_settings(state: State<'_, AppState>) -> Res<NotifySettings> {
+    with_store(&state, |s| engine::settings(s))
+}
+
+#[tauri::command]
+pub async fn set_notify_settings(
+    state: State<'_, AppState>,
+    settings: NotifySettings,
+) -> Res<NotifySettings> {
+    with_store(&state, |s| {
+        engine::save_settings(s, &settings)?;
+        Ok(settings)
+    })
+}
+
+#[tauri::command]
+pub async fn sla_report(
+    state: State<'_, AppState>,
+    customer: String,
+    month: String,
+) -> Res<SlaReport> {
+    let now = state.clock.now();
+    with_store(&state, |s| s.sla_report(&customer, &month, now))
+}
+
+/// Saves a report into the Downloads folder (else the data folder) and says where.
+#[tauri::command]
+pub async fn save_sla_report(
+    state: State<'_, AppState>,
+    customer: String,
+    month: String,
+    format: String,
+) -> Res<SavedFile> {
+    let now = state.clock.now();
+    with_store(&state, |s| {
+        let r = s.sla_report(&customer, &month, now)?;
+        let (text, ext) = match format.as_str() {
+            "csv" => (reports::to_csv(&r), "csv"),
+            "html" => (reports::to_html(&r), "html"),
+            other => {
+                return Err(StoreError::BadFile(format!(
+                    "report format {other:?}: use csv or html"
+                )))
+            }
+        };
+        let dir = std::env::var_os("FIELDLINE_REPORT_DIR")
+            .map(std::path::PathBuf::from)
+            .or_else(dirs::download_dir)
+            .unwrap_or_else(|| s.data_dir().join("reports"));
+        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        // The customer id is validated by the fleet (no path separators).
+        let path = dir.join(format!("fieldline-sla-{}-{}.{ext}", r.customer, r.month));
+        std::fs::write(&path, text).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(SavedFile {
+            path: path.display().to_string(),
+        })
+    })
 }

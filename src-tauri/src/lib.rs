@@ -6,7 +6,7 @@ mod commands;
 mod error;
 
 use fieldline_ipc::{events, FleetChanged, IpcError};
-use fieldline_store::{resolve_data_dir, Store};
+use fieldline_store::{resolve_data_dir, Clock, Store};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -16,6 +16,8 @@ use tauri::{Emitter, Manager, Runtime};
 /// answers with that error, so the UI can say it instead of showing an empty window).
 pub struct AppState {
     pub store: Mutex<Result<Store, IpcError>>,
+    /// The time SLA clocks are computed at (`FIELDLINE_NOW` injects another start).
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -26,8 +28,13 @@ impl AppState {
         if let Err(e) = &store {
             eprintln!("fieldline-desktop: {e}");
         }
+        let clock = Clock::from_env().unwrap_or_else(|e| {
+            eprintln!("fieldline-desktop: {e}; using the system clock");
+            Clock::system()
+        });
         AppState {
             store: Mutex::new(store),
+            clock,
         }
     }
 }
@@ -59,6 +66,17 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::export_fleet,
         commands::preview_csv,
         commands::import_csv,
+        commands::sla_board,
+        commands::sla_config_info,
+        commands::import_sla_config,
+        commands::ticket_detail,
+        commands::open_ticket,
+        commands::change_ticket,
+        commands::notification_centre,
+        commands::get_notify_settings,
+        commands::set_notify_settings,
+        commands::sla_report,
+        commands::save_sla_report,
     ])
 }
 

@@ -101,6 +101,177 @@ export type FleetChanged = {
  */
 revision: number, };
 
+export type Priority = "P1" | "P2" | "P3" | "P4";
+
+export type TicketState = "new" | "in_progress" | "waiting_on_customer" | "resolved" | "closed";
+
+export type ClockKind = "first_response" | "resolution";
+
+export type TicketChange = { "kind": "opened", priority: Priority, policy: string, } | { "kind": "state", state: TicketState, } | { "kind": "priority", priority: Priority, } | { "kind": "policy", policy: string, } | { "kind": "responded" } | { "kind": "note", text: string, } | { "kind": "time", minutes: number, on_site: boolean, note: string, };
+
+export type TicketEvent = { id: number, 
+/**
+ * RFC 3339, UTC.
+ */
+at: string, change: TicketChange, };
+
+export type Ticket = { id: number, customer: string, endpoint: string | null, title: string, 
+/**
+ * Where the ticket lives: `local`, or a helpdesk connection's name.
+ */
+source: string, priority: Priority, state: TicketState, policy: string, 
+/**
+ * RFC 3339, UTC.
+ */
+opened_at: string, 
+/**
+ * Minutes of work logged (on site and remote).
+ */
+minutes: number, events: Array<TicketEvent>, };
+
+export type TicketSummary = { id: number, customer: string, endpoint: string | null, title: string, source: string, priority: Priority, state: TicketState, policy: string, opened_at: string, };
+
+export type NewTicket = { customer: string, endpoint: string | null, title: string, priority: Priority, 
+/**
+ * The SLA policy; `None` takes the customer's contract.
+ */
+policy: string | null, };
+
+export type Crossing = { percent: number, at: string, at_ms: number, };
+
+export type ClockView = { kind: ClockKind, target_secs: number, elapsed_secs: number, 
+/**
+ * Negative once breached.
+ */
+remaining_secs: number, running: boolean, paused: boolean, 
+/**
+ * Running and the calendar is open now: the remaining time is going down.
+ */
+counting_now: boolean, 
+/**
+ * RFC 3339, UTC: when the target is reached if nothing changes (while running).
+ */
+due: string | null, due_ms: number | null, breached_at: string | null, stopped_at: string | null, 
+/**
+ * The highest threshold crossed (percent; 100 once breached; 0 for none).
+ */
+level: number, 
+/**
+ * The policy's warning thresholds, percent.
+ */
+thresholds: Array<number>, 
+/**
+ * Thresholds crossed so far, with when (RFC 3339, UTC).
+ */
+crossed: Array<Crossing>, 
+/**
+ * While running: when each threshold still ahead (and the breach) will be reached,
+ * so a countdown can change colour between two reads.
+ */
+ahead: Array<Crossing>, };
+
+export type SlaRow = { ticket: TicketSummary, clocks: Array<ClockView>, error: string | null, };
+
+export type SlaBoard = { 
+/**
+ * The instant the clocks were computed at (the injected clock in tests), RFC 3339.
+ */
+now: string, now_ms: number, 
+/**
+ * An SLA configuration was imported.
+ */
+configured: boolean, 
+/**
+ * The most urgent rows (at most [`SlaBoard::MAX_ROWS`]).
+ */
+rows: Array<SlaRow>, 
+/**
+ * Rows in all, shown or not.
+ */
+total: number, };
+
+export type SlaConfigInfo = { file_name: string | null, policies: Array<string>, 
+/**
+ * Customer id and the policy of its contract.
+ */
+contracts: Array<[string, string]>, };
+
+export type CentreEntry = { id: number, 
+/**
+ * RFC 3339, UTC.
+ */
+at: string, group: string, summary: string, body: string, 
+/**
+ * `low`, `normal` or `critical`.
+ */
+urgency: string, 
+/**
+ * What a click opens (`ticket:12`, `sla:acme`).
+ */
+open: string | null, 
+/**
+ * Reached the desktop.
+ */
+shown: boolean, 
+/**
+ * Why it did not (`quiet_hours`, `muted`, ... or the daemon's error); empty if shown.
+ */
+held: string, };
+
+export type NotifySettings = { 
+/**
+ * Desktop notifications at all.
+ */
+enabled: boolean, do_not_disturb: boolean, 
+/**
+ * Quiet hours "HH:MM" to "HH:MM" in `timezone` (may span midnight); both or neither.
+ */
+quiet_from: string | null, quiet_to: string | null, 
+/**
+ * IANA zone for quiet hours; `None` is the computer's.
+ */
+timezone: string | null, 
+/**
+ * Minutes after which a breach still open notifies again; 0 never.
+ */
+repeat_minutes: number, 
+/**
+ * Customers whose alerts never reach the desktop.
+ */
+muted_customers: Array<string>, 
+/**
+ * SLA warnings only while the customer's service desk is open (breaches always).
+ */
+warnings_in_service_hours_only: boolean, };
+
+export type Outcome = "met" | "breached" | "open";
+
+export type PriorityLine = { priority: Priority, tickets: number, response_met: number, response_breached: number, response_open: number, resolution_met: number, resolution_breached: number, resolution_open: number, 
+/**
+ * Mean business seconds to the first response, over responded tickets.
+ */
+mean_response_secs: number | null, mean_resolution_secs: number | null, };
+
+export type ReportTicket = { id: number, title: string, priority: Priority, opened_at: string, state: TicketState, response: Outcome, response_secs: number, resolution: Outcome, resolution_secs: number, minutes_worked: number, };
+
+export type SlaReport = { customer: string, customer_name: string, 
+/**
+ * "2026-11".
+ */
+month: string, timezone: string, 
+/**
+ * RFC 3339, UTC.
+ */
+generated_at: string, priorities: Array<PriorityLine>, tickets: Array<ReportTicket>, 
+/**
+ * Uptime of the customer's endpoints; `None` while there is no monitoring history.
+ */
+uptime_percent: number | null, };
+
+export type SavedFile = { path: string, };
+
+export type OpenItem = { target: string, };
+
 /** Every command: its arguments and its result. */
 export interface Commands {
   app_info: { args: {  }; result: AppInfo };
@@ -113,11 +284,23 @@ export interface Commands {
   export_fleet: { args: {  }; result: string };
   preview_csv: { args: { fileName: string; bytes: Array<number> }; result: CsvPreview };
   import_csv: { args: { fileName: string; bytes: Array<number>; options: CsvOptions }; result: CsvReport };
+  sla_board: { args: {  }; result: SlaBoard };
+  sla_config_info: { args: {  }; result: SlaConfigInfo };
+  import_sla_config: { args: { fileName: string; text: string }; result: SlaConfigInfo };
+  ticket_detail: { args: { id: number }; result: Ticket };
+  open_ticket: { args: { ticket: NewTicket }; result: Ticket };
+  change_ticket: { args: { id: number; change: TicketChange }; result: Ticket };
+  notification_centre: { args: {  }; result: Array<CentreEntry> };
+  get_notify_settings: { args: {  }; result: NotifySettings };
+  set_notify_settings: { args: { settings: NotifySettings }; result: NotifySettings };
+  sla_report: { args: { customer: string; month: string }; result: SlaReport };
+  save_sla_report: { args: { customer: string; month: string; format: string }; result: SavedFile };
 }
 
 /** Every event: its name and its payload. */
 export interface Events {
   "fleet-changed": FleetChanged;
+  "open-item": OpenItem;
 }
 
 /** Check kinds in their canonical order. */

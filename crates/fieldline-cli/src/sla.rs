@@ -6,6 +6,7 @@ use crate::{open_store, Failure};
 use clap::{Args, Subcommand};
 use fieldline_sla::policy_file::{self, PolicyFile};
 use fieldline_sla::{clock, ClockKind, ClockState, Event, Priority, TicketState};
+use fieldline_store::reports;
 use fieldline_store::tickets::{board, SlaSource, MAX_SLA_FILE_BYTES};
 use fieldline_store::Clock;
 use jiff::civil::DateTime;
@@ -28,6 +29,20 @@ pub enum SlaCommand {
     List {
         #[arg(long)]
         json: bool,
+    },
+    /// A customer's monthly SLA report (compliance per priority, every ticket)
+    Report {
+        #[arg(long)]
+        customer: String,
+        /// The month, like 2026-11
+        #[arg(long)]
+        month: String,
+        /// csv, html or json
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Write to FILE instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -59,7 +74,37 @@ pub fn run(cmd: SlaCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
         SlaCommand::Due(args) => due(args),
         SlaCommand::Import { file } => import(&file, data_dir),
         SlaCommand::List { json } => list(json, data_dir),
+        SlaCommand::Report {
+            customer,
+            month,
+            format,
+            output,
+        } => report(&customer, &month, &format, output.as_deref(), data_dir),
     }
+}
+
+fn report(
+    customer: &str,
+    month: &str,
+    format: &str,
+    output: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> Result<(), Failure> {
+    let clock = Clock::from_env()?;
+    let store = open_store(data_dir)?;
+    let r = store.sla_report(customer, month, clock.now())?;
+    let text = match format {
+        "csv" => reports::to_csv(&r),
+        "html" => reports::to_html(&r),
+        "json" => serde_json::to_string_pretty(&r).map_err(|e| Failure(e.to_string()))? + "\n",
+        other => return Err(Failure(format!("format {other:?}: use csv, html or json"))),
+    };
+    match output {
+        None => print!("{text}"),
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?,
+    }
+    Ok(())
 }
 
 fn import(path: &Path, data_dir: Option<&Path>) -> Result<(), Failure> {

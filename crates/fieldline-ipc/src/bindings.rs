@@ -3,6 +3,13 @@
 use crate::*;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport, EndpointField};
 use fieldline_core::{Check, CheckKind, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings};
+use fieldline_notify::plan::NotifySettings;
+use fieldline_sla::{ClockKind, Priority, TicketState};
+use fieldline_store::notifications::CentreEntry;
+use fieldline_store::reports::{Outcome, PriorityLine, ReportTicket, SlaReport};
+use fieldline_store::tickets::{
+    ClockView, Crossing, NewTicket, SlaRow, Ticket, TicketChange, TicketEvent, TicketSummary,
+};
 use ts_rs::{Config, TS};
 
 /// One command the shell answers: its name, its arguments (as the UI passes them, in
@@ -64,6 +71,45 @@ pub fn commands() -> Vec<Command> {
             ],
             ty::<CsvReport>(),
         ),
+        c("sla_board", vec![], ty::<SlaBoard>()),
+        c("sla_config_info", vec![], ty::<SlaConfigInfo>()),
+        c(
+            "import_sla_config",
+            vec![("fileName", ty::<String>()), ("text", ty::<String>())],
+            ty::<SlaConfigInfo>(),
+        ),
+        c("ticket_detail", vec![("id", ty::<i64>())], ty::<Ticket>()),
+        c(
+            "open_ticket",
+            vec![("ticket", ty::<NewTicket>())],
+            ty::<Ticket>(),
+        ),
+        c(
+            "change_ticket",
+            vec![("id", ty::<i64>()), ("change", ty::<TicketChange>())],
+            ty::<Ticket>(),
+        ),
+        c("notification_centre", vec![], ty::<Vec<CentreEntry>>()),
+        c("get_notify_settings", vec![], ty::<NotifySettings>()),
+        c(
+            "set_notify_settings",
+            vec![("settings", ty::<NotifySettings>())],
+            ty::<NotifySettings>(),
+        ),
+        c(
+            "sla_report",
+            vec![("customer", ty::<String>()), ("month", ty::<String>())],
+            ty::<SlaReport>(),
+        ),
+        c(
+            "save_sla_report",
+            vec![
+                ("customer", ty::<String>()),
+                ("month", ty::<String>()),
+                ("format", ty::<String>()),
+            ],
+            ty::<SavedFile>(),
+        ),
     ]
 }
 
@@ -99,6 +145,27 @@ pub fn render() -> String {
     decl::<AppInfo>(&mut out);
     decl::<ImportSummary>(&mut out);
     decl::<FleetChanged>(&mut out);
+    decl::<Priority>(&mut out);
+    decl::<TicketState>(&mut out);
+    decl::<ClockKind>(&mut out);
+    decl::<TicketChange>(&mut out);
+    decl::<TicketEvent>(&mut out);
+    decl::<Ticket>(&mut out);
+    decl::<TicketSummary>(&mut out);
+    decl::<NewTicket>(&mut out);
+    decl::<Crossing>(&mut out);
+    decl::<ClockView>(&mut out);
+    decl::<SlaRow>(&mut out);
+    decl::<SlaBoard>(&mut out);
+    decl::<SlaConfigInfo>(&mut out);
+    decl::<CentreEntry>(&mut out);
+    decl::<NotifySettings>(&mut out);
+    decl::<Outcome>(&mut out);
+    decl::<PriorityLine>(&mut out);
+    decl::<ReportTicket>(&mut out);
+    decl::<SlaReport>(&mut out);
+    decl::<SavedFile>(&mut out);
+    decl::<OpenItem>(&mut out);
 
     out.push_str(
         "/** Every command: its arguments and its result. */\nexport interface Commands {\n",
@@ -117,9 +184,11 @@ pub fn render() -> String {
     }
     out.push_str("}\n\n/** Every event: its name and its payload. */\nexport interface Events {\n");
     out.push_str(&format!(
-        "  \"{}\": {};\n}}\n",
+        "  \"{}\": {};\n  \"{}\": {};\n}}\n",
         events::FLEET_CHANGED,
-        ty::<FleetChanged>()
+        ty::<FleetChanged>(),
+        events::OPEN_ITEM,
+        ty::<OpenItem>()
     ));
     out.push_str(
         "\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [",

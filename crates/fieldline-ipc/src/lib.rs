@@ -10,6 +10,7 @@
 pub mod bindings;
 
 use fieldline_core::FleetIssue;
+use fieldline_store::tickets::SlaRow;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -115,7 +116,48 @@ pub struct FleetChanged {
     pub revision: i64,
 }
 
+/// The SLA board as of one instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SlaBoard {
+    /// The instant the clocks were computed at (the injected clock in tests), RFC 3339.
+    pub now: String,
+    pub now_ms: i64,
+    /// An SLA configuration was imported.
+    pub configured: bool,
+    /// The most urgent rows (at most [`SlaBoard::MAX_ROWS`]).
+    pub rows: Vec<SlaRow>,
+    /// Rows in all, shown or not.
+    pub total: u32,
+}
+
+impl SlaBoard {
+    pub const MAX_ROWS: usize = 500;
+}
+
+/// The SLA configuration in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SlaConfigInfo {
+    pub file_name: Option<String>,
+    pub policies: Vec<String>,
+    /// Customer id and the policy of its contract.
+    pub contracts: Vec<(String, String)>,
+}
+
+/// Where a saved report went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SavedFile {
+    pub path: String,
+}
+
+/// Event `open-item`: a notification was clicked; the UI shows the item
+/// (`ticket:12`, `sla:acme`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OpenItem {
+    pub target: String,
+}
+
 /// Names of the events the shell emits.
 pub mod events {
     pub const FLEET_CHANGED: &str = "fleet-changed";
+    pub const OPEN_ITEM: &str = "open-item";
 }

@@ -14,6 +14,7 @@ mod error;
 mod fleet;
 mod migrations;
 pub mod notifications;
+pub mod reports;
 pub mod tickets;
 
 pub use error::StoreError;
