@@ -8,6 +8,7 @@
 //! mon = ["09:00-18:00"]          # mon..sun; a day left out is closed
 //! wed = ["09:00-12:00", "13:00-18:00"]
 //! holidays = ["2026-12-25"]
+//! holidays_ics = ["korea.ics"]   # public holidays exported as iCalendar files
 //!
 //! [[policies]]
 //! id = "standard"
@@ -20,6 +21,13 @@
 //! P4 = { first_response = "8h", resolution = "40h" }
 //! ```
 //! Targets are open (business) time in hours and minutes (`"1h 30m"`), of any length.
+//!
+//! `holidays_ics` names iCalendar files whose events are holidays too (see
+//! [`ical`](crate::ical) for what is read from them). This module does no I/O: the caller
+//! of [`parse_with`] reads each name (for example relative to the policy file's folder,
+//! refusing paths that leave it) and keeps the texts it gave, listed in
+//! [`PolicyFile::holiday_files`], to store them with the policy. [`parse`] reads no
+//! holiday files and reports `holidays_ics` as a problem.
 
 use crate::{Calendar, Policy, SlaError, Targets, TicketState, Window};
 use jiff::civil::Date;
@@ -82,6 +90,8 @@ struct RawCalendar {
     sun: Days,
     #[serde(default)]
     holidays: Vec<Spanned<String>>,
+    #[serde(default)]
+    holidays_ics: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +126,9 @@ struct RawPolicy {
 #[derive(Debug, Clone)]
 pub struct PolicyFile {
     pub policies: BTreeMap<String, Policy>,
+    /// The holiday files (`holidays_ics`) that were read, as written in the file, each
+    /// once, in the order they first appear.
+    pub holiday_files: Vec<String>,
 }
 
 struct Ctx<'a> {
@@ -163,19 +176,24 @@ pub fn duration(text: &str) -> Option<SignedDuration> {
     (d > SignedDuration::ZERO).then_some(d)
 }
 
-fn state(text: &str) -> Option<TicketState> {
-    Some(match text {
-        "new" => TicketState::New,
-        "in_progress" => TicketState::InProgress,
-        "waiting_on_customer" => TicketState::WaitingOnCustomer,
-        "resolved" => TicketState::Resolved,
-        "closed" => TicketState::Closed,
-        _ => return None,
-    })
+/// What [`parse`] says of a `holidays_ics` entry.
+const NO_READER: &str = "holiday files can only be read when importing a policy file from disk";
+
+/// Reads a policy file that reads no other files: a calendar with `holidays_ics` is
+/// reported as a problem (use [`parse_with`]).
+pub fn parse(file: &str, text: &str) -> Result<PolicyFile, Vec<FileIssue>> {
+    parse_with(file, text, &|_| Err(NO_READER.to_string()))
 }
 
-/// Reads a policy file.
-pub fn parse(file: &str, text: &str) -> Result<PolicyFile, Vec<FileIssue>> {
+/// Reads a policy file; `read(name)` gives the text of each holiday file named in
+/// `holidays_ics`, or why it cannot be read. Each name is read once. Problems inside a
+/// holiday file are reported with that file's name and line; a failed read at the
+/// `holidays_ics` line of the policy file.
+pub fn parse_with(
+    file: &str,
+    text: &str,
+    read: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<PolicyFile, Vec<FileIssue>> {
     let mut cx = Ctx {
         file,
         starts: std::iter::once(0)
@@ -192,6 +210,9 @@ pub fn parse(file: &str, text: &str) -> Result<PolicyFile, Vec<FileIssue>> {
     };
 
     let mut calendars = BTreeMap::new();
+    // Each holiday file read once: its dates, or `None` when it had problems.
+    let mut ics: BTreeMap<String, Option<Vec<Date>>> = BTreeMap::new();
+    let mut holiday_files = Vec::new();
     for c in raw.calendars {
         let id = c.id.get_ref().clone();
         let field = |f: &str| format!("calendars.{id}.{f}");
@@ -223,6 +244,43 @@ pub fn parse(file: &str, text: &str) -> Result<PolicyFile, Vec<FileIssue>> {
                     format!("{:?} is not a date like \"2026-12-25\"", h.get_ref()),
                 ),
             }
+        }
+        for name in &c.holidays_ics {
+            let key = name.get_ref();
+            if key.trim().is_empty() {
+                cx.report(
+                    Some(name.span()),
+                    field("holidays_ics"),
+                    "an empty file name; write the .ics file's name, like \"korea.ics\"".into(),
+                );
+                continue;
+            }
+            let dates = match ics.get(key) {
+                Some(known) => known.clone(),
+                None => {
+                    let got = match read(key) {
+                        Ok(text) => match crate::ical::holidays(key, &text) {
+                            Ok(dates) => Some(dates),
+                            Err(issues) => {
+                                cx.issues.extend(issues);
+                                None
+                            }
+                        },
+                        Err(why) => {
+                            cx.report(
+                                Some(name.span()),
+                                field("holidays_ics"),
+                                format!("cannot read {key:?}: {why}"),
+                            );
+                            None
+                        }
+                    };
+                    holiday_files.push(key.clone());
+                    ics.insert(key.clone(), got.clone());
+                    got
+                }
+            };
+            holidays.extend(dates.into_iter().flatten());
         }
         let built = if c.around_the_clock {
             Calendar::around_the_clock(c.timezone.get_ref())
@@ -288,7 +346,7 @@ pub fn parse(file: &str, text: &str) -> Result<PolicyFile, Vec<FileIssue>> {
         if let Some(list) = &p.pause_in {
             pause_in.clear();
             for s in list {
-                match state(s.get_ref()) {
+                match TicketState::parse(s.get_ref()) {
                     Some(st) => pause_in.push(st),
                     None => cx.report(
                         Some(s.span()),
@@ -332,7 +390,10 @@ pub fn parse(file: &str, text: &str) -> Result<PolicyFile, Vec<FileIssue>> {
         }
     }
     if cx.issues.is_empty() {
-        Ok(PolicyFile { policies })
+        Ok(PolicyFile {
+            policies,
+            holiday_files,
+        })
     } else {
         Err(cx.issues)
     }
