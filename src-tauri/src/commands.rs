@@ -16,7 +16,9 @@ use fieldline_notify::engine;
 use fieldline_notify::plan::NotifySettings;
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{self, SlaReport};
-use fieldline_store::tickets::{board, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange};
+use fieldline_store::tickets::{
+    board, fill_ahead, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange,
+};
 use fieldline_store::{Store, StoreError};
 use tauri::State;
 
@@ -149,9 +151,19 @@ pub async fn sla_board(state: State<'_, AppState>) -> Res<SlaBoard> {
     let now = state.clock.now();
     with_store(&state, |s| {
         let config = s.sla_config()?;
-        let mut rows = board(&s.tickets(true)?, config.as_ref(), now);
-        let total = count(rows.len());
-        rows.truncate(SlaBoard::MAX_ROWS);
+        let tickets = s.tickets(true)?;
+        let all = states(&tickets, config.as_ref(), now);
+        let total = count(all.len());
+        let mut rows: Vec<_> = all
+            .iter()
+            .take(SlaBoard::MAX_ROWS)
+            .map(|st| row(st, config.as_ref(), now))
+            .collect();
+        if let Some(config) = &config {
+            for row in &mut rows {
+                fill_ahead(row, config, now);
+            }
+        }
         Ok(SlaBoard {
             now: now.to_string(),
             now_ms: now.as_millisecond(),

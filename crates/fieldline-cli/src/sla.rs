@@ -191,8 +191,6 @@ fn list(json: bool, data_dir: Option<&Path>) -> Result<(), Failure> {
             };
             let due = c
                 .due
-                .as_deref()
-                .and_then(|d| d.parse::<Timestamp>().ok())
                 .map(|d| {
                     d.to_zoned_datetime(tz.clone())
                         .strftime("%Y-%m-%d %H:%M")

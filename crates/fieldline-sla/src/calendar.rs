@@ -5,6 +5,7 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Opening hours within one local day, in minutes after midnight: `from` < `to` ≤ 1440.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,7 +53,58 @@ pub struct Calendar {
     /// Monday first.
     week: [Vec<Window>; 7],
     holidays: BTreeSet<Date>,
+    /// The holidays as days since 1970-01-01 (the fast path's form).
+    holiday_days: BTreeSet<i64>,
+    /// The zone's offset changes within [`STEADY_RANGE`], for the fast path.
+    changes: Arc<Changes>,
+    /// Open time of each weekday and of the week, in nanoseconds (the fast path's sums).
+    day_ns: [i128; 7],
+    week_ns: i128,
     around_the_clock: bool,
+}
+
+/// A zone's offset changes over the years the fast path serves: (instant, offset after),
+/// both in nanoseconds, and the offset before the first.
+#[derive(Debug, Default)]
+struct Changes {
+    first_offset: i128,
+    list: Vec<(i128, i128)>,
+}
+
+/// The years the fast path serves; times outside take the exact path.
+const STEADY_RANGE: (i16, i16) = (1990, 2100);
+
+fn year_start(year: i16) -> i128 {
+    Date::new(year, 1, 1).map_or(0, |d| i128::from(epoch_day(d)) * DAY_NS)
+}
+
+impl Changes {
+    fn of(zone: &TimeZone) -> Changes {
+        let Ok(start) = Timestamp::from_nanosecond(year_start(STEADY_RANGE.0)) else {
+            return Changes::default();
+        };
+        let end = year_start(STEADY_RANGE.1);
+        let ns = |secs: i32| i128::from(secs) * 1_000_000_000;
+        Changes {
+            first_offset: ns(zone.to_offset(start).seconds()),
+            list: zone
+                .following(start)
+                .map(|t| (t.timestamp().as_nanosecond(), ns(t.offset().seconds())))
+                .take_while(|(t, _)| *t <= end)
+                .collect(),
+        }
+    }
+}
+
+const DAY_NS: i128 = 86_400 * 1_000_000_000;
+const MIN_NS: i128 = 60 * 1_000_000_000;
+/// A zone offset change closer than this to a range sends it down the exact path.
+const STEADY_MARGIN: SignedDuration = SignedDuration::from_hours(26);
+
+fn epoch_day(date: Date) -> i64 {
+    let epoch = Date::constant(1970, 1, 1);
+    date.since(epoch)
+        .map_or(i64::MIN, |s| i64::from(s.get_days()))
 }
 
 impl Calendar {
@@ -82,11 +134,22 @@ impl Calendar {
         if week.iter().all(Vec::is_empty) {
             return Err(SlaError::NeverOpen);
         }
+        let holidays: BTreeSet<Date> = holidays.into_iter().collect();
+        let day_ns: [i128; 7] = std::array::from_fn(|d| {
+            week[d]
+                .iter()
+                .map(|w| i128::from(w.to - w.from) * MIN_NS)
+                .sum()
+        });
         Ok(Calendar {
             zone_name: zone.to_string(),
-            zone: tz,
             week,
-            holidays: holidays.into_iter().collect(),
+            holiday_days: holidays.iter().map(|d| epoch_day(*d)).collect(),
+            changes: Arc::new(Changes::of(&tz)),
+            zone: tz,
+            day_ns,
+            week_ns: day_ns.iter().sum(),
+            holidays,
             around_the_clock: false,
         })
     }
@@ -99,6 +162,10 @@ impl Calendar {
             zone: tz,
             week: Default::default(),
             holidays: BTreeSet::new(),
+            holiday_days: BTreeSet::new(),
+            changes: Arc::default(),
+            day_ns: [0; 7],
+            week_ns: 0,
             around_the_clock: true,
         })
     }
@@ -115,6 +182,10 @@ impl Calendar {
             zone: self.zone.clone(),
             week: Default::default(),
             holidays: BTreeSet::new(),
+            holiday_days: BTreeSet::new(),
+            changes: Arc::default(),
+            day_ns: [0; 7],
+            week_ns: 0,
             around_the_clock: true,
         }
     }
@@ -158,6 +229,135 @@ impl Calendar {
         Ok(out)
     }
 
+    /// The zone's offset (nanoseconds) when it stays the same from a day before `from`
+    /// to a day after `to`, and the next change after that, if any. `to` = `None` asks
+    /// only about `from`'s neighbourhood.
+    fn steady_offset(
+        &self,
+        from: Timestamp,
+        to: Option<Timestamp>,
+    ) -> Option<(i128, Option<i128>)> {
+        let m = i128::from(STEADY_MARGIN.as_secs()) * 1_000_000_000;
+        let f = from.as_nanosecond();
+        let t = to.map_or(f, |t| t.as_nanosecond());
+        if f - m < year_start(STEADY_RANGE.0) || t + m > year_start(STEADY_RANGE.1) {
+            return None;
+        }
+        let list = &self.changes.list;
+        let i = list.partition_point(|(at, _)| *at <= f - m);
+        let off = if i == 0 {
+            self.changes.first_offset
+        } else {
+            list[i - 1].1
+        };
+        let next = list.get(i).map(|c| c.0);
+        if next.is_some_and(|n| n <= t + m) {
+            return None;
+        }
+        Some((off, next))
+    }
+
+    /// Weekday (Monday = 0) of a day counted from 1970-01-01 (a Thursday).
+    fn weekday_of(day: i64) -> usize {
+        (day + 3).rem_euclid(7) as usize
+    }
+
+    /// Open intervals of a local day, in local nanoseconds since 1970 (fixed offset).
+    fn local_windows(&self, day: i64) -> impl Iterator<Item = (i128, i128)> + '_ {
+        let closed = self.holiday_days.contains(&day);
+        let base = i128::from(day) * DAY_NS;
+        self.week[Self::weekday_of(day)]
+            .iter()
+            .filter(move |_| !closed)
+            .map(move |w| {
+                (
+                    base + i128::from(w.from) * MIN_NS,
+                    base + i128::from(w.to) * MIN_NS,
+                )
+            })
+    }
+
+    /// [`Calendar::open_between`] without time-zone look-ups, when the offset is steady.
+    fn open_between_steady(&self, from: Timestamp, to: Timestamp, off: i128) -> SignedDuration {
+        let (a, b) = (from.as_nanosecond() + off, to.as_nanosecond() + off);
+        let (first, last) = (a.div_euclid(DAY_NS), b.div_euclid(DAY_NS));
+        let part = |day: i128| -> i128 {
+            self.local_windows(day as i64)
+                .map(|(s, e)| (e.min(b) - s.max(a)).max(0))
+                .sum()
+        };
+        if last - first < 2 {
+            return SignedDuration::from_nanos_i128((first..=last).map(part).sum());
+        }
+        // The first and last days in part; the days between whole: whole weeks at once,
+        // the remaining days one by one, then the holidays among them taken out.
+        let mut total = part(first) + part(last);
+        let (from_day, to_day) = (first + 1, last - 1);
+        let days = to_day - from_day + 1;
+        total += (days / 7) * self.week_ns;
+        let mut day = from_day + (days / 7) * 7;
+        while day <= to_day {
+            total += self.day_ns[Self::weekday_of(day as i64)];
+            day += 1;
+        }
+        for h in self.holiday_days.range(from_day as i64..=to_day as i64) {
+            total -= self.day_ns[Self::weekday_of(*h)];
+        }
+        SignedDuration::from_nanos_i128(total)
+    }
+
+    /// [`Calendar::add_open_time`] without time-zone look-ups; `None` when the answer
+    /// would come within a day of an offset change (the exact path then answers).
+    fn add_open_time_steady(
+        &self,
+        from: Timestamp,
+        amount: SignedDuration,
+        off: i128,
+        change: Option<i128>,
+    ) -> Option<Timestamp> {
+        let a = from.as_nanosecond() + off;
+        let mut left = amount.as_nanos();
+        let end = year_start(STEADY_RANGE.1);
+        let stop = Some(
+            change.unwrap_or(end).min(end) + off
+                - i128::from(STEADY_MARGIN.as_secs()) * 1_000_000_000,
+        );
+        let mut day = a.div_euclid(DAY_NS);
+        let last = day + i128::from(MAX_YEARS) * 366;
+        while day <= last {
+            if stop.is_some_and(|s| (day + 1) * DAY_NS >= s) {
+                return None;
+            }
+            // A whole week with no holiday that the amount outlasts: skip it at once.
+            let whole_day = day * DAY_NS >= a;
+            if whole_day
+                && left > self.week_ns
+                && stop.is_none_or(|s| (day + 8) * DAY_NS < s)
+                && self
+                    .holiday_days
+                    .range(day as i64..(day + 7) as i64)
+                    .next()
+                    .is_none()
+            {
+                left -= self.week_ns;
+                day += 7;
+                continue;
+            }
+            for (s, e) in self.local_windows(day as i64) {
+                let s = s.max(a);
+                if s >= e {
+                    continue;
+                }
+                if e - s >= left {
+                    return Timestamp::from_nanosecond(s + left - off).ok();
+                }
+                left -= e - s;
+            }
+            day += 1;
+        }
+        None
+    }
+
     /// How long the calendar is open between `from` and `to` (zero if `to` ≤ `from`).
     pub fn open_between(&self, from: Timestamp, to: Timestamp) -> Result<SignedDuration, SlaError> {
         if to <= from {
@@ -165,6 +365,22 @@ impl Calendar {
         }
         if self.around_the_clock {
             return Ok(from.duration_until(to));
+        }
+        if let Some((off, _)) = self.steady_offset(from, Some(to)) {
+            return Ok(self.open_between_steady(from, to, off));
+        }
+        self.open_between_exact(from, to)
+    }
+
+    /// [`Calendar::open_between`] day by day through the time zone's rules.
+    #[doc(hidden)]
+    pub fn open_between_exact(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<SignedDuration, SlaError> {
+        if to <= from {
+            return Ok(SignedDuration::ZERO);
         }
         let mut total = SignedDuration::ZERO;
         // A day before: a window of the previous local date can still be open at `from`
@@ -189,6 +405,29 @@ impl Calendar {
     /// The instant at which `amount` of open time has passed after `from`. With no time
     /// to add, that is `from` itself, even when the calendar is closed then.
     pub fn add_open_time(
+        &self,
+        from: Timestamp,
+        amount: SignedDuration,
+    ) -> Result<Timestamp, SlaError> {
+        if amount <= SignedDuration::ZERO {
+            return Ok(from);
+        }
+        if self.around_the_clock {
+            return from
+                .checked_add(amount)
+                .map_err(|e| SlaError::Time(e.to_string()));
+        }
+        if let Some((off, change)) = self.steady_offset(from, None) {
+            if let Some(t) = self.add_open_time_steady(from, amount, off, change) {
+                return Ok(t);
+            }
+        }
+        self.add_open_time_exact(from, amount)
+    }
+
+    /// [`Calendar::add_open_time`] day by day through the time zone's rules.
+    #[doc(hidden)]
+    pub fn add_open_time_exact(
         &self,
         from: Timestamp,
         amount: SignedDuration,

@@ -184,6 +184,50 @@ impl Policy {
     }
 }
 
+/// The time a clock counts: every hour, or the calendar's open hours. Unlike
+/// [`Policy::calendar_for`] it builds nothing, as the replay asks for it on every stretch.
+enum Counting<'a> {
+    Always,
+    Hours(&'a Calendar),
+}
+
+impl<'a> Counting<'a> {
+    fn of(policy: &'a Policy, priority: Priority) -> Counting<'a> {
+        if policy.targets[priority.index()].around_the_clock
+            || policy.calendar.is_around_the_clock()
+        {
+            Counting::Always
+        } else {
+            Counting::Hours(&policy.calendar)
+        }
+    }
+
+    fn open_between(&self, from: Timestamp, to: Timestamp) -> Result<SignedDuration, SlaError> {
+        match self {
+            Counting::Always => Ok(if to > from {
+                from.duration_until(to)
+            } else {
+                SignedDuration::ZERO
+            }),
+            Counting::Hours(cal) => cal.open_between(from, to),
+        }
+    }
+
+    fn add_open_time(
+        &self,
+        from: Timestamp,
+        amount: SignedDuration,
+    ) -> Result<Timestamp, SlaError> {
+        match self {
+            Counting::Always if amount > SignedDuration::ZERO => from
+                .checked_add(amount)
+                .map_err(|e| SlaError::Time(e.to_string())),
+            Counting::Always => Ok(from),
+            Counting::Hours(cal) => cal.add_open_time(from, amount),
+        }
+    }
+}
+
 struct Replay {
     kind: ClockKind,
     policy: Arc<Policy>,
@@ -203,8 +247,8 @@ fn percent_of(target: SignedDuration, pct: u8) -> SignedDuration {
 impl Replay {
     /// The calendar the current priority counts in: the policy's, or the same zone
     /// around the clock. Borrowed, since it is asked for on every stretch of history.
-    fn calendar(&self) -> Cow<'_, Calendar> {
-        self.policy.calendar_for(self.priority)
+    fn calendar(&self) -> Counting<'_> {
+        Counting::of(&self.policy, self.priority)
     }
 
     fn target(&self) -> SignedDuration {
@@ -236,13 +280,11 @@ impl Replay {
             return Ok(());
         }
         let policy = Arc::clone(&self.policy);
-        let cal = policy.calendar_for(self.priority);
+        let cal = Counting::of(&policy, self.priority);
         let target = self.target();
         let open = cal.open_between(from, to)?;
         let after = self.elapsed + open;
-        let mut marks: Vec<u8> = self.policy.thresholds.clone();
-        marks.push(100);
-        for pct in marks {
+        for pct in policy.thresholds.iter().copied().chain([100]) {
             let done = if pct == 100 {
                 self.breached_at.is_some()
             } else {
@@ -263,7 +305,9 @@ impl Replay {
                 self.crossed.push((pct, when));
             }
         }
-        self.crossed.sort_by_key(|(_, t)| *t);
+        if self.crossed.len() > 1 {
+            self.crossed.sort_by_key(|(_, t)| *t);
+        }
         self.elapsed = after;
         Ok(())
     }

@@ -383,3 +383,60 @@ proptest! {
         }
     }
 }
+
+/// Calendars for the fast-path property: no DST, both hemispheres' DST, a split day,
+/// a window ending at midnight, holidays.
+fn calendars() -> Vec<Calendar> {
+    let split = vec![Window::hm((8, 0), (12, 0)), Window::hm((13, 0), (24, 0))];
+    let night = vec![Window::hm((0, 0), (3, 30)), Window::hm((22, 0), (24, 0))];
+    let christmas = Date::new(2026, 12, 25).expect("date");
+    let easter = Date::new(2026, 4, 5).expect("date");
+    vec![
+        office("Asia/Seoul", &[christmas]),
+        office("Europe/Berlin", &[easter, christmas]),
+        Calendar::new(
+            "America/New_York",
+            [
+                split.clone(),
+                split.clone(),
+                vec![],
+                split.clone(),
+                split,
+                night.clone(),
+                vec![],
+            ],
+            [christmas],
+        )
+        .expect("calendar"),
+        Calendar::new(
+            "Pacific/Auckland",
+            [
+                night.clone(),
+                vec![],
+                night.clone(),
+                vec![],
+                night.clone(),
+                night.clone(),
+                night,
+            ],
+            [christmas],
+        )
+        .expect("calendar"),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// The fast path (no time-zone look-ups while the offset is steady) answers exactly
+    /// as the day-by-day path through the zone's rules, across DST changes and holidays.
+    #[test]
+    fn the_fast_path_agrees_with_the_exact_one(cal in 0usize..4, start in 0i64..(2 * 365 * 24 * 60), len in 0i64..(90 * 24 * 60), secs in 0i64..60) {
+        let cal = &calendars()[cal];
+        let from = ts("2025-06-01T00:00:00Z") + SignedDuration::from_mins(start) + SignedDuration::from_secs(secs);
+        let to = from + SignedDuration::from_mins(len);
+        prop_assert_eq!(cal.open_between(from, to).expect("fast"), cal.open_between_exact(from, to).expect("exact"));
+        let amount = SignedDuration::from_mins(len / 8 + 1);
+        prop_assert_eq!(cal.add_open_time(from, amount).expect("fast"), cal.add_open_time_exact(from, amount).expect("exact"));
+    }
+}

@@ -51,14 +51,14 @@ const MIGRATIONS: &[&str] = &[
         priority    TEXT NOT NULL,
         state       TEXT NOT NULL,
         policy      TEXT NOT NULL,
-        opened_at   TEXT NOT NULL,
+        opened_at   INTEGER NOT NULL, -- ms since 1970, UTC
         minutes     INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     CREATE INDEX tickets_state ON tickets (state);
     CREATE TABLE ticket_events (
         id     INTEGER PRIMARY KEY,
         ticket INTEGER NOT NULL REFERENCES tickets (id),
-        at     TEXT NOT NULL,
+        at     INTEGER NOT NULL, -- ms since 1970, UTC
         kind   TEXT NOT NULL,
         data   TEXT NOT NULL
     ) STRICT;
@@ -66,7 +66,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE outbox (
         id        INTEGER PRIMARY KEY,
         event     INTEGER NOT NULL UNIQUE REFERENCES ticket_events (id),
-        queued_at TEXT NOT NULL,
+        queued_at INTEGER NOT NULL,
         sent_at   TEXT
     ) STRICT;
     CREATE TABLE notifications (

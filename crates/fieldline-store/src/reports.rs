@@ -77,7 +77,8 @@ pub struct ReportTicket {
     pub id: i64,
     pub title: String,
     pub priority: Priority,
-    pub opened_at: String,
+    #[ts(type = "string")]
+    pub opened_at: Timestamp,
     pub state: fieldline_sla::TicketState,
     pub response: Outcome,
     pub response_secs: i64,
@@ -142,11 +143,7 @@ pub fn build(
     let mut sums = [(0i64, 0i64, 0i64, 0i64); 4];
     let mut out = Vec::new();
     for t in tickets.iter().filter(|t| t.customer == customer) {
-        let opened: Timestamp = t.opened_at.parse().map_err(|_| StoreError::Damaged {
-            what: "ticket",
-            id: t.id.to_string(),
-            detail: format!("opened {:?}", t.opened_at),
-        })?;
+        let opened = t.opened_at;
         if opened < start || opened >= end {
             continue;
         }
@@ -185,7 +182,7 @@ pub fn build(
             id: t.id,
             title: t.title.clone(),
             priority: t.priority,
-            opened_at: t.opened_at.clone(),
+            opened_at: t.opened_at,
             state: t.state,
             response: ro,
             response_secs: response.elapsed.as_secs(),
@@ -347,7 +344,7 @@ pub fn to_html(r: &SlaReport) -> String {
             t.id,
             e(&t.title),
             t.priority.as_str(),
-            e(&t.opened_at),
+            e(&t.opened_at.to_string()),
             t.response.as_str(),
             t.response.as_str(),
             duration(Some(t.response_secs)),

@@ -61,7 +61,8 @@ pub enum TicketChange {
 pub struct TicketEvent {
     pub id: i64,
     /// RFC 3339, UTC.
-    pub at: String,
+    #[ts(type = "string")]
+    pub at: Timestamp,
     pub change: TicketChange,
 }
 
@@ -77,7 +78,8 @@ pub struct Ticket {
     pub state: TicketState,
     pub policy: String,
     /// RFC 3339, UTC.
-    pub opened_at: String,
+    #[ts(type = "string")]
+    pub opened_at: Timestamp,
     /// Minutes of work logged (on site and remote).
     pub minutes: u32,
     pub events: Vec<TicketEvent>,
@@ -162,15 +164,16 @@ impl SlaConfig {
     }
 }
 
-fn ts_text(t: Timestamp) -> String {
-    t.to_string()
+/// Times are stored as milliseconds since 1970 (UTC): compact, ordered, read without parsing.
+fn to_sql(t: Timestamp) -> i64 {
+    t.as_millisecond()
 }
 
-fn parse_ts(text: &str, id: i64) -> Result<Timestamp, StoreError> {
-    text.parse().map_err(|e| StoreError::Damaged {
-        what: "ticket event",
+fn from_sql(ms: i64, what: &'static str, id: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Damaged {
+        what,
         id: id.to_string(),
-        detail: format!("time {text:?}: {e}"),
+        detail: format!("time {ms}: {e}"),
     })
 }
 
@@ -204,10 +207,13 @@ pub struct ClockView {
     /// Running and the calendar is open now: the remaining time is going down.
     pub counting_now: bool,
     /// RFC 3339, UTC: when the target is reached if nothing changes (while running).
-    pub due: Option<String>,
+    #[ts(type = "string | null")]
+    pub due: Option<Timestamp>,
     pub due_ms: Option<i64>,
-    pub breached_at: Option<String>,
-    pub stopped_at: Option<String>,
+    #[ts(type = "string | null")]
+    pub breached_at: Option<Timestamp>,
+    #[ts(type = "string | null")]
+    pub stopped_at: Option<Timestamp>,
     /// The highest threshold crossed (percent; 100 once breached; 0 for none).
     pub level: u8,
     /// The policy's warning thresholds, percent.
@@ -222,7 +228,8 @@ pub struct ClockView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Crossing {
     pub percent: u8,
-    pub at: String,
+    #[ts(type = "string")]
+    pub at: Timestamp,
     pub at_ms: i64,
 }
 
@@ -245,7 +252,8 @@ pub struct TicketSummary {
     pub priority: Priority,
     pub state: TicketState,
     pub policy: String,
-    pub opened_at: String,
+    #[ts(type = "string")]
+    pub opened_at: Timestamp,
 }
 
 impl TicketChange {
@@ -274,7 +282,7 @@ impl Ticket {
             priority: self.priority,
             state: self.state,
             policy: self.policy.clone(),
-            opened_at: self.opened_at.clone(),
+            opened_at: self.opened_at,
         }
     }
 
@@ -287,9 +295,7 @@ impl Ticket {
         };
         let mut out = Vec::with_capacity(self.events.len());
         for e in &self.events {
-            let at: Timestamp =
-                e.at.parse()
-                    .map_err(|_| format!("damaged time {:?}", e.at))?;
+            let at = e.at;
             out.push(match &e.change {
                 TicketChange::Opened {
                     priority,
@@ -347,32 +353,18 @@ fn ms(t: Timestamp) -> i64 {
 }
 
 /// The board's view of one clock; `policy`/`priority` are the ones in force now.
+/// `ahead` stays empty here; [`fill_ahead`] adds it to the rows that are shown.
 pub fn clock_view(
     c: &ClockState,
     policy: &Policy,
     priority: Priority,
     now: Timestamp,
 ) -> ClockView {
-    let cal = policy.calendar_for(priority);
     let counting_now = c.running
-        && cal
+        && policy
+            .calendar_for(priority)
             .open_between(now, now + SignedDuration::from_secs(1))
             .is_ok_and(|d| d > SignedDuration::ZERO);
-    let mut ahead = Vec::new();
-    if c.running {
-        for pct in policy.thresholds.iter().copied().chain([100]) {
-            let amount = SignedDuration::from_secs(c.target.as_secs() * i64::from(pct) / 100);
-            if amount > c.elapsed {
-                if let Ok(at) = cal.add_open_time(now, amount - c.elapsed) {
-                    ahead.push(Crossing {
-                        percent: pct,
-                        at: ts_text(at),
-                        at_ms: ms(at),
-                    });
-                }
-            }
-        }
-    }
     let level = if c.breached_at.is_some() {
         100
     } else {
@@ -386,10 +378,10 @@ pub fn clock_view(
         running: c.running,
         paused: c.paused,
         counting_now,
-        due: c.due.map(ts_text),
+        due: c.due,
         due_ms: c.due.map(ms),
-        breached_at: c.breached_at.map(ts_text),
-        stopped_at: c.stopped_at.map(ts_text),
+        breached_at: c.breached_at,
+        stopped_at: c.stopped_at,
         level,
         thresholds: policy.thresholds.clone(),
         crossed: c
@@ -397,61 +389,154 @@ pub fn clock_view(
             .iter()
             .map(|(p, at)| Crossing {
                 percent: *p,
-                at: ts_text(*at),
+                at: *at,
                 at_ms: ms(*at),
             })
             .collect(),
-        ahead,
+        ahead: Vec::new(),
     }
 }
 
-/// The SLA board for `tickets` at `now`: every ticket with an open clock, most urgent first.
-pub fn board(tickets: &[Ticket], config: Option<&SlaConfig>, now: Timestamp) -> Vec<SlaRow> {
-    let mut rows: Vec<((u8, i64), SlaRow)> = tickets
-        .iter()
-        .filter_map(|t| {
-            let computed = match config {
-                None => Err(
-                    "no SLA configuration; import a policy file (fieldline sla import FILE)"
-                        .to_string(),
-                ),
-                Some(cfg) => t.sla_events(cfg).and_then(|ev| {
-                    let clocks = open_clocks(&ev, now)?;
-                    let policy = cfg.policies.get(&t.policy).ok_or_else(|| {
-                        format!("policy {:?} is not in the SLA configuration", t.policy)
-                    })?;
-                    Ok((
-                        urgency(&clocks),
-                        clocks
-                            .iter()
-                            .map(|c| clock_view(c, policy, t.priority, now))
-                            .collect::<Vec<_>>(),
-                    ))
-                }),
-            };
-            match computed {
-                Ok((_, views)) if views.is_empty() => None,
-                Ok((key, clocks)) => Some((
-                    key,
-                    SlaRow {
-                        ticket: t.summary(),
-                        clocks,
-                        error: None,
-                    },
-                )),
-                Err(e) => Some((
-                    (0, i64::MIN),
-                    SlaRow {
-                        ticket: t.summary(),
-                        clocks: Vec::new(),
-                        error: Some(e),
-                    },
-                )),
+/// Adds to each running clock of `row` when its further thresholds and its breach will
+/// be reached, so a countdown can change colour between two reads.
+pub fn fill_ahead(row: &mut SlaRow, config: &SlaConfig, now: Timestamp) {
+    let Some(policy) = config.policies.get(&row.ticket.policy) else {
+        return;
+    };
+    let cal = policy.calendar_for(row.ticket.priority);
+    for c in row.clocks.iter_mut().filter(|c| c.running) {
+        let elapsed = SignedDuration::from_secs(c.elapsed_secs);
+        c.ahead.clear();
+        for pct in policy.thresholds.iter().copied().chain([100]) {
+            let amount = SignedDuration::from_secs(c.target_secs * i64::from(pct) / 100);
+            if amount > elapsed {
+                if let Ok(at) = cal.add_open_time(now, amount - elapsed) {
+                    c.ahead.push(Crossing {
+                        percent: pct,
+                        at,
+                        at_ms: ms(at),
+                    });
+                }
             }
+        }
+    }
+}
+
+/// One ticket's SLA state: its open clocks (or why they cannot be computed) and how
+/// urgent it is.
+#[derive(Debug, Clone)]
+pub struct SlaState<'a> {
+    pub ticket: &'a Ticket,
+    pub urgency: (u8, i64),
+    pub clocks: Result<Vec<ClockState>, String>,
+}
+
+fn state_of<'a>(t: &'a Ticket, config: Option<&SlaConfig>, now: Timestamp) -> Option<SlaState<'a>> {
+    let clocks = match config {
+        None => Err(
+            "no SLA configuration; import a policy file (fieldline sla import FILE)".to_string(),
+        ),
+        Some(cfg) => t.sla_events(cfg).and_then(|ev| open_clocks(&ev, now)),
+    };
+    match clocks {
+        Ok(c) if c.is_empty() => None,
+        Ok(c) => Some(SlaState {
+            ticket: t,
+            urgency: urgency(&c),
+            clocks: Ok(c),
+        }),
+        Err(e) => Some(SlaState {
+            ticket: t,
+            urgency: (0, i64::MIN),
+            clocks: Err(e),
+        }),
+    }
+}
+
+/// Tickets per thread below which the states are computed on one thread.
+const PARALLEL_FROM: usize = 2_000;
+
+/// The SLA state of every ticket with an open clock at `now`, most urgent first (those
+/// whose clocks cannot be computed first, then breached, then by due time). Many
+/// tickets are computed on every core.
+pub fn states<'a>(
+    tickets: &'a [Ticket],
+    config: Option<&SlaConfig>,
+    now: Timestamp,
+) -> Vec<SlaState<'a>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let compute = |part: &'a [Ticket]| -> Vec<SlaState<'a>> {
+        part.iter()
+            .filter_map(|t| state_of(t, config, now))
+            .collect()
+    };
+    let mut out = if threads > 1 && tickets.len() >= PARALLEL_FROM * 2 {
+        let size = tickets.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = tickets
+                .chunks(size)
+                .map(|part| scope.spawn(move || compute(part)))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Vec<_>>()
         })
-        .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.ticket.id.cmp(&b.1.ticket.id)));
-    rows.into_iter().map(|(_, r)| r).collect()
+    } else {
+        compute(tickets)
+    };
+    out.sort_unstable_by(|a, b| {
+        a.urgency
+            .cmp(&b.urgency)
+            .then(a.ticket.id.cmp(&b.ticket.id))
+    });
+    out
+}
+
+/// The board's row of one state.
+pub fn row(state: &SlaState<'_>, config: Option<&SlaConfig>, now: Timestamp) -> SlaRow {
+    let t = state.ticket;
+    let policy = config.and_then(|c| c.policies.get(&t.policy));
+    let (clocks, error) = match (&state.clocks, policy) {
+        (Err(e), _) => (Vec::new(), Some(e.clone())),
+        (Ok(_), None) => (
+            Vec::new(),
+            Some(format!(
+                "policy {:?} is not in the SLA configuration",
+                t.policy
+            )),
+        ),
+        (Ok(c), Some(p)) => (
+            c.iter()
+                .map(|c| clock_view(c, p, t.priority, now))
+                .collect(),
+            None,
+        ),
+    };
+    SlaRow {
+        ticket: t.summary(),
+        clocks,
+        error,
+    }
+}
+
+/// The SLA board at `now`: the `limit` most urgent rows of [`states`].
+pub fn board(tickets: &[Ticket], config: Option<&SlaConfig>, now: Timestamp) -> Vec<SlaRow> {
+    board_top(tickets, config, now, usize::MAX)
+}
+
+/// The `limit` most urgent rows of the board.
+pub fn board_top(
+    tickets: &[Ticket],
+    config: Option<&SlaConfig>,
+    now: Timestamp,
+    limit: usize,
+) -> Vec<SlaRow> {
+    states(tickets, config, now)
+        .iter()
+        .take(limit)
+        .map(|s| row(s, config, now))
+        .collect()
 }
 
 const TICKET_COLUMNS: &str =
@@ -489,7 +574,7 @@ fn read_tickets(
             r.get::<_, String>(5)?,
             r.get::<_, String>(6)?,
             r.get::<_, String>(7)?,
-            r.get::<_, String>(8)?,
+            r.get::<_, i64>(8)?,
             r.get::<_, i64>(9)?,
         ))
     })?;
@@ -508,7 +593,7 @@ fn read_tickets(
             priority: enum_from_sql(&priority, id, "priority")?,
             state: enum_from_sql(&state, id, "state")?,
             policy,
-            opened_at,
+            opened_at: from_sql(opened_at, "ticket", id)?,
             minutes: u32::try_from(minutes).unwrap_or(u32::MAX),
             events: Vec::new(),
         });
@@ -524,7 +609,7 @@ fn read_tickets(
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
+            r.get::<_, i64>(2)?,
             r.get::<_, String>(3)?,
         ))
     })?;
@@ -537,7 +622,11 @@ fn read_tickets(
                 detail: e.to_string(),
             })?;
         if let Some(&i) = index.get(&ticket) {
-            tickets[i].events.push(TicketEvent { id, at, change });
+            tickets[i].events.push(TicketEvent {
+                id,
+                at: from_sql(at, "ticket event", id)?,
+                change,
+            });
         }
     }
     Ok(tickets)
@@ -651,7 +740,7 @@ impl Store {
         tx.execute(
             "INSERT INTO tickets (customer, endpoint, title, source, priority, state, policy, opened_at, minutes)
              VALUES (?1, ?2, ?3, 'local', ?4, 'new', ?5, ?6, 0)",
-            params![new.customer, new.endpoint, title, new.priority.as_str(), policy, ts_text(at)],
+            params![new.customer, new.endpoint, title, new.priority.as_str(), policy, to_sql(at)],
         )?;
         let id = tx.last_insert_rowid();
         append_event(
@@ -700,7 +789,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let last: Option<String> = tx
+        let last: Option<i64> = tx
             .query_row(
                 "SELECT MAX(at) FROM ticket_events WHERE ticket = ?1",
                 [id],
@@ -714,8 +803,8 @@ impl Store {
                 id: id.to_string(),
             });
         };
-        let last_ts = parse_ts(&last, id)?;
-        if at < last_ts {
+        let last = from_sql(last, "ticket", id)?;
+        if at < last {
             return Err(StoreError::BadFile(format!(
                 "ticket #{id} last changed at {last}; a change cannot be dated before that"
             )));
@@ -777,6 +866,55 @@ impl Store {
         self.ticket(id)
     }
 
+    /// Keeps tickets whose histories were made elsewhere (a helpdesk, an export), in one
+    /// transaction, under new ids; they are not queued in the outbox. Returns the new ids.
+    pub fn import_tickets(&mut self, tickets: &[Ticket]) -> Result<Vec<i64>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut ids = Vec::with_capacity(tickets.len());
+        {
+            let mut ticket = tx.prepare(
+                "INSERT INTO tickets (customer, endpoint, title, source, priority, state, policy, opened_at, minutes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let mut event = tx.prepare(
+                "INSERT INTO ticket_events (ticket, at, kind, data) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for t in tickets {
+                if !matches!(
+                    t.events.first().map(|e| &e.change),
+                    Some(TicketChange::Opened { .. })
+                ) {
+                    return Err(StoreError::BadFile(format!(
+                        "ticket {:?}: its history does not start with its opening",
+                        t.title
+                    )));
+                }
+                ticket.execute(params![
+                    t.customer,
+                    t.endpoint,
+                    t.title,
+                    t.source,
+                    t.priority.as_str(),
+                    t.state.as_str(),
+                    t.policy,
+                    to_sql(t.opened_at),
+                    t.minutes
+                ])?;
+                let id = tx.last_insert_rowid();
+                for e in &t.events {
+                    let data = serde_json::to_string(&e.change)
+                        .map_err(|err| StoreError::BadFile(err.to_string()))?;
+                    event.execute(params![id, to_sql(e.at), e.change.kind(), data])?;
+                }
+                ids.push(id);
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
     /// Changes made here that no helpdesk has been told of yet, oldest first.
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
@@ -796,12 +934,12 @@ fn append_event(
     let data = serde_json::to_string(change).map_err(|e| StoreError::BadFile(e.to_string()))?;
     tx.execute(
         "INSERT INTO ticket_events (ticket, at, kind, data) VALUES (?1, ?2, ?3, ?4)",
-        params![ticket, ts_text(at), change.kind(), data],
+        params![ticket, to_sql(at), change.kind(), data],
     )?;
     let event = tx.last_insert_rowid();
     tx.execute(
         "INSERT INTO outbox (event, queued_at) VALUES (?1, ?2)",
-        params![event, ts_text(Timestamp::now())],
+        params![event, to_sql(Timestamp::now())],
     )?;
     Ok(())
 }

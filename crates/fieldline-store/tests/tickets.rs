@@ -2,7 +2,7 @@
 
 use fieldline_sla::{ClockKind, Priority, TicketState};
 use fieldline_store::reports::{self, Outcome};
-use fieldline_store::tickets::{board, NewTicket, SlaSource, TicketChange};
+use fieldline_store::tickets::{board, fill_ahead, NewTicket, SlaSource, TicketChange};
 use fieldline_store::{Store, StoreError};
 use jiff::Timestamp;
 
@@ -68,11 +68,13 @@ fn clocks_are_replayed_from_the_history_after_reopening_the_store() {
     // A restart (or a week offline) changes nothing: the clock is the history.
     let s = Store::open(dir.path()).expect("reopen");
     let config = s.sla_config().expect("config");
-    let rows = board(
-        &s.tickets(true).expect("tickets"),
-        config.as_ref(),
-        ts("2026-11-25T10:00:00+09:00"),
+    let now = ts("2026-11-25T10:00:00+09:00");
+    let mut rows = board(&s.tickets(true).expect("tickets"), config.as_ref(), now);
+    assert!(
+        rows[0].clocks[0].ahead.is_empty(),
+        "only rows shown get their thresholds ahead"
     );
+    fill_ahead(&mut rows[0], config.as_ref().expect("config"), now);
     assert_eq!(rows.len(), 1);
     let first = &rows[0].clocks[0];
     assert_eq!(first.kind, ClockKind::FirstResponse);
@@ -80,7 +82,7 @@ fn clocks_are_replayed_from_the_history_after_reopening_the_store() {
     assert_eq!(first.elapsed_secs, 90 * 60);
     assert_eq!(first.level, 75);
     assert!(first.running && first.counting_now);
-    assert_eq!(first.due.as_deref(), Some("2026-11-25T01:30:00Z"));
+    assert_eq!(first.due, Some(ts("2026-11-25T10:30:00+09:00")));
     let ahead: Vec<u8> = first.ahead.iter().map(|c| c.percent).collect();
     assert_eq!(ahead, [90, 100]);
     assert_eq!(
@@ -120,8 +122,8 @@ fn the_board_puts_breached_first_then_the_earliest_due() {
     assert_eq!(order, [p2.id, p1.id, p4.id]);
     assert_eq!(rows[0].clocks[0].level, 100);
     assert_eq!(
-        rows[0].clocks[0].breached_at.as_deref(),
-        Some("2026-11-24T02:00:00Z")
+        rows[0].clocks[0].breached_at,
+        Some(ts("2026-11-24T11:00:00+09:00"))
     );
     assert_eq!(
         rows[1].clocks.len(),
