@@ -1,4 +1,14 @@
-import type { Customer, Endpoint, Fleet, Site } from '../bindings';
+import type {
+  ClockView,
+  Customer,
+  Endpoint,
+  Fleet,
+  Site,
+  SlaBoard,
+  SlaRow,
+  Ticket,
+  TicketSummary,
+} from '../bindings';
 
 export function customer(id: string, name: string, extra: Partial<Customer> = {}): Customer {
   return { id, name, notes: '', demo: false, ...extra };
@@ -58,5 +68,79 @@ export function sampleFleet(): Fleet {
         checks: [{ kind: 'tcp', params: { host: '10.20.0.5', port: 445 } }],
       }),
     ],
+  };
+}
+
+/** 2026-11-24T01:00:00Z (10:00 in Seoul), the backend's "now" in the SLA tests. */
+export const NOW_MS = Date.UTC(2026, 10, 24, 1, 0, 0);
+
+export function clock(extra: Partial<ClockView> = {}): ClockView {
+  return {
+    kind: 'first_response',
+    target_secs: 7200,
+    elapsed_secs: 3594,
+    remaining_secs: 3606,
+    running: true,
+    paused: false,
+    counting_now: true,
+    due: null,
+    due_ms: NOW_MS + 3606_000,
+    breached_at: null,
+    stopped_at: null,
+    level: 0,
+    thresholds: [50, 75, 90],
+    crossed: [],
+    ahead: [
+      { percent: 50, at: '', at_ms: NOW_MS + 6_000 },
+      { percent: 75, at: '', at_ms: NOW_MS + 1806_000 },
+      { percent: 90, at: '', at_ms: NOW_MS + 2886_000 },
+      { percent: 100, at: '', at_ms: NOW_MS + 3606_000 },
+    ],
+    ...extra,
+  };
+}
+
+export function ticketSummary(id: number, extra: Partial<TicketSummary> = {}): TicketSummary {
+  return {
+    id,
+    customer: 'acme',
+    endpoint: null,
+    title: `Ticket ${String(id)}`,
+    source: 'local',
+    priority: 'P2',
+    state: 'new',
+    policy: 'standard',
+    opened_at: '2026-11-24T00:00:00Z',
+    ...extra,
+  };
+}
+
+export function slaRow(id: number, clocks: ClockView[], extra: Partial<TicketSummary> = {}): SlaRow {
+  return { ticket: ticketSummary(id, extra), clocks, error: null };
+}
+
+export function slaBoard(rows: SlaRow[], extra: Partial<SlaBoard> = {}): SlaBoard {
+  return {
+    now: new Date(NOW_MS).toISOString(),
+    now_ms: NOW_MS,
+    configured: true,
+    rows,
+    total: rows.length,
+    ...extra,
+  };
+}
+
+export function ticket(id: number, extra: Partial<Ticket> = {}): Ticket {
+  return {
+    ...ticketSummary(id),
+    minutes: 0,
+    events: [
+      {
+        id: 1,
+        at: '2026-11-24T00:00:00Z',
+        change: { kind: 'opened', priority: 'P2', policy: 'standard' },
+      },
+    ],
+    ...extra,
   };
 }
