@@ -3,8 +3,9 @@
 // when they change.
 import { signal } from '@preact/signals';
 import { call } from './api';
-import type { Fleet, IpcError } from './bindings';
+import type { Fleet, IpcError, Priority } from './bindings';
 import { ancestors, exists, NO_FILTER, refKey, type EntityRef, type FleetFilter } from './fleet/tree';
+import { parseTarget } from './sla/clock';
 
 export type Section = 'fleet' | 'sessions' | 'sla' | 'notifications' | 'settings';
 export const SECTIONS: Section[] = ['fleet', 'sessions', 'sla', 'notifications', 'settings'];
@@ -17,6 +18,29 @@ export const filter = signal<FleetFilter>(NO_FILTER);
 /** Keys (see `refKey`) of customers and sites whose children are hidden. */
 export const collapsed = signal<ReadonlySet<string>>(new Set());
 export const banner = signal<IpcError | null>(null);
+
+/** The SLA section: which view, the board's filters ("" is all) and the ticket shown. */
+export type SlaView = 'board' | 'report';
+export type SlaFilter = { customer: string; priority: Priority | '' };
+export const NO_SLA_FILTER: SlaFilter = { customer: '', priority: '' };
+export const slaView = signal<SlaView>('board');
+export const slaFilter = signal<SlaFilter>(NO_SLA_FILTER);
+export const openTicket = signal<number | null>(null);
+
+/** Shows what a notification points at (`ticket:12`, `sla:acme`); false if not understood. */
+export function openItem(target: string): boolean {
+  const parsed = parseTarget(target);
+  if (!parsed) return false;
+  section.value = 'sla';
+  slaView.value = 'board';
+  if (parsed.kind === 'ticket') {
+    openTicket.value = parsed.id;
+  } else {
+    openTicket.value = null;
+    slaFilter.value = { ...NO_SLA_FILTER, customer: parsed.id };
+  }
+  return true;
+}
 
 /** Takes a fleet from the Rust side, dropping a selection that no longer exists. */
 export function setFleet(next: Fleet, select?: EntityRef): void {
@@ -61,4 +85,7 @@ export function resetState(): void {
   filter.value = NO_FILTER;
   collapsed.value = new Set();
   banner.value = null;
+  slaView.value = 'board';
+  slaFilter.value = NO_SLA_FILTER;
+  openTicket.value = null;
 }

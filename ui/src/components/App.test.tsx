@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
@@ -8,11 +8,12 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Fleet } from '../bindings';
 import { answer, fail, type Handlers } from '../test/backend';
-import { customer, sampleFleet } from '../test/fixtures';
+import { clock, customer, sampleFleet, slaBoard, slaRow, ticket } from '../test/fixtures';
 import { App } from './App';
 
 const invokeMock = vi.mocked(invoke);
 let fleetChanged: (() => void) | null = null;
+let openItemEvent: ((target: string) => void) | null = null;
 
 const EMPTY: Fleet = { customers: [], sites: [], endpoints: [] };
 
@@ -24,10 +25,18 @@ function start(handlers: Handlers) {
 beforeEach(() => {
   invokeMock.mockReset();
   fleetChanged = null;
-  vi.mocked(listen).mockImplementation((_event, handler) => {
-    fleetChanged = () => {
-      handler({ event: 'fleet-changed', id: 1, payload: { revision: 2 } });
-    };
+  openItemEvent = null;
+  vi.mocked(listen).mockImplementation((event, handler) => {
+    if (event === 'fleet-changed') {
+      fleetChanged = () => {
+        handler({ event: 'fleet-changed', id: 1, payload: { revision: 2 } });
+      };
+    }
+    if (event === 'open-item') {
+      openItemEvent = (target) => {
+        handler({ event: 'open-item', id: 2, payload: { target } });
+      };
+    }
     return Promise.resolve(() => undefined);
   });
 });
@@ -228,8 +237,8 @@ describe('command palette', () => {
   it('opens with Ctrl+K anywhere and jumps to the chosen endpoint', async () => {
     start({ fleet_snapshot: () => sampleFleet() });
     await screen.findByTestId('tree-customer-acme');
-    fireEvent.click(screen.getByTestId('nav-sla'));
-    expect(screen.getByTestId('coming-sla')).toBeTruthy();
+    fireEvent.click(screen.getByTestId('nav-sessions'));
+    expect(screen.getByTestId('coming-sessions')).toBeTruthy();
 
     fireEvent.keyDown(document, { key: 'k', code: 'KeyK', ctrlKey: true });
     const input = await screen.findByTestId('palette-input');
@@ -248,5 +257,42 @@ describe('command palette', () => {
     fireEvent.keyDown(document, { key: 'K', code: 'KeyK', metaKey: true });
     fireEvent.keyDown(await screen.findByTestId('palette-input'), { key: 'Escape' });
     expect(screen.queryByTestId('palette')).toBeNull();
+  });
+});
+
+describe('a clicked notification', () => {
+  it("opens its ticket, or its customer's clocks", async () => {
+    start({
+      fleet_snapshot: () => sampleFleet(),
+      sla_board: () =>
+        slaBoard([
+          slaRow(12, [clock()], { customer: 'acme' }),
+          slaRow(13, [clock()], { customer: 'hanbit' }),
+        ]),
+      ticket_detail: ({ id }) => ticket(id, { title: 'Backup failed' }),
+    });
+    await screen.findByTestId('tree-customer-acme');
+    await waitFor(() => {
+      expect(openItemEvent).not.toBeNull();
+    });
+
+    await act(() => {
+      openItemEvent?.('ticket:12');
+    });
+    expect(await screen.findByTestId('ticket-detail')).toBeTruthy();
+    await waitFor(() => {
+      expect(screen.getByTestId('ticket-detail').textContent).toContain('#12 Backup failed');
+    });
+    expect(screen.getByTestId('nav-sla').getAttribute('aria-current')).toBe('page');
+    fireEvent.click(screen.getByTestId('ticket-close'));
+
+    await act(() => {
+      openItemEvent?.('sla:hanbit');
+    });
+    await waitFor(() => {
+      expect(screen.queryByTestId('sla-row-12')).toBeNull();
+    });
+    expect(screen.getByTestId('sla-row-13')).toBeTruthy();
+    expect(screen.getByTestId<HTMLSelectElement>('sla-filter-customer').value).toBe('hanbit');
   });
 });

@@ -3,12 +3,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, newerDatabase, onEvent } from '../api';
 import type { IpcError } from '../bindings';
 import { applyLanguage, systemLanguage, t, type MessageKey } from '../i18n';
-import { banner, fleet, reloadFleet, section, SECTIONS, type Section } from '../state';
+import { banner, fleet, openItem, reloadFleet, section, SECTIONS, type Section } from '../state';
 import { ComingNext } from './ComingNext';
 import { FleetSection } from './FleetSection';
 import { NewerDatabase } from './NewerDatabase';
+import { NotificationsSection } from './NotificationsSection';
 import { Palette } from './Palette';
 import { SettingsSection } from './SettingsSection';
+import { SlaSection } from './SlaSection';
 
 const NAV_LABEL: Record<Section, MessageKey> = {
   fleet: 'nav.fleet',
@@ -57,9 +59,13 @@ function Content({ current }: { current: Section }) {
   switch (current) {
     case 'fleet':
       return <FleetSection />;
+    case 'sla':
+      return <SlaSection />;
+    case 'notifications':
+      return <NotificationsSection />;
     case 'settings':
       return <SettingsSection />;
-    default:
+    case 'sessions':
       return <ComingNext topic={current} />;
   }
 }
@@ -76,6 +82,13 @@ export function App() {
       banner.value = e as IpcError;
       return undefined;
     });
+    // A notification was clicked: show its ticket, or its customer's clocks.
+    const unlistenOpen = onEvent('open-item', ({ target }) => {
+      openItem(target);
+    }).catch((e: unknown) => {
+      banner.value = e as IpcError;
+      return undefined;
+    });
     const onKey = (e: KeyboardEvent) => {
       // e.code too: with a Korean IME on, Ctrl+K can arrive with a jamo as e.key.
       if ((e.ctrlKey || e.metaKey) && (e.key.toLowerCase() === 'k' || e.code === 'KeyK')) {
@@ -87,6 +100,7 @@ export function App() {
     return () => {
       document.removeEventListener('keydown', onKey);
       void unlisten.then((stop) => stop?.());
+      void unlistenOpen.then((stop) => stop?.());
     };
   }, []);
 

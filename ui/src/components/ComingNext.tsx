@@ -1,7 +1,7 @@
 // Honest placeholders: what each section will do, and nothing that pretends to work.
 import { t, type MessageKey } from '../i18n';
 
-type Topic = 'sessions' | 'sla' | 'notifications';
+type Topic = 'sessions';
 
 export function ComingNext({ topic }: { topic: Topic }) {
   const key = (part: 'title' | 'body' | 'more') => `coming.${topic}.${part}` as MessageKey;

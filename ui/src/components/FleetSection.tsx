@@ -13,6 +13,7 @@ import { ImportDialog } from './ImportDialog';
 import { SiteForm } from './SiteForm';
 import { Toolbar, type ToolbarAction } from './Toolbar';
 import { Tree } from './Tree';
+import { UrgentStrip } from './UrgentStrip';
 
 type Open = ToolbarAction | { kind: 'edit'; target: EntityRef } | { kind: 'delete'; target: EntityRef };
 
@@ -61,6 +62,7 @@ export function FleetSection() {
 
   return (
     <section class="fleet" aria-label={t('nav.fleet')}>
+      <UrgentStrip />
       <Toolbar fleet={fleet} onAction={setOpen} />
       {fleet.customers.length === 0 ? (
         <EmptyFleet

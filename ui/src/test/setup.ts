@@ -5,12 +5,14 @@ import { afterEach } from 'vitest';
 // The app modules are imported late, so a test file's vi.mock of Tauri applies to them.
 afterEach(async () => {
   cleanup();
-  const [{ resetState }, { newerDatabase }, { applyLanguage }] = await Promise.all([
+  const [{ resetState }, { newerDatabase }, { applyLanguage }, { resetBoard }] = await Promise.all([
     import('../state'),
     import('../api'),
     import('../i18n'),
+    import('../sla/board'),
   ]);
   resetState();
+  resetBoard();
   newerDatabase.value = null;
   applyLanguage('en');
 });
