@@ -109,12 +109,7 @@ fn report(
 
 fn import(path: &Path, data_dir: Option<&Path>) -> Result<(), Failure> {
     let name = path.display().to_string();
-    let text = read_bounded(path)?;
-    let source = SlaSource {
-        file_name: name.clone(),
-        text,
-        includes: Default::default(),
-    };
+    let (_, source) = read_policy_file(path)?;
     let mut store = open_store(data_dir)?;
     let config = store.import_sla_config(source)?;
     println!(
@@ -128,6 +123,48 @@ fn import(path: &Path, data_dir: Option<&Path>) -> Result<(), Failure> {
             .join(", ")
     );
     Ok(())
+}
+
+/// A policy file read from disk with the holiday files it names, which are read from its
+/// folder. A name that leaves the folder (absolute, or with `..`) is refused: a shared
+/// policy file must not read whatever it likes from the technician's disk.
+fn read_policy_file(path: &Path) -> Result<(PolicyFile, SlaSource), Failure> {
+    let name = path.display().to_string();
+    let text = read_bounded(path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let files = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    let read = |file: &str| -> Result<String, String> {
+        let rel = Path::new(file);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(
+                "name a file in the policy file's folder (no absolute paths or \"..\")".into(),
+            );
+        }
+        let text = read_bounded(&dir.join(rel)).map_err(|Failure(e)| e)?;
+        files.borrow_mut().insert(file.to_string(), text.clone());
+        Ok(text)
+    };
+    let parsed = policy_file::parse_with(&name, &text, &read).map_err(|issues| {
+        Failure(
+            issues
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    Ok((
+        parsed,
+        SlaSource {
+            file_name: name,
+            text,
+            includes: files.into_inner(),
+        },
+    ))
 }
 
 fn read_bounded(path: &Path) -> Result<String, Failure> {
@@ -235,19 +272,8 @@ pub(crate) fn priority(text: &str) -> Result<Priority, Failure> {
     Priority::parse(text).ok_or_else(|| Failure(format!("priority {text:?}: use P1, P2, P3 or P4")))
 }
 
-fn load(path: &PathBuf) -> Result<PolicyFile, Failure> {
-    let name = path.display().to_string();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read {name}: {e}")))?;
-    policy_file::parse(&name, &text).map_err(|issues| {
-        Failure(
-            issues
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })
+fn load(path: &Path) -> Result<PolicyFile, Failure> {
+    read_policy_file(path).map(|(file, _)| file)
 }
 
 /// The clock as it will stand when it runs out, so every threshold has its time.

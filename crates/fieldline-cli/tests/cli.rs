@@ -412,3 +412,287 @@ fn the_sla_calculator_names_the_line_of_a_bad_policy_file() {
         stderr(&out)
     );
 }
+
+fn at(dir: &Path, now: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fieldline"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("FIELDLINE_NOW", now)
+        .env_remove("FIELDLINE_DATA_DIR")
+        .output()
+        .expect("run fieldline")
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+}
+
+const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:chuseok\r\nSUMMARY:Chuseok\r\nDTSTART;VALUE=DATE:20261124\r\nDTEND;VALUE=DATE:20261126\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+#[test]
+fn tickets_and_their_sla_clocks_from_the_terminal() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    ok(fieldline(
+        &data,
+        &["fleet", "import", &write(tmp.path(), "fleet.toml", FLEET)],
+    ));
+    let sla = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/sla.toml"
+    ))
+    .expect("sla fixture");
+    let policy = write(
+        tmp.path(),
+        "sla.toml",
+        &format!("{sla}\n[contracts]\nacme = \"standard\"\n"),
+    );
+    assert!(ok(fieldline(&data, &["sla", "import", &policy])).contains("1 policies (standard)"));
+
+    let opened = ok(fieldline(
+        &data,
+        &[
+            "ticket",
+            "open",
+            "--customer",
+            "acme",
+            "--priority",
+            "p2",
+            "--at",
+            "2026-11-24T09:00:00+09:00",
+            "Printer",
+            "down",
+        ],
+    ));
+    assert!(
+        opened.starts_with("#1 acme [P2 new standard] Printer down"),
+        "{opened}"
+    );
+    ok(fieldline(
+        &data,
+        &[
+            "ticket",
+            "state",
+            "1",
+            "waiting_on_customer",
+            "--at",
+            "2026-11-24T09:30:00+09:00",
+        ],
+    ));
+    ok(fieldline(
+        &data,
+        &[
+            "ticket",
+            "state",
+            "1",
+            "in_progress",
+            "--at",
+            "2026-11-24T13:00:00+09:00",
+        ],
+    ));
+    ok(fieldline(
+        &data,
+        &[
+            "ticket",
+            "note",
+            "1",
+            "<b>fuser</b> ordered",
+            "--at",
+            "2026-11-24T13:05:00+09:00",
+        ],
+    ));
+
+    // 14:00 KST: 30 min before the pause, 60 after: 90 of 120 minutes used.
+    let now = "2026-11-24T14:00:00+09:00";
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(at(&data, now, &["sla", "list", "--json"]))).expect("JSON");
+    let first = &list[0]["clocks"][0];
+    assert_eq!(first["kind"], "first_response");
+    // The injected clock keeps running from its start, so a few milliseconds have passed.
+    let remaining = first["remaining_secs"].as_i64().expect("secs");
+    assert!((30 * 60 - 1..=30 * 60).contains(&remaining), "{remaining}");
+    assert_eq!(first["level"], 75);
+    assert_eq!(first["due"], "2026-11-24T05:30:00Z");
+    let text = ok(at(&data, now, &["sla", "list"]));
+    assert!(
+        text.contains("first response")
+            && (text.contains("0h 30m") || text.contains("0h 29m"))
+            && text.contains("75%"),
+        "{text}"
+    );
+
+    let e = fieldline(
+        &data,
+        &[
+            "ticket",
+            "respond",
+            "1",
+            "--at",
+            "2026-11-24T08:00:00+09:00",
+        ],
+    );
+    assert_eq!(e.status.code(), Some(1));
+    assert!(
+        stderr(&e).contains("cannot be dated before"),
+        "{}",
+        stderr(&e)
+    );
+    let e = fieldline(&data, &["ticket", "state", "1", "done"]);
+    assert!(
+        stderr(&e).contains("use new, in_progress"),
+        "{}",
+        stderr(&e)
+    );
+
+    ok(fieldline(
+        &data,
+        &[
+            "ticket",
+            "respond",
+            "1",
+            "--at",
+            "2026-11-24T14:10:00+09:00",
+        ],
+    ));
+    ok(fieldline(
+        &data,
+        &[
+            "ticket",
+            "time",
+            "1",
+            "45",
+            "--on-site",
+            "--at",
+            "2026-11-24T15:00:00+09:00",
+        ],
+    ));
+    ok(fieldline(
+        &data,
+        &[
+            "ticket",
+            "state",
+            "1",
+            "resolved",
+            "--at",
+            "2026-11-24T15:00:00+09:00",
+        ],
+    ));
+    let csv = ok(at(
+        &data,
+        "2026-11-30T09:00:00+09:00",
+        &["sla", "report", "--customer", "acme", "--month", "2026-11"],
+    ));
+    assert!(csv.contains("P2,1,1,0,0,1h 40m,1,0,0,2h 30m"), "{csv}");
+    assert!(
+        csv.contains(
+            "1,\"Printer down\",P2,2026-11-24T00:00:00Z,resolved,met,1h 40m,met,2h 30m,45"
+        ),
+        "{csv}"
+    );
+    let html_path = tmp.path().join("report.html");
+    ok(at(
+        &data,
+        "2026-11-30T09:00:00+09:00",
+        &[
+            "sla",
+            "report",
+            "--customer",
+            "acme",
+            "--month",
+            "2026-11",
+            "--format",
+            "html",
+            "-o",
+            &html_path.display().to_string(),
+        ],
+    ));
+    let html = std::fs::read_to_string(&html_path).expect("html");
+    assert!(html.contains("SLA report: ACME Corp") && html.contains("Printer down"));
+    assert_eq!(
+        ok(at(&data, now, &["sla", "list"])).trim(),
+        "no open SLA clocks"
+    );
+}
+
+#[test]
+fn holiday_files_are_read_from_the_policy_files_folder_only() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let conf = tmp.path().join("conf");
+    std::fs::create_dir(&conf).expect("dir");
+    ok(fieldline(
+        &data,
+        &["fleet", "import", &write(tmp.path(), "fleet.toml", FLEET)],
+    ));
+    write(&conf, "korea.ics", ICS);
+    write(tmp.path(), "outside.ics", ICS);
+    let sla = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/sla.toml"
+    ))
+    .expect("sla fixture")
+    .replace(
+        "holidays = [\"2026-12-25\"]",
+        "holidays = [\"2026-12-25\"]\nholidays_ics = [\"korea.ics\"]",
+    );
+    let policy = write(&conf, "sla.toml", &sla);
+    ok(fieldline(&data, &["sla", "import", &policy]));
+    // Opened Tuesday 24 November, a holiday (as is the 25th), P3 4 h: due Thursday 13:00.
+    ok(fieldline(
+        &data,
+        &[
+            "ticket",
+            "open",
+            "--customer",
+            "acme",
+            "--priority",
+            "P3",
+            "--policy",
+            "standard",
+            "--at",
+            "2026-11-24T10:00:00+09:00",
+            "VPN",
+        ],
+    ));
+    let list: serde_json::Value = serde_json::from_str(&ok(at(
+        &data,
+        "2026-11-24T10:00:00+09:00",
+        &["sla", "list", "--json"],
+    )))
+    .expect("JSON");
+    assert_eq!(
+        list[0]["clocks"][0]["due"], "2026-11-26T04:00:00Z",
+        "{list}"
+    );
+    // The holidays were kept in the store: the same answer without the files.
+    std::fs::remove_file(conf.join("korea.ics")).expect("rm");
+    let again: serde_json::Value = serde_json::from_str(&ok(at(
+        &data,
+        "2026-11-24T10:00:00+09:00",
+        &["sla", "list", "--json"],
+    )))
+    .expect("JSON");
+    assert_eq!(again[0]["clocks"][0]["due"], "2026-11-26T04:00:00Z");
+
+    let escaping = write(
+        &conf,
+        "bad.toml",
+        &sla.replace("\"korea.ics\"", "\"../outside.ics\""),
+    );
+    let e = fieldline(&data, &["sla", "import", &escaping]);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(stderr(&e).contains("no absolute paths"), "{}", stderr(&e));
+    let unknown = write(
+        &conf,
+        "contract.toml",
+        &format!("{sla}\n[contracts]\nacme = \"gold\"\n"),
+    );
+    let e = fieldline(&data, &["sla", "import", &unknown]);
+    assert!(
+        stderr(&e).contains("contracts.acme: unknown policy \"gold\""),
+        "{}",
+        stderr(&e)
+    );
+}

@@ -19,6 +19,9 @@
 //! P2 = { first_response = "2h", resolution = "8h" }
 //! P3 = { first_response = "4h", resolution = "16h" }
 //! P4 = { first_response = "8h", resolution = "40h" }
+//!
+//! [contracts]                          # customer id = policy id
+//! acme = "standard"
 //! ```
 //! Targets are open (business) time in hours and minutes (`"1h 30m"`), of any length.
 //!
@@ -65,6 +68,9 @@ struct RawFile {
     calendars: Vec<RawCalendar>,
     #[serde(default)]
     policies: Vec<RawPolicy>,
+    /// Customer id = policy id.
+    #[serde(default)]
+    contracts: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +132,8 @@ struct RawPolicy {
 #[derive(Debug, Clone)]
 pub struct PolicyFile {
     pub policies: BTreeMap<String, Policy>,
+    /// Customer id to the policy of its contract (`[contracts]`).
+    pub contracts: BTreeMap<String, String>,
     /// The holiday files (`holidays_ics`) that were read, as written in the file, each
     /// once, in the order they first appear.
     pub holiday_files: Vec<String>,
@@ -389,9 +397,22 @@ pub fn parse_with(
             );
         }
     }
+    let mut contracts = BTreeMap::new();
+    for (customer, policy) in raw.contracts {
+        if policies.contains_key(policy.get_ref()) {
+            contracts.insert(customer, policy.get_ref().clone());
+        } else {
+            cx.report(
+                Some(policy.span()),
+                format!("contracts.{customer}"),
+                format!("unknown policy {:?}", policy.get_ref()),
+            );
+        }
+    }
     if cx.issues.is_empty() {
         Ok(PolicyFile {
             policies,
+            contracts,
             holiday_files,
         })
     } else {

@@ -124,25 +124,32 @@ impl SlaConfig {
                 source.file_name
             )));
         }
-        let file = policy_file::parse(&source.file_name, &source.text).map_err(|issues| {
-            StoreError::BadFile(
-                issues
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })?;
+        let read = |name: &str| {
+            source.includes.get(name).cloned().ok_or_else(|| {
+                "the holiday file was not imported with the policy file; import the policy file again".to_string()
+            })
+        };
+        let file =
+            policy_file::parse_with(&source.file_name, &source.text, &read).map_err(|issues| {
+                StoreError::BadFile(
+                    issues
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )
+            })?;
         let policies = file
             .policies
             .iter()
             .map(|(k, p)| (k.clone(), Arc::new(p.clone())))
             .collect();
+        let contracts = file.contracts.clone();
         Ok(SlaConfig {
             source,
             file,
             policies,
-            contracts: BTreeMap::new(),
+            contracts,
         })
     }
 
