@@ -30,6 +30,9 @@ pub enum SlaCommand {
         #[arg(long)]
         json: bool,
     },
+    /// One notification round: show on the desktop what is due (thresholds, breaches),
+    /// as the app does every few seconds
+    Notify,
     /// A customer's monthly SLA report (compliance per priority, every ticket)
     Report {
         #[arg(long)]
@@ -74,12 +77,37 @@ pub fn run(cmd: SlaCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
         SlaCommand::Due(args) => due(args),
         SlaCommand::Import { file } => import(&file, data_dir),
         SlaCommand::List { json } => list(json, data_dir),
+        SlaCommand::Notify => notify(data_dir),
         SlaCommand::Report {
             customer,
             month,
             format,
             output,
         } => report(&customer, &month, &format, output.as_deref(), data_dir),
+    }
+}
+
+fn notify(data_dir: Option<&Path>) -> Result<(), Failure> {
+    let clock = Clock::from_env()?;
+    let mut store = open_store(data_dir)?;
+    let desktop = fieldline_notify::desktop::Desktop::new("Fieldline");
+    let round = fieldline_notify::engine::round(&mut store, &desktop, clock.now())?;
+    for o in &round.shown {
+        println!("shown: {}", o.summary);
+    }
+    for (o, why) in &round.held {
+        println!("held ({why:?}): {}", o.summary);
+    }
+    for (o, e) in &round.failed {
+        eprintln!("fieldline: not shown: {}: {e}", o.summary);
+    }
+    if round.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure(format!(
+            "{} notification(s) could not be shown; they are in the notification centre",
+            round.failed.len()
+        )))
     }
 }
 

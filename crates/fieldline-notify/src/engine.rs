@@ -195,3 +195,23 @@ pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<R
     store.record_notifications(&entries, &updates, &keep)?;
     Ok(done)
 }
+
+impl Sender for crate::desktop::Desktop {
+    fn send(&self, n: &Outgoing) -> Result<(), String> {
+        self.show(n).map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+/// Counts for a tray or a badge: clocks breached, and clocks past a warning threshold.
+pub fn counts(rows: &[SlaRow]) -> (u32, u32) {
+    let mut breached = 0u32;
+    let mut warned = 0u32;
+    for c in rows.iter().flat_map(|r| &r.clocks) {
+        match c.level {
+            100.. => breached += 1,
+            1..=99 => warned += 1,
+            0 => {}
+        }
+    }
+    (breached, warned)
+}
