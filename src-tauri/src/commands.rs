@@ -17,7 +17,7 @@ use fieldline_notify::plan::NotifySettings;
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{self, SlaReport};
 use fieldline_store::tickets::{
-    board, fill_ahead, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange,
+    fill_ahead, row, states, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange,
 };
 use fieldline_store::{Store, StoreError};
 use tauri::State;
@@ -36,6 +36,13 @@ fn with_store<T>(
     match guard.as_mut() {
         Ok(store) => f(store).map_err(to_ipc),
         Err(e) => Err(e.clone()),
+    }
+}
+
+/// Runs a notification round soon: something that clocks depend on changed.
+fn wake(state: &AppState) {
+    if let Ok(w) = state.wake.lock() {
+        w.now();
     }
 }
 
@@ -185,14 +192,16 @@ pub async fn import_sla_config(
     file_name: String,
     text: String,
 ) -> Res<SlaConfigInfo> {
-    with_store(&state, |s| {
+    let r = with_store(&state, |s| {
         let config = s.import_sla_config(SlaSource {
             file_name,
             text,
             includes: Default::default(),
         })?;
         Ok(config_info(Some(&config)))
-    })
+    });
+    wake(&state);
+    r
 }
 
 #[tauri::command]
@@ -203,7 +212,9 @@ pub async fn ticket_detail(state: State<'_, AppState>, id: i64) -> Res<Ticket> {
 #[tauri::command]
 pub async fn open_ticket(state: State<'_, AppState>, ticket: NewTicket) -> Res<Ticket> {
     let now = state.clock.now();
-    with_store(&state, |s| s.open_ticket(ticket, now))
+    let r = with_store(&state, |s| s.open_ticket(ticket, now));
+    wake(&state);
+    r
 }
 
 #[tauri::command]
@@ -213,7 +224,9 @@ pub async fn change_ticket(
     change: TicketChange,
 ) -> Res<Ticket> {
     let now = state.clock.now();
-    with_store(&state, |s| s.change_ticket(id, now, change))
+    let r = with_store(&state, |s| s.change_ticket(id, now, change));
+    wake(&state);
+    r
 }
 
 #[tauri::command]
@@ -231,10 +244,12 @@ pub async fn set_notify_settings(
     state: State<'_, AppState>,
     settings: NotifySettings,
 ) -> Res<NotifySettings> {
-    with_store(&state, |s| {
+    let r = with_store(&state, |s| {
         engine::save_settings(s, &settings)?;
         Ok(settings)
-    })
+    });
+    wake(&state);
+    r
 }
 
 #[tauri::command]

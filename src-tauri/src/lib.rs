@@ -4,6 +4,7 @@
 
 mod commands;
 mod error;
+mod notifier;
 
 use fieldline_ipc::{events, FleetChanged, IpcError};
 use fieldline_store::{resolve_data_dir, Clock, Store};
@@ -18,6 +19,8 @@ pub struct AppState {
     pub store: Mutex<Result<Store, IpcError>>,
     /// The time SLA clocks are computed at (`FIELDLINE_NOW` injects another start).
     pub clock: Clock,
+    /// Wakes the notification loop after a change.
+    pub wake: Mutex<notifier::Wake>,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
         AppState {
             store: Mutex::new(store),
             clock,
+            wake: Mutex::new(notifier::detached()),
         }
     }
 }
@@ -99,6 +103,9 @@ fn watch_external_changes<R: Runtime>(app: tauri::AppHandle<R>) {
         if let (Some(now), Some(before)) = (revision, last) {
             if now != before {
                 let _ = app.emit(events::FLEET_CHANGED, FleetChanged { revision: now });
+                if let Ok(w) = app.state::<AppState>().wake.lock() {
+                    w.now();
+                }
             }
         }
         if revision.is_some() {
@@ -122,6 +129,10 @@ pub fn run() {
         }))
         .manage(AppState::open(data_dir))
         .setup(|app| {
+            let wake = notifier::start(app.handle().clone());
+            if let Ok(mut w) = app.state::<AppState>().wake.lock() {
+                *w = wake;
+            }
             watch_external_changes(app.handle().clone());
             Ok(())
         });

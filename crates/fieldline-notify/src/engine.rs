@@ -6,7 +6,7 @@
 use crate::plan::{self, Alert, Held, Notified, NotifySettings, Outgoing, Severity};
 use fieldline_sla::ClockKind;
 use fieldline_store::notifications::{CentreEntry, LedgerEntry};
-use fieldline_store::tickets::{board, SlaConfig, SlaRow};
+use fieldline_store::tickets::{board, fill_ahead, SlaConfig, SlaRow};
 use fieldline_store::{Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
@@ -106,7 +106,16 @@ pub struct Round {
     pub held: Vec<(Outgoing, Held)>,
     /// Notifications the daemon refused, with why.
     pub failed: Vec<(Outgoing, String)>,
+    /// Clocks breached and clocks past a warning, after this round.
+    pub breached: u32,
+    pub warned: u32,
+    /// The next instant one of the most urgent clocks crosses a threshold: the next round
+    /// is due then, not a polling interval later.
+    pub next_crossing: Option<Timestamp>,
 }
+
+/// How many of the most urgent clocks [`Round::next_crossing`] looks ahead for.
+pub const LOOK_AHEAD_ROWS: usize = 500;
 
 fn entry(o: &Outgoing, now: Timestamp, shown: bool, held: String) -> CentreEntry {
     CentreEntry {
@@ -139,7 +148,7 @@ pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<R
     };
     let settings = settings(store)?;
     let tickets = store.tickets(true)?;
-    let rows = board(&tickets, Some(&config), now);
+    let mut rows = board(&tickets, Some(&config), now);
     let names = store
         .fleet()?
         .customers
@@ -163,7 +172,20 @@ pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<R
         .collect();
     let p = plan::plan(&alerts, &ledger, &settings, now);
 
-    let mut done = Round::default();
+    let (breached, warned) = counts(&rows);
+    let mut next_crossing: Option<Timestamp> = None;
+    for row in rows.iter_mut().take(LOOK_AHEAD_ROWS) {
+        fill_ahead(row, &config, now);
+        for c in row.clocks.iter().flat_map(|c| c.ahead.first()) {
+            next_crossing = Some(next_crossing.map_or(c.at, |n| n.min(c.at)));
+        }
+    }
+    let mut done = Round {
+        breached,
+        warned,
+        next_crossing,
+        ..Round::default()
+    };
     let mut entries = Vec::new();
     for o in p.show {
         match sender.send(&o) {
