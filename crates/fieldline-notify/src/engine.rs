@@ -141,10 +141,22 @@ fn held_name(h: Held) -> &'static str {
     }
 }
 
-/// Runs one round at `now`.
-pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<Round, StoreError> {
+/// A round decided but not yet shown: what [`prepare`] read and planned under the
+/// store, so the desktop can be talked to without holding it.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    now: Option<Timestamp>,
+    plan: plan::Plan,
+    keep: Vec<String>,
+    breached: u32,
+    warned: u32,
+    next_crossing: Option<Timestamp>,
+}
+
+/// Reads the clocks and the ledger and decides the round at `now`.
+pub fn prepare(store: &Store, now: Timestamp) -> Result<Prepared, StoreError> {
     let Some(config) = store.sla_config()? else {
-        return Ok(Round::default());
+        return Ok(Prepared::default());
     };
     let settings = settings(store)?;
     let tickets = store.tickets(true)?;
@@ -170,8 +182,7 @@ pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<R
             )
         })
         .collect();
-    let p = plan::plan(&alerts, &ledger, &settings, now);
-
+    let plan = plan::plan(&alerts, &ledger, &settings, now);
     let (breached, warned) = counts(&rows);
     let mut next_crossing: Option<Timestamp> = None;
     for row in rows.iter_mut().take(LOOK_AHEAD_ROWS) {
@@ -180,10 +191,35 @@ pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<R
             next_crossing = Some(next_crossing.map_or(c.at, |n| n.min(c.at)));
         }
     }
-    let mut done = Round {
+    Ok(Prepared {
+        now: Some(now),
+        plan,
+        keep: alerts.into_iter().map(|a| a.key).collect(),
         breached,
         warned,
         next_crossing,
+    })
+}
+
+/// A round shown, to be kept with [`record`].
+#[derive(Debug, Clone, Default)]
+pub struct Delivered {
+    pub round: Round,
+    entries: Vec<CentreEntry>,
+    ledger: Vec<LedgerEntry>,
+    keep: Vec<String>,
+}
+
+/// Shows what `prepared` decided (no store needed: the daemon may be slow).
+pub fn deliver(prepared: Prepared, sender: &dyn Sender) -> Delivered {
+    let Some(now) = prepared.now else {
+        return Delivered::default();
+    };
+    let p = prepared.plan;
+    let mut done = Round {
+        breached: prepared.breached,
+        warned: prepared.warned,
+        next_crossing: prepared.next_crossing,
         ..Round::default()
     };
     let mut entries = Vec::new();
@@ -203,7 +239,7 @@ pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<R
         entries.push(entry(&o, now, false, held_name(why).into()));
         done.held.push((o, why));
     }
-    let updates: Vec<LedgerEntry> = p
+    let ledger = p
         .ledger
         .into_iter()
         .map(|(key, n)| LedgerEntry {
@@ -213,9 +249,28 @@ pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<R
             shown: n.shown,
         })
         .collect();
-    let keep: Vec<String> = alerts.into_iter().map(|a| a.key).collect();
-    store.record_notifications(&entries, &updates, &keep)?;
-    Ok(done)
+    Delivered {
+        round: done,
+        entries,
+        ledger,
+        keep: prepared.keep,
+    }
+}
+
+/// Keeps a delivered round: the centre's new entries and the ledger.
+pub fn record(store: &mut Store, delivered: &Delivered) -> Result<(), StoreError> {
+    store.record_notifications(&delivered.entries, &delivered.ledger, &delivered.keep)
+}
+
+/// Runs one round at `now`: [`prepare`], [`deliver`], [`record`].
+pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<Round, StoreError> {
+    let prepared = prepare(store, now)?;
+    if prepared.now.is_none() {
+        return Ok(Round::default());
+    }
+    let delivered = deliver(prepared, sender);
+    record(store, &delivered)?;
+    Ok(delivered.round)
 }
 
 impl Sender for crate::desktop::Desktop {
