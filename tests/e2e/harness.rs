@@ -88,6 +88,8 @@ pub struct Desk {
     pub data_dir: PathBuf,
     pub display: String,
     pub bus: String,
+    /// Further variables for the app and the CLI (`FIELDLINE_NOW`, `FIELDLINE_REPORT_DIR`).
+    extra: Vec<(String, String)>,
     driver_port: u16,
     // Dropped in reverse order of start: driver, bus, X server.
     _driver: Proc,
@@ -153,7 +155,23 @@ impl Desk {
         Desk::with_data_dir(home, data_dir)
     }
 
+    /// A fresh desk whose app and CLI also get `extra` in their environment. The app is
+    /// started by tauri-driver, which passes its own environment on: set here, before launch.
+    pub fn with_env(extra: &[(&str, &str)]) -> Desk {
+        let home = tempfile::tempdir().expect("temp home");
+        let data_dir = home.path().join("fieldline-data");
+        let extra = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Desk::start(home, data_dir, extra)
+    }
+
     pub fn with_data_dir(home: tempfile::TempDir, data_dir: PathBuf) -> Desk {
+        Desk::start(home, data_dir, Vec::new())
+    }
+
+    fn start(home: tempfile::TempDir, data_dir: PathBuf, extra: Vec<(String, String)>) -> Desk {
         let (xvfb, display) = start_xvfb();
         let (bus, bus_addr) = start_bus(home.path());
         let driver_port = free_port();
@@ -165,7 +183,10 @@ impl Desk {
             "--native-port",
             &native_port.to_string(),
         ]);
-        for (k, v) in Self::env_of(home.path(), &data_dir, &display, &bus_addr) {
+        for (k, v) in Self::env_of(home.path(), &data_dir, &display, &bus_addr)
+            .into_iter()
+            .chain(extra.iter().cloned())
+        {
             cmd.env(k, v);
         }
         let mut driver = cmd
@@ -179,6 +200,7 @@ impl Desk {
             data_dir,
             display,
             bus: bus_addr,
+            extra,
             driver_port,
             _driver: Proc(driver),
             _bus: bus,
@@ -202,7 +224,9 @@ impl Desk {
 
     /// The environment the app runs in, for launching it or the CLI directly.
     pub fn env(&self) -> Vec<(String, String)> {
-        Self::env_of(self.home.path(), &self.data_dir, &self.display, &self.bus)
+        let mut env = Self::env_of(self.home.path(), &self.data_dir, &self.display, &self.bus);
+        env.extend(self.extra.iter().cloned());
+        env
     }
 
     /// Launches the app and connects to its window.
@@ -242,6 +266,17 @@ impl Desk {
             cmd.env(k, v);
         }
         cmd.output().expect("run fieldline")
+    }
+
+    /// Runs the CLI and fails the test unless it succeeded; returns what it printed.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "fieldline {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
 
@@ -342,6 +377,32 @@ impl Ui {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("{id:?} never held {needle:?}; it held {last:?}");
+    }
+
+    /// Waits up to `limit` until the element's attribute is `value`; returns how long it
+    /// took, or fails with the value it had.
+    pub async fn wait_attr(&self, id: &str, name: &str, value: &str, limit: Duration) -> Duration {
+        let start = Instant::now();
+        let mut last = None;
+        while start.elapsed() < limit {
+            if let Ok(el) = self.client.find(Locator::Css(&testid(id))).await {
+                last = el.attr(name).await.ok().flatten();
+                if last.as_deref() == Some(value) {
+                    return start.elapsed();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{id:?} never had {name}={value:?} within {limit:?}; it had {last:?}");
+    }
+
+    /// The attribute of the element with this test id, once it is present.
+    pub async fn attr(&self, id: &str, name: &str) -> Option<String> {
+        self.wait(id)
+            .await
+            .attr(name)
+            .await
+            .unwrap_or_else(|e| panic!("cannot read {name} of {id:?}: {e}"))
     }
 
     pub async fn is_present(&self, id: &str) -> bool {

@@ -5,6 +5,7 @@
 mod harness;
 
 use fantoccini::key::Key;
+use fantoccini::Locator;
 use harness::{Desk, SERIAL};
 use std::time::{Duration, Instant};
 
@@ -375,4 +376,200 @@ async fn editing_and_deleting_in_the_window_say_what_they_touch() {
         "{ids:?}"
     );
     assert!(ids.contains(&"demo-hanbit-web1"));
+}
+
+/// A fixture shared with the crates' tests.
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// ACME's fleet and the SLA policies (Seoul office hours; P2 first response 2h), loaded
+/// with the CLI, and one P2 ticket opened on Tuesday 2026-11-24 at 09:00 Seoul time.
+fn seed_acme_with_a_p2_ticket(desk: &Desk) {
+    desk.cli_ok(&["fleet", "import", &fixture("acme.toml")]);
+    desk.cli_ok(&["sla", "import", &fixture("sla.toml")]);
+    let out = desk.cli_ok(&[
+        "ticket",
+        "open",
+        "--customer",
+        "acme",
+        "--priority",
+        "P2",
+        "--at",
+        "2026-11-24T09:00:00+09:00",
+        "Mail server down",
+    ]);
+    assert!(out.starts_with("#1 "), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sla_countdown_turns_to_warning_on_time_without_a_reload() {
+    let _serial = SERIAL.lock().await;
+    // Half of the 2h first-response target is used at 10:00; the app starts 8 s before.
+    let desk = Desk::with_env(&[("FIELDLINE_NOW", "2026-11-24T09:59:52+09:00")]);
+    seed_acme_with_a_p2_ticket(&desk);
+    let started = Instant::now();
+    let ui = desk.launch().await;
+
+    // The dashboard strip shows the clock first, and leads to the board.
+    ui.wait("urgent-1-first_response").await;
+    ui.screenshot("fleet-urgent-strip").await;
+    ui.click("nav-sla").await;
+    let clock = "sla-clock-1-first_response";
+    let row = ui.text("sla-row-1").await;
+    assert!(
+        row.contains("Mail server down") && row.contains("ACME Corp") && row.contains("P2"),
+        "{row}"
+    );
+    assert_eq!(ui.attr(clock, "data-level").await.as_deref(), Some("ok"));
+    let seen_ok = started.elapsed();
+    let text = ui.text(clock).await;
+    // 2h target, 59:5x used: a little over an hour left.
+    assert!(text.starts_with("1:00:0"), "{text}");
+    assert!(text.contains("due"), "{text}");
+
+    // No reload, no click: the colour changes when half the target is used.
+    let took = ui
+        .wait_attr(clock, "data-level", "warn", Duration::from_secs(15))
+        .await;
+    eprintln!("clock seen ok {seen_ok:?} after launch; turned warn {took:?} later");
+    ui.screenshot("sla-board").await;
+
+    // The same board in Korean.
+    ui.click("nav-settings").await;
+    ui.select("language-select", "ko").await;
+    ui.click("nav-sla").await;
+    ui.wait_text("sla-view-board", "현황판").await;
+    ui.wait_text(clock, "기한").await;
+    ui.screenshot("sla-board-ko").await;
+    ui.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_technician_imports_policies_opens_a_ticket_and_notes_stay_text() {
+    let _serial = SERIAL.lock().await;
+    let desk = Desk::new();
+    desk.cli_ok(&["fleet", "import", &fixture("acme.toml")]);
+    let bad = desk.home.path().join("bad-sla.toml");
+    std::fs::write(
+        &bad,
+        "[[calendars]]\nid = \"office\"\ntimezone = \"Asia/Seoul\"\nmon = [\"9-18\"]\n",
+    )
+    .expect("write a bad policy file");
+
+    let ui = desk.launch().await;
+    ui.click("nav-sla").await;
+    ui.wait("sla-empty").await;
+    ui.click("sla-import").await;
+
+    // A broken file is refused, line by line, and nothing changes.
+    ui.wait("sla-import-file")
+        .await
+        .send_keys(&bad.display().to_string())
+        .await
+        .expect("choose the bad file");
+    let refused = ui
+        .wait_text("sla-import-result", "Nothing was imported")
+        .await;
+    assert!(refused.contains("bad-sla.toml:"), "{refused}");
+    ui.screenshot("sla-import-refused").await;
+
+    ui.wait("sla-import-file")
+        .await
+        .send_keys(&fixture("sla.toml"))
+        .await
+        .expect("choose the policy file");
+    let done = ui.wait_text("sla-import-result", "Imported.").await;
+    assert!(done.contains("standard"), "{done}");
+    ui.click("sla-import-close").await;
+    ui.wait("sla-board").await;
+
+    ui.click("new-ticket").await;
+    ui.select("ticket-field-customer", "acme").await;
+    ui.select("ticket-field-endpoint", "acme-web1").await;
+    ui.fill("ticket-field-title", "VPN <b>drops</b> every hour")
+        .await;
+    ui.select("ticket-field-priority", "P2").await;
+    ui.click("ticket-save").await;
+
+    ui.wait_text("ticket-detail", "#1 VPN <b>drops</b> every hour")
+        .await;
+    ui.click("ticket-respond").await;
+    ui.wait_text("ticket-timeline", "First reply to the customer")
+        .await;
+    let hostile = "<img src=x onerror=alert(1)>";
+    ui.fill("ticket-note-text", &format!("Called them. {hostile}"))
+        .await;
+    ui.click("ticket-note-add").await;
+    let timeline = ui.wait_text("ticket-timeline", hostile).await;
+    assert!(timeline.contains("Called them."), "{timeline}");
+    let images = ui
+        .client
+        .find_all(Locator::Css(
+            "[data-testid='ticket-detail'] img, [data-testid='ticket-detail'] b",
+        ))
+        .await
+        .expect("query");
+    assert!(
+        images.is_empty(),
+        "markup in a note or title became elements"
+    );
+    ui.screenshot("ticket-detail").await;
+
+    // The board shows the ticket; the first response is done, resolution still runs.
+    ui.click("ticket-close").await;
+    ui.wait("sla-clock-1-resolution").await;
+    assert!(!ui.is_present("sla-clock-1-first_response").await);
+    ui.quit().await;
+
+    let shown = desk.cli_ok(&["ticket", "show", "1"]);
+    assert!(
+        shown.contains(hostile) && shown.contains("responded"),
+        "{shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_report_shows_and_saves_as_csv() {
+    let _serial = SERIAL.lock().await;
+    let reports = tempfile::tempdir().expect("report folder");
+    let report_dir = reports.path().display().to_string();
+    let desk = Desk::with_env(&[
+        ("FIELDLINE_NOW", "2026-11-24T12:00:00+09:00"),
+        ("FIELDLINE_REPORT_DIR", &report_dir),
+    ]);
+    seed_acme_with_a_p2_ticket(&desk);
+    desk.cli_ok(&[
+        "ticket",
+        "respond",
+        "1",
+        "--at",
+        "2026-11-24T09:45:00+09:00",
+    ]);
+
+    let ui = desk.launch().await;
+    ui.click("nav-sla").await;
+    ui.wait("sla-row-1").await;
+    ui.click("sla-view-report").await;
+    // The month is the app's (injected) one, not this computer's.
+    ui.wait_value("report-month", "2026-11").await;
+    ui.select("report-customer", "acme").await;
+    ui.click("report-show").await;
+    let table = ui.wait_text("report-table", "P2").await;
+    assert!(table.contains("0h 45m"), "mean first response: {table}");
+    ui.wait_text("report-tickets", "Mail server down").await;
+
+    ui.click("report-save-csv").await;
+    let saved = ui
+        .wait_text("report-saved", "fieldline-sla-acme-2026-11.csv")
+        .await;
+    let path = reports.path().join("fieldline-sla-acme-2026-11.csv");
+    assert!(saved.contains(&path.display().to_string()), "{saved}");
+    let csv = std::fs::read_to_string(&path).expect("the saved report");
+    assert!(
+        csv.contains("\"Mail server down\",P2,") && csv.contains(",met,"),
+        "{csv}"
+    );
+    ui.screenshot("sla-report").await;
+    ui.quit().await;
 }
