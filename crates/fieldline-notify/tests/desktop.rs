@@ -40,7 +40,10 @@ fn a_notification_arrives_with_its_text_escaped_and_its_urgency() {
     let shown = desktop.show(&n).expect("shown");
 
     let got = dunst
-        .wait_for(|r| r.summary.starts_with("SLA breached") && r.id.is_some(), WAIT)
+        .wait_for(
+            |r| r.summary.starts_with("SLA breached") && r.id.is_some(),
+            WAIT,
+        )
         .unwrap_or_else(|| panic!("no Notify on the bus: {:?}", dunst.messages()));
     assert_eq!(got.app_name, "Fieldline");
     assert_eq!(got.summary, "SLA breached: ACME <i>#12</i>");

@@ -92,7 +92,10 @@ fn rounds_group_per_customer_never_repeat_and_hold_quiet_hours_and_mutes() {
     let r = round(&mut store, &desktop, kst("11:10")).expect("round");
     assert_eq!(r.shown.len(), 1, "{r:?}");
     let got = dunst
-        .wait_for(|r| r.summary.starts_with("ACME Corp") && r.id.is_some(), dunst::WAIT)
+        .wait_for(
+            |r| r.summary.starts_with("ACME Corp") && r.id.is_some(),
+            dunst::WAIT,
+        )
         .expect("acme notified");
     assert_eq!(got.summary, "ACME Corp: 1 SLA breach, 2 SLA warnings");
     let lines: Vec<&str> = got.body.lines().collect();

@@ -276,7 +276,9 @@ impl Replay {
 
     /// Counts the open time of [from, to) and records thresholds reached within it.
     fn run(&mut self, from: Timestamp, to: Timestamp) -> Result<(), SlaError> {
-        if !self.running() || to <= from {
+        // An empty stretch still counts: a target that shrank below the time used (a
+        // priority raised) is crossed at that instant.
+        if !self.running() || to < from {
             return Ok(());
         }
         let policy = Arc::clone(&self.policy);

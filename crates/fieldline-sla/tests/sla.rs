@@ -440,3 +440,23 @@ proptest! {
         prop_assert_eq!(cal.add_open_time(from, amount).expect("fast"), cal.add_open_time_exact(from, amount).expect("exact"));
     }
 }
+
+#[test]
+fn a_priority_raised_past_its_new_target_is_breached_at_that_instant() {
+    let p = policy(office("Asia/Seoul", &[]), 16);
+    // 90 business minutes used as P4, then raised to P1 (first response 1 h): breached
+    // when raised, not a moment later.
+    let raised = ts("2026-11-24T10:30:00+09:00");
+    let events = vec![
+        opened("2026-11-24T09:00:00+09:00", Priority::P4, &p),
+        Event::PriorityChanged {
+            at: raised,
+            priority: Priority::P1,
+        },
+    ];
+    let c = clock(&events, ClockKind::FirstResponse, raised).expect("clock");
+    assert_eq!(c.breached_at, Some(raised));
+    assert_eq!(c.remaining, SignedDuration::from_mins(-30));
+    let crossed: Vec<u8> = c.crossed.iter().map(|(p, _)| *p).collect();
+    assert_eq!(crossed, [50, 75, 90]);
+}
