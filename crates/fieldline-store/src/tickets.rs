@@ -460,38 +460,20 @@ fn state_of<'a>(t: &'a Ticket, config: Option<&SlaConfig>, now: Timestamp) -> Op
     }
 }
 
-/// Tickets per thread below which the states are computed on one thread.
-const PARALLEL_FROM: usize = 2_000;
-
 /// The SLA state of every ticket with an open clock at `now`, most urgent first (those
-/// whose clocks cannot be computed first, then breached, then by due time). Many
-/// tickets are computed on every core.
+/// whose clocks cannot be computed first, then breached, then by due time).
+///
+/// One thread: on a two-core laptop that is also running the app, splitting the work
+/// measured slower (BENCHMARKS.md).
 pub fn states<'a>(
     tickets: &'a [Ticket],
     config: Option<&SlaConfig>,
     now: Timestamp,
 ) -> Vec<SlaState<'a>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let compute = |part: &'a [Ticket]| -> Vec<SlaState<'a>> {
-        part.iter()
-            .filter_map(|t| state_of(t, config, now))
-            .collect()
-    };
-    let mut out = if threads > 1 && tickets.len() >= PARALLEL_FROM * 2 {
-        let size = tickets.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let parts: Vec<_> = tickets
-                .chunks(size)
-                .map(|part| scope.spawn(move || compute(part)))
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect::<Vec<_>>()
-        })
-    } else {
-        compute(tickets)
-    };
+    let mut out: Vec<SlaState<'a>> = tickets
+        .iter()
+        .filter_map(|t| state_of(t, config, now))
+        .collect();
     out.sort_unstable_by(|a, b| {
         a.urgency
             .cmp(&b.urgency)
