@@ -96,7 +96,14 @@ pub async fn apply_fleet_change(state: State<'_, AppState>, change: FleetChange)
 
 #[tauri::command]
 pub async fn load_demo_fleet(state: State<'_, AppState>) -> Res<Fleet> {
-    with_store(&state, |s| s.load_demo())
+    let now = state.clock.now();
+    let r = with_store(&state, |s| {
+        let fleet = s.load_demo()?;
+        s.load_demo_tickets(now)?;
+        Ok(fleet)
+    });
+    wake(&state);
+    r
 }
 
 #[tauri::command]

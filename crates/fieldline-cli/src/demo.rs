@@ -24,6 +24,7 @@ pub struct DemoArgs {
 pub fn run(args: DemoArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
     let mut store = open_store(data_dir)?;
     let fleet = store.load_demo()?;
+    store.load_demo_tickets(fieldline_store::Clock::from_env()?.now())?;
     let demo = fleet.customers.iter().filter(|c| c.demo).count();
     println!(
         "demo fleet loaded into {} ({demo} demo customers; they are labelled demo in the app)",

@@ -185,3 +185,29 @@ pub fn fleet() -> Fleet {
     fleet.normalize();
     fleet
 }
+
+/// The demo customers' SLA configuration (a policy file): Seoul office hours with a
+/// lunch break, and a 24/7 P1.
+pub const SLA_POLICY_FILE: &str = r#"# Demo SLA configuration (labelled demo: its customers are the demo fleet's).
+[[calendars]]
+id = "demo-seoul"
+timezone = "Asia/Seoul"
+mon = ["09:00-12:00", "13:00-18:00"]
+tue = ["09:00-12:00", "13:00-18:00"]
+wed = ["09:00-12:00", "13:00-18:00"]
+thu = ["09:00-12:00", "13:00-18:00"]
+fri = ["09:00-12:00", "13:00-18:00"]
+holidays = ["2026-12-25", "2027-01-01"]
+
+[[policies]]
+id = "demo-standard"
+calendar = "demo-seoul"
+P1 = { first_response = "30m", resolution = "4h", around_the_clock = true }
+P2 = { first_response = "1h", resolution = "8h" }
+P3 = { first_response = "4h", resolution = "24h" }
+P4 = { first_response = "8h", resolution = "80h" }
+
+[contracts]
+demo-hanbit = "demo-standard"
+demo-seorin = "demo-standard"
+"#;

@@ -904,6 +904,69 @@ impl Store {
         Ok(ids)
     }
 
+    /// Gives the demo customers an SLA configuration and a few open tickets (opened
+    /// relative to `now`: one breached, one past a warning, one waiting on the customer,
+    /// one fresh), unless an SLA configuration or tickets exist already.
+    pub fn load_demo_tickets(&mut self, now: Timestamp) -> Result<(), StoreError> {
+        if self.sla_config()?.is_some() || !self.tickets(false)?.is_empty() {
+            return Ok(());
+        }
+        self.import_sla_config(SlaSource {
+            file_name: "demo-sla.toml".into(),
+            text: fieldline_core::demo::SLA_POLICY_FILE.into(),
+            includes: BTreeMap::new(),
+        })?;
+        let minutes_ago = |m: i64| now - SignedDuration::from_mins(m);
+        let open = |store: &mut Store, customer: &str, title: &str, priority: Priority, at| {
+            store.open_ticket(
+                NewTicket {
+                    customer: customer.into(),
+                    endpoint: None,
+                    title: title.into(),
+                    priority,
+                    policy: None,
+                },
+                at,
+            )
+        };
+        open(
+            self,
+            "demo-hanbit",
+            "Warehouse scanners cannot reach the WMS (demo)",
+            Priority::P1,
+            minutes_ago(50),
+        )?;
+        open(
+            self,
+            "demo-seorin",
+            "X-ray viewer slow on reception PC (demo)",
+            Priority::P2,
+            minutes_ago(48),
+        )?;
+        let waiting = open(
+            self,
+            "demo-seorin",
+            "New staff account for Dr. Kim (demo)",
+            Priority::P3,
+            minutes_ago(30),
+        )?;
+        self.change_ticket(
+            waiting.id,
+            minutes_ago(20),
+            TicketChange::State {
+                state: TicketState::WaitingOnCustomer,
+            },
+        )?;
+        open(
+            self,
+            "demo-hanbit",
+            "Replace toner in Incheon office printer (demo)",
+            Priority::P4,
+            minutes_ago(2),
+        )?;
+        Ok(())
+    }
+
     /// Changes made here that no helpdesk has been told of yet, oldest first.
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
