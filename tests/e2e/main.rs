@@ -574,5 +574,11 @@ async fn the_monthly_report_shows_and_saves_as_csv() {
         "{csv}"
     );
     ui.screenshot("sla-report").await;
+
+    // The notification centre and its settings open beside it.
+    ui.click("nav-notifications").await;
+    ui.wait("notification-centre").await;
+    ui.wait_value("notify-settings-repeat", "60").await;
+    ui.screenshot("notifications").await;
     ui.quit().await;
 }

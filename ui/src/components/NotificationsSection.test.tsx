@@ -83,8 +83,10 @@ describe('the centre', () => {
       '#3 Mail <img src=x onerror=alert(1)>\n#4 VPN',
     );
     expect(held.querySelector('img, b')).toBeNull();
-    expect(screen.getByTestId('notification-entry-3').textContent).toContain(
-      'held: org.freedesktop.DBus.Error.ServiceUnknown',
+    const failed = screen.getByTestId('notification-entry-3');
+    expect(failed.querySelector('.badge')?.textContent).toBe('held: not delivered');
+    expect(failed.querySelector('.centre-failure')?.textContent).toBe(
+      'org.freedesktop.DBus.Error.ServiceUnknown',
     );
     expect(screen.getByTestId('notification-entry-1').textContent).toContain('shown');
   });

@@ -20,14 +20,16 @@ const HELD_LABEL: Record<string, MessageKey> = {
   outside_service_hours: 'held.outside_service_hours',
 };
 
-/** The reason an entry was held, in words; a daemon's own error stays as it came. */
-export function heldReason(held: string): string {
+/** The reason an entry was held, in words, or `null` for a reason the planner does not
+ * name (the desktop daemon's own error, shown as it came). */
+export function heldReason(held: string): string | null {
   const key = Object.hasOwn(HELD_LABEL, held) ? HELD_LABEL[held] : undefined;
-  return key ? t(key) : held;
+  return key ? t(key) : null;
 }
 
 function Entry({ entry }: { entry: CentreEntry }) {
   const target = entry.open;
+  const reason = entry.shown ? null : heldReason(entry.held);
   const open = target
     ? () => {
         openItem(target);
@@ -46,7 +48,7 @@ function Entry({ entry }: { entry: CentreEntry }) {
         {entry.shown ? (
           <span class="badge shown">{t('centre.shown')}</span>
         ) : (
-          <span class="badge held">{t('centre.held', { reason: heldReason(entry.held) })}</span>
+          <span class="badge held">{t('centre.held', { reason: reason ?? t('held.failed') })}</span>
         )}
       </div>
       {open ? (
@@ -64,6 +66,9 @@ function Entry({ entry }: { entry: CentreEntry }) {
         <strong class="centre-summary">{entry.summary}</strong>
       )}
       {entry.body.trim() !== '' ? <p class="centre-body">{entry.body}</p> : null}
+      {!entry.shown && reason === null && entry.held.trim() !== '' ? (
+        <p class="centre-failure">{entry.held}</p>
+      ) : null}
     </li>
   );
 }

@@ -304,6 +304,7 @@ export const en = {
   'held.quiet_hours': 'quiet hours',
   'held.muted': 'customer muted',
   'held.outside_service_hours': 'outside service hours',
+  'held.failed': 'not delivered',
 
   'notify.title': 'Notification settings',
   'notify.enabled': 'Desktop notifications',
