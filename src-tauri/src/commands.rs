@@ -10,10 +10,12 @@ use crate::AppState;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
 use fieldline_core::{Fleet, FleetChange};
 use fieldline_ipc::{
-    AppInfo, ImportSummary, IpcError, Language, SavedFile, Settings, SlaBoard, SlaConfigInfo,
+    AppInfo, ImportSummary, IpcError, Language, NamedFile, SavedFile, Settings, SlaBoard,
+    SlaConfigInfo,
 };
 use fieldline_notify::engine;
 use fieldline_notify::plan::NotifySettings;
+use fieldline_sla::Priority;
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{self, SlaReport};
 use fieldline_store::tickets::{
@@ -161,11 +163,21 @@ fn config_info(config: Option<&SlaConfig>) -> SlaConfigInfo {
 }
 
 #[tauri::command]
-pub async fn sla_board(state: State<'_, AppState>) -> Res<SlaBoard> {
+pub async fn sla_board(
+    state: State<'_, AppState>,
+    customer: Option<String>,
+    priority: Option<Priority>,
+) -> Res<SlaBoard> {
     let now = state.clock.now();
     with_store(&state, |s| {
         let config = s.sla_config()?;
-        let tickets = s.tickets(true)?;
+        let mut tickets = s.tickets(true)?;
+        // Filtered before the cut, so a customer's tickets beyond the most urgent
+        // MAX_ROWS of everyone's are still there when asked for.
+        tickets.retain(|t| {
+            customer.as_ref().is_none_or(|c| &t.customer == c)
+                && priority.is_none_or(|p| t.priority == p)
+        });
         let all = states(&tickets, config.as_ref(), now);
         let total = count(all.len());
         let mut rows: Vec<_> = all
@@ -198,12 +210,13 @@ pub async fn import_sla_config(
     state: State<'_, AppState>,
     file_name: String,
     text: String,
+    includes: Vec<NamedFile>,
 ) -> Res<SlaConfigInfo> {
     let r = with_store(&state, |s| {
         let config = s.import_sla_config(SlaSource {
             file_name,
             text,
-            includes: Default::default(),
+            includes: includes.into_iter().map(|f| (f.name, f.text)).collect(),
         })?;
         Ok(config_info(Some(&config)))
     });

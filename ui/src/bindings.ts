@@ -270,6 +270,12 @@ uptime_percent: number | null, };
 
 export type SavedFile = { path: string, };
 
+export type NamedFile = { 
+/**
+ * The file's name, as the policy file names it (`korea.ics`).
+ */
+name: string, text: string, };
+
 export type OpenItem = { target: string, };
 
 /** Every command: its arguments and its result. */
@@ -284,9 +290,9 @@ export interface Commands {
   export_fleet: { args: {  }; result: string };
   preview_csv: { args: { fileName: string; bytes: Array<number> }; result: CsvPreview };
   import_csv: { args: { fileName: string; bytes: Array<number>; options: CsvOptions }; result: CsvReport };
-  sla_board: { args: {  }; result: SlaBoard };
+  sla_board: { args: { customer: string | null; priority: Priority | null }; result: SlaBoard };
   sla_config_info: { args: {  }; result: SlaConfigInfo };
-  import_sla_config: { args: { fileName: string; text: string }; result: SlaConfigInfo };
+  import_sla_config: { args: { fileName: string; text: string; includes: Array<NamedFile> }; result: SlaConfigInfo };
   ticket_detail: { args: { id: number }; result: Ticket };
   open_ticket: { args: { ticket: NewTicket }; result: Ticket };
   change_ticket: { args: { id: number; change: TicketChange }; result: Ticket };

@@ -71,11 +71,22 @@ pub fn commands() -> Vec<Command> {
             ],
             ty::<CsvReport>(),
         ),
-        c("sla_board", vec![], ty::<SlaBoard>()),
+        c(
+            "sla_board",
+            vec![
+                ("customer", ty::<Option<String>>()),
+                ("priority", ty::<Option<Priority>>()),
+            ],
+            ty::<SlaBoard>(),
+        ),
         c("sla_config_info", vec![], ty::<SlaConfigInfo>()),
         c(
             "import_sla_config",
-            vec![("fileName", ty::<String>()), ("text", ty::<String>())],
+            vec![
+                ("fileName", ty::<String>()),
+                ("text", ty::<String>()),
+                ("includes", ty::<Vec<NamedFile>>()),
+            ],
             ty::<SlaConfigInfo>(),
         ),
         c("ticket_detail", vec![("id", ty::<i64>())], ty::<Ticket>()),
@@ -165,6 +176,7 @@ pub fn render() -> String {
     decl::<ReportTicket>(&mut out);
     decl::<SlaReport>(&mut out);
     decl::<SavedFile>(&mut out);
+    decl::<NamedFile>(&mut out);
     decl::<OpenItem>(&mut out);
 
     out.push_str(

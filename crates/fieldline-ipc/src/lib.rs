@@ -143,6 +143,14 @@ pub struct SlaConfigInfo {
     pub contracts: Vec<(String, String)>,
 }
 
+/// A file that came with another (a holiday calendar named by a policy file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NamedFile {
+    /// The file's name, as the policy file names it (`korea.ics`).
+    pub name: String,
+    pub text: String,
+}
+
 /// Where a saved report went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SavedFile {

@@ -638,7 +638,13 @@ impl Store {
     /// Replaces the SLA configuration. Refused when an open ticket uses a policy the new
     /// configuration lacks (its clocks could no longer be computed).
     pub fn import_sla_config(&mut self, source: SlaSource) -> Result<SlaConfig, StoreError> {
-        let config = SlaConfig::parse(source)?;
+        let mut config = SlaConfig::parse(source)?;
+        // Keep only the holiday files the policy file names.
+        let named = config.file.holiday_files.clone();
+        config
+            .source
+            .includes
+            .retain(|name, _| named.contains(name));
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

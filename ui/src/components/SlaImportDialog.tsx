@@ -31,21 +31,28 @@ export function SlaImportDialog({ onClose }: { onClose: () => void }) {
   }, []);
 
   const choose = async (input: HTMLInputElement) => {
-    const file = input.files?.[0];
+    const files = Array.from(input.files ?? []);
     setResult(null);
-    if (!file) return;
-    if (!file.name.toLowerCase().endsWith('.toml')) {
+    if (files.length === 0) return;
+    const policies = files.filter((f) => f.name.toLowerCase().endsWith('.toml'));
+    const holidays = files.filter((f) => f.name.toLowerCase().endsWith('.ics'));
+    const policy = policies.length === 1 ? policies[0] : undefined;
+    if (!policy || policies.length + holidays.length !== files.length) {
       setResult({ ok: false, text: t('slaImport.unsupported') });
+      input.value = '';
       return;
     }
-    if (file.size > MAX_SLA_FILE_BYTES) {
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    if (total > MAX_SLA_FILE_BYTES) {
       setResult({ ok: false, text: t('slaImport.tooLarge') });
+      input.value = '';
       return;
     }
     setBusy(true);
     try {
-      const text = await file.text();
-      const next = await call('import_sla_config', { fileName: file.name, text });
+      const text = await policy.text();
+      const includes = await Promise.all(holidays.map(async (f) => ({ name: f.name, text: await f.text() })));
+      const next = await call('import_sla_config', { fileName: policy.name, text, includes });
       setInfo(next);
       setResult({ ok: true, text: `${t('slaImport.done')}\n${describe(next)}` });
       await refreshBoard();
@@ -69,7 +76,8 @@ export function SlaImportDialog({ onClose }: { onClose: () => void }) {
         <span class="field-label">{t('slaImport.file')}</span>
         <input
           type="file"
-          accept=".toml"
+          accept=".toml,.ics"
+          multiple
           data-testid="sla-import-file"
           disabled={busy}
           onChange={(e) => {

@@ -155,6 +155,11 @@ describe('the board', () => {
     });
     expect(screen.getByTestId('sla-row-3')).toBeTruthy();
     expect(slaFilter.value).toEqual({ customer: 'acme', priority: 'P2' });
+    // The backend filters before it keeps the most urgent rows, so it is asked again.
+    await waitFor(() => {
+      expect(invokeMock).toHaveBeenLastCalledWith('sla_board', { customer: 'acme', priority: 'P2' });
+    });
+    expect(invokeMock).toHaveBeenCalledWith('sla_board', { customer: null, priority: null });
   });
 
   it('offers to import policies when none are configured, and shows what the import says', async () => {
@@ -186,7 +191,18 @@ describe('the board', () => {
       'Nothing was imported:\nsla.toml:3: policies.standard.P2: unknown key "frist_response"\nsla.toml:9: calendars.x.mon: "9-18" is not a window like "09:00-18:00"',
     );
 
-    fireEvent.change(input, { target: { files: [new File(['[[policies]]'], 'sla.toml')] } });
+    fireEvent.change(input, {
+      target: { files: [new File(['a'], 'one.toml'), new File(['b'], 'two.toml')] },
+    });
+    expect((await screen.findByTestId('sla-import-result')).textContent).toBe(
+      'Choose one .toml policy file, and with it any .ics holiday calendars it names.',
+    );
+
+    fireEvent.change(input, {
+      target: {
+        files: [new File(['BEGIN:VCALENDAR'], 'korea.ics'), new File(['[[policies]]'], 'sla.toml')],
+      },
+    });
     await waitFor(() => {
       expect(screen.getByTestId('sla-import-result').textContent).toContain('Imported.');
     });
@@ -194,6 +210,7 @@ describe('the board', () => {
     expect(invokeMock).toHaveBeenCalledWith('import_sla_config', {
       fileName: 'sla.toml',
       text: '[[policies]]',
+      includes: [{ name: 'korea.ics', text: 'BEGIN:VCALENDAR' }],
     });
     fireEvent.click(screen.getByTestId('sla-import-close'));
     expect(await screen.findByTestId('sla-none')).toBeTruthy();

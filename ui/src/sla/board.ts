@@ -6,6 +6,7 @@ import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { call } from '../api';
 import type { IpcError, SlaBoard } from '../bindings';
+import { slaFilter } from '../state';
 import { clockOffset, serverNow } from './clock';
 
 export const REFRESH_MS = 5000;
@@ -20,6 +21,8 @@ let offset = 0;
 let users = 0;
 let timers: { refresh: number; tick: number } | null = null;
 let pending: Promise<void> | null = null;
+/** The filter changed while a read was under way: read again when it ends. */
+let again = false;
 
 function tick(): void {
   now.value = serverNow(offset);
@@ -29,7 +32,11 @@ function tick(): void {
 export function refreshBoard(): Promise<void> {
   pending ??= (async () => {
     try {
-      const next = await call('sla_board', {});
+      const f = slaFilter.value;
+      const next = await call('sla_board', {
+        customer: f.customer === '' ? null : f.customer,
+        priority: f.priority === '' ? null : f.priority,
+      });
       offset = clockOffset(next.now_ms, Date.now());
       board.value = next;
       boardError.value = null;
@@ -38,13 +45,23 @@ export function refreshBoard(): Promise<void> {
       boardError.value = e as IpcError;
     } finally {
       pending = null;
+      if (again) {
+        again = false;
+        void refreshBoard();
+      }
     }
   })();
   return pending;
 }
 
+let unsubscribe: (() => void) | null = null;
+
 function start(): void {
-  void refreshBoard();
+  // The backend filters before it keeps the most urgent rows: read again on a new filter.
+  unsubscribe = slaFilter.subscribe(() => {
+    if (pending) again = true;
+    else void refreshBoard();
+  });
   timers = {
     refresh: window.setInterval(() => {
       if (document.visibilityState !== 'hidden') void refreshBoard();
@@ -54,6 +71,8 @@ function start(): void {
 }
 
 function stop(): void {
+  unsubscribe?.();
+  unsubscribe = null;
   if (!timers) return;
   window.clearInterval(timers.refresh);
   window.clearInterval(timers.tick);
@@ -83,6 +102,7 @@ export function resetBoard(): void {
   users = 0;
   offset = 0;
   pending = null;
+  again = false;
   board.value = null;
   boardError.value = null;
   now.value = Date.now();
