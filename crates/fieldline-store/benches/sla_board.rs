@@ -148,12 +148,14 @@ fn main() {
     for _ in 0..9 {
         let t = Instant::now();
         let s = states(&tickets, Some(&config), now);
-        runs.push(t.elapsed().as_secs_f64() * 1000.0);
         rows = s.len();
-        assert!(s.iter().all(|r| r.clocks.is_ok()));
+        let ok = s.iter().all(|r| r.error.is_none());
+        drop(s); // freeing it is part of the cost
+        runs.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(ok);
     }
     println!(
-        "SLA state of every ticket (clocks replayed, sorted by urgency): median {:.0} ms (min {:.0}, max {:.0}) over 9 runs, {rows} tickets with open clocks",
+        "SLA state of every ticket (clocks replayed, sorted by urgency, freed): median {:.0} ms (min {:.0}, max {:.0}) over 9 runs, {rows} tickets with open clocks",
         median(runs.clone()),
         runs.iter().copied().fold(f64::MAX, f64::min),
         runs.iter().copied().fold(0.0, f64::max)
@@ -229,7 +231,7 @@ fn main() {
         assert_eq!(b.len(), 500);
     }
     println!(
-        "board read from SQLite and computed: median {:.0} ms over 5 runs",
+        "the window's board with every history read from SQLite first: median {:.0} ms over 5 runs",
         median(runs)
     );
 }

@@ -295,12 +295,20 @@ impl Ticket {
 
     /// The history as the SLA math reads it, with policies resolved in `config`.
     pub fn sla_events(&self, config: &SlaConfig) -> Result<Vec<Event>, String> {
+        let mut out = Vec::with_capacity(self.events.len());
+        self.sla_events_into(config, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Ticket::sla_events`] into a buffer the caller reuses (`out` is cleared first).
+    pub fn sla_events_into(&self, config: &SlaConfig, out: &mut Vec<Event>) -> Result<(), String> {
+        out.clear();
         let policy = |name: &str| {
             config.policies.get(name).cloned().ok_or_else(|| {
                 format!("policy {name:?} is not in the SLA configuration; import a policy file that has it")
             })
         };
-        let mut out = Vec::with_capacity(self.events.len());
+
         for e in &self.events {
             let at = e.at;
             out.push(match &e.change {
@@ -325,7 +333,7 @@ impl Ticket {
                 TicketChange::Note { .. } | TicketChange::Time { .. } => continue,
             });
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -429,33 +437,41 @@ pub fn fill_ahead(row: &mut SlaRow, config: &SlaConfig, now: Timestamp) {
     }
 }
 
-/// One ticket's SLA state: its open clocks (or why they cannot be computed) and how
-/// urgent it is.
+/// One ticket's SLA state: how urgent its open clocks are, or why they cannot be
+/// computed. The clocks themselves are not kept: [`row`] replays them again for the few
+/// rows shown, which costs less than holding every ticket's clocks in memory.
 #[derive(Debug, Clone)]
 pub struct SlaState<'a> {
     pub ticket: &'a Ticket,
     pub urgency: (u8, i64),
-    pub clocks: Result<Vec<ClockState>, String>,
+    pub error: Option<String>,
 }
 
-fn state_of<'a>(t: &'a Ticket, config: Option<&SlaConfig>, now: Timestamp) -> Option<SlaState<'a>> {
+fn state_of<'a>(
+    t: &'a Ticket,
+    config: Option<&SlaConfig>,
+    now: Timestamp,
+    events: &mut Vec<Event>,
+) -> Option<SlaState<'a>> {
     let clocks = match config {
         None => Err(
             "no SLA configuration; import a policy file (fieldline sla import FILE)".to_string(),
         ),
-        Some(cfg) => t.sla_events(cfg).and_then(|ev| open_clocks(&ev, now)),
+        Some(cfg) => t
+            .sla_events_into(cfg, events)
+            .and_then(|()| open_clocks(events, now)),
     };
     match clocks {
         Ok(c) if c.is_empty() => None,
         Ok(c) => Some(SlaState {
             ticket: t,
             urgency: urgency(&c),
-            clocks: Ok(c),
+            error: None,
         }),
         Err(e) => Some(SlaState {
             ticket: t,
             urgency: (0, i64::MIN),
-            clocks: Err(e),
+            error: Some(e),
         }),
     }
 }
@@ -470,9 +486,10 @@ pub fn states<'a>(
     config: Option<&SlaConfig>,
     now: Timestamp,
 ) -> Vec<SlaState<'a>> {
+    let mut events = Vec::new();
     let mut out: Vec<SlaState<'a>> = tickets
         .iter()
-        .filter_map(|t| state_of(t, config, now))
+        .filter_map(|t| state_of(t, config, now, &mut events))
         .collect();
     out.sort_unstable_by(|a, b| {
         a.urgency
@@ -486,7 +503,14 @@ pub fn states<'a>(
 pub fn row(state: &SlaState<'_>, config: Option<&SlaConfig>, now: Timestamp) -> SlaRow {
     let t = state.ticket;
     let policy = config.and_then(|c| c.policies.get(&t.policy));
-    let (clocks, error) = match (&state.clocks, policy) {
+    let clocks = match (&state.error, config) {
+        (Some(e), _) => Err(e.clone()),
+        (None, None) => Err("no SLA configuration".to_string()),
+        (None, Some(cfg)) => t
+            .sla_events(cfg)
+            .and_then(|events| open_clocks(&events, now)),
+    };
+    let (clocks, error) = match (&clocks, policy) {
         (Err(e), _) => (Vec::new(), Some(e.clone())),
         (Ok(_), None) => (
             Vec::new(),
