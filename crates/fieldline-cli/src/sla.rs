@@ -176,15 +176,8 @@ fn read_policy_file(path: &Path) -> Result<(PolicyFile, SlaSource), Failure> {
         files.borrow_mut().insert(file.to_string(), text.clone());
         Ok(text)
     };
-    let parsed = policy_file::parse_with(&name, &text, &read).map_err(|issues| {
-        Failure(
-            issues
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
+    let parsed = policy_file::parse_with(&name, &text, &read)
+        .map_err(|issues| Failure(policy_file::render(&issues)))?;
     Ok((
         parsed,
         SlaSource {

@@ -50,14 +50,8 @@ fn ticket(store: &mut Store, customer: &str, priority: Priority, title: &str, at
         .expect("ticket");
 }
 
-/// Notify calls whose summary starts with `prefix`, after `seen` earlier calls.
-fn new_calls(dunst: &Dunst, seen: usize) -> Vec<Received> {
-    dunst.received().into_iter().skip(seen).collect()
-}
-
-#[test]
-fn rounds_group_per_customer_never_repeat_and_hold_quiet_hours_and_mutes() {
-    let dunst = Dunst::start().unwrap_or_else(|e| panic!("{e}"));
+/// A store in a temp folder with two customers and the test SLA policy.
+fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tmp");
     let mut store = Store::open(dir.path()).expect("store");
     store
@@ -70,6 +64,18 @@ fn rounds_group_per_customer_never_repeat_and_hold_quiet_hours_and_mutes() {
             includes: Default::default(),
         })
         .expect("sla");
+    (dir, store)
+}
+
+/// Notify calls whose summary starts with `prefix`, after `seen` earlier calls.
+fn new_calls(dunst: &Dunst, seen: usize) -> Vec<Received> {
+    dunst.received().into_iter().skip(seen).collect()
+}
+
+#[test]
+fn rounds_group_per_customer_never_repeat_and_hold_quiet_hours_and_mutes() {
+    let dunst = Dunst::start().unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, mut store) = store();
     // Tuesday in Seoul. P2: first response 2 h, resolution 4 h; P3: 4 h and 16 h.
     ticket(
         &mut store,
@@ -185,18 +191,7 @@ fn without_a_daemon_the_round_keeps_the_notification_in_the_centre_with_why() {
     // A bus with nothing that shows notifications on it.
     let bus = dunst::PrivateBus::start().unwrap_or_else(|e| panic!("{e}"));
     let _export = dunst::SessionBusExport::new(bus.address());
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut store = Store::open(dir.path()).expect("store");
-    store
-        .import_fleet_file("fleet.toml", FLEET, false)
-        .expect("fleet");
-    store
-        .import_sla_config(SlaSource {
-            file_name: "sla.toml".into(),
-            text: SLA.into(),
-            includes: Default::default(),
-        })
-        .expect("sla");
+    let (_dir, mut store) = store();
     ticket(&mut store, "acme", Priority::P2, "Mail", "09:00");
     let r = round(&mut store, &Desktop::new("Fieldline"), kst("11:10")).expect("round");
     assert_eq!(r.failed.len(), 1, "{r:?}");

@@ -409,13 +409,8 @@ impl Calendar {
         from: Timestamp,
         amount: SignedDuration,
     ) -> Result<Timestamp, SlaError> {
-        if amount <= SignedDuration::ZERO {
-            return Ok(from);
-        }
-        if self.around_the_clock {
-            return from
-                .checked_add(amount)
-                .map_err(|e| SlaError::Time(e.to_string()));
+        if amount <= SignedDuration::ZERO || self.around_the_clock {
+            return self.add_open_time_exact(from, amount);
         }
         if let Some((off, change)) = self.steady_offset(from, None) {
             if let Some(t) = self.add_open_time_steady(from, amount, off, change) {

@@ -50,6 +50,15 @@ pub struct FileIssue {
     pub message: String,
 }
 
+/// Issues one per line, as a technician reads them (`file:line: field: message`).
+pub fn render(issues: &[FileIssue]) -> String {
+    issues
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl fmt::Display for FileIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {

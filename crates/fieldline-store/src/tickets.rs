@@ -129,16 +129,8 @@ impl SlaConfig {
                 "the holiday file was not imported with the policy file; import the policy file again".to_string()
             })
         };
-        let file =
-            policy_file::parse_with(&source.file_name, &source.text, &read).map_err(|issues| {
-                StoreError::BadFile(
-                    issues
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                )
-            })?;
+        let file = policy_file::parse_with(&source.file_name, &source.text, &read)
+            .map_err(|issues| StoreError::BadFile(policy_file::render(&issues)))?;
         let policies = file
             .policies
             .iter()
