@@ -170,7 +170,6 @@ pub async fn sla_board(
 ) -> Res<SlaBoard> {
     let now = state.clock.now();
     with_store(&state, |s| {
-        let config = s.sla_config()?;
         let mut tickets = s.tickets(true)?;
         // Filtered before the cut, so a customer's tickets beyond the most urgent
         // MAX_ROWS of everyone's are still there when asked for.
@@ -178,25 +177,38 @@ pub async fn sla_board(
             customer.as_ref().is_none_or(|c| &t.customer == c)
                 && priority.is_none_or(|p| t.priority == p)
         });
-        let all = states(&tickets, config.as_ref(), now);
-        let total = count(all.len());
-        let mut rows: Vec<_> = all
-            .iter()
-            .take(SlaBoard::MAX_ROWS)
-            .map(|st| row(st, config.as_ref(), now))
-            .collect();
-        if let Some(config) = &config {
-            for row in &mut rows {
-                fill_ahead(row, config, now);
-            }
+        board_of(s, &tickets, now)
+    })
+}
+
+/// One ticket's open clocks as a board of (at most) one row, for its detail when the
+/// board in view does not hold it.
+#[tauri::command]
+pub async fn ticket_clocks(state: State<'_, AppState>, id: i64) -> Res<SlaBoard> {
+    let now = state.clock.now();
+    with_store(&state, |s| board_of(s, &[s.ticket(id)?], now))
+}
+
+fn board_of(s: &Store, tickets: &[Ticket], now: jiff::Timestamp) -> Result<SlaBoard, StoreError> {
+    let config = s.sla_config()?;
+    let all = states(tickets, config.as_ref(), now);
+    let total = count(all.len());
+    let mut rows: Vec<_> = all
+        .iter()
+        .take(SlaBoard::MAX_ROWS)
+        .map(|st| row(st, config.as_ref(), now))
+        .collect();
+    if let Some(config) = &config {
+        for row in &mut rows {
+            fill_ahead(row, config, now);
         }
-        Ok(SlaBoard {
-            now: now.to_string(),
-            now_ms: now.as_millisecond(),
-            configured: config.is_some(),
-            rows,
-            total,
-        })
+    }
+    Ok(SlaBoard {
+        now: now.to_string(),
+        now_ms: now.as_millisecond(),
+        configured: config.is_some(),
+        rows,
+        total,
     })
 }
 

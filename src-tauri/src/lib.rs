@@ -74,6 +74,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::sla_config_info,
         commands::import_sla_config,
         commands::ticket_detail,
+        commands::ticket_clocks,
         commands::open_ticket,
         commands::change_ticket,
         commands::notification_centre,

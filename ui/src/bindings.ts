@@ -294,6 +294,7 @@ export interface Commands {
   sla_config_info: { args: {  }; result: SlaConfigInfo };
   import_sla_config: { args: { fileName: string; text: string; includes: Array<NamedFile> }; result: SlaConfigInfo };
   ticket_detail: { args: { id: number }; result: Ticket };
+  ticket_clocks: { args: { id: number }; result: SlaBoard };
   open_ticket: { args: { ticket: NewTicket }; result: Ticket };
   change_ticket: { args: { id: number; change: TicketChange }; result: Ticket };
   notification_centre: { args: {  }; result: Array<CentreEntry> };

@@ -90,6 +90,7 @@ pub fn commands() -> Vec<Command> {
             ty::<SlaConfigInfo>(),
         ),
         c("ticket_detail", vec![("id", ty::<i64>())], ty::<Ticket>()),
+        c("ticket_clocks", vec![("id", ty::<i64>())], ty::<SlaBoard>()),
         c(
             "open_ticket",
             vec![("ticket", ty::<NewTicket>())],

@@ -252,6 +252,23 @@ describe('tickets', () => {
     expect(openTicket.value).toBe(5);
   });
 
+  it('reads the clocks of a ticket the board in view does not hold', async () => {
+    show({
+      sla_board: () => slaBoard([slaRow(1, [clock()])]),
+      ticket_detail: ({ id }) => ticket(id, { title: 'Far down the list' }),
+      ticket_clocks: ({ id }) => slaBoard([slaRow(id, [clock({ kind: 'resolution' })])]),
+    });
+    await screen.findByTestId('sla-row-1');
+    await act(() => {
+      openTicket.value = 77;
+    });
+    const detail = await screen.findByTestId('ticket-detail');
+    await waitFor(() => {
+      expect(within(detail).getByTestId('ticket-clock-resolution')).toBeTruthy();
+    });
+    expect(invokeMock).toHaveBeenCalledWith('ticket_clocks', { id: 77 });
+  });
+
   it('records the reply, notes and time, and shows markup in a note as text', async () => {
     let current: Ticket = ticket(9, { title: 'Printer <script>x</script>' });
     const changes: TicketChange[] = [];

@@ -3,7 +3,7 @@
 // board are read again. Titles, notes and names are shown as text, never as markup.
 import { useEffect, useState } from 'preact/hooks';
 import { call, errorLines } from '../api';
-import type { Fleet, IpcError, Ticket, TicketChange } from '../bindings';
+import type { Fleet, IpcError, SlaBoard, Ticket, TicketChange } from '../bindings';
 import { endpointLabel } from '../fleet/tree';
 import { t } from '../i18n';
 import { board, refreshBoard } from '../sla/board';
@@ -34,14 +34,37 @@ function Timeline({ ticket }: { ticket: Ticket }) {
   );
 }
 
-function Clocks({ id }: { id: number }) {
+/**
+ * The ticket's open clocks: from the board in view, or, when the board does not hold the
+ * ticket (filtered to another customer, or beyond its most urgent rows), read for this
+ * ticket alone. `ticket` changes after every change, which reads them again.
+ */
+function Clocks({ ticket }: { ticket: Ticket }) {
   const current = board.value;
-  const row = current?.rows.find((r) => r.ticket.id === id);
-  if (!current || !row || row.clocks.length === 0) return null;
+  const fromBoard = current?.rows.find((r) => r.ticket.id === ticket.id);
+  const [own, setOwn] = useState<SlaBoard | null>(null);
+  useEffect(() => {
+    if (fromBoard) return;
+    let live = true;
+    call('ticket_clocks', { id: ticket.id }).then(
+      (b) => {
+        if (live) setOwn(b);
+      },
+      () => {
+        if (live) setOwn(null);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [ticket, fromBoard === undefined]);
+  const row = fromBoard ?? own?.rows[0];
+  const readAt = fromBoard ? current?.now_ms : own?.now_ms;
+  if (!row || readAt === undefined || row.clocks.length === 0) return null;
   return (
     <div class="ticket-clocks">
       {row.clocks.map((c) => (
-        <SlaClock key={c.kind} clock={c} readAt={current.now_ms} compact />
+        <SlaClock key={c.kind} clock={c} readAt={readAt} testId={`ticket-clock-${c.kind}`} compact />
       ))}
     </div>
   );
@@ -125,7 +148,7 @@ export function TicketDetail({
         <p class="muted">{t('app.loading')}</p>
       ) : (
         <>
-          <Clocks id={ticket.id} />
+          <Clocks ticket={ticket} />
           <dl class="ticket-facts">
             <dt>{t('field.customer')}</dt>
             <dd>{customerName(fleet, ticket.customer)}</dd>
