@@ -71,6 +71,12 @@ pub fn start<R: Runtime>(app: tauri::AppHandle<R>) -> Wake {
     let tray = tray(&app);
     std::thread::spawn(move || {
         let desktop = Desktop::new("Fieldline");
+        // A group's next notification replaces what an earlier run left on the screen.
+        if let Ok(guard) = app.state::<AppState>().store.lock() {
+            if let Ok(store) = guard.as_ref() {
+                let _ = engine::restore_on_screen(store, &desktop);
+            }
+        }
         let clicked = app.clone();
         desktop.on_open(move |target| {
             show_window(&clicked);

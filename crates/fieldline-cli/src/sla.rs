@@ -91,6 +91,7 @@ fn notify(data_dir: Option<&Path>) -> Result<(), Failure> {
     let clock = Clock::from_env()?;
     let mut store = open_store(data_dir)?;
     let desktop = fieldline_notify::desktop::Desktop::new("Fieldline");
+    fieldline_notify::engine::restore_on_screen(&store, &desktop)?;
     let round = fieldline_notify::engine::round(&mut store, &desktop, clock.now())?;
     for o in &round.shown {
         println!("shown: {}", o.summary);

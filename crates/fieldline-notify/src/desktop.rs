@@ -115,6 +115,16 @@ impl Desktop {
         *lock(&self.on_open) = Some(Arc::new(callback));
     }
 
+    /// Notes that `group` has the daemon's notification `id` on the screen (shown by an
+    /// earlier run), so the group's next notification replaces it. A group already known
+    /// in this run keeps what it has.
+    pub fn remember(&self, group: &str, id: u32) {
+        #[cfg(all(unix, not(target_os = "macos")))]
+        self.xdg.remember(group, id);
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let _ = (group, id);
+    }
+
     /// Shows `n`, replacing the notification its group has on the screen.
     pub fn show(&self, n: &Outgoing) -> Result<Shown, NotifyError> {
         let summary = bounded(&plain(&n.summary, false), SUMMARY_MAX_CHARS);
@@ -173,6 +183,15 @@ mod xdg {
     }
 
     impl State {
+        pub(super) fn remember(&self, group: &str, id: u32) {
+            lock(&self.on_screen)
+                .entry(group.to_owned())
+                .or_insert(OnScreen {
+                    id,
+                    _stop_waiting: None,
+                });
+        }
+
         pub(super) fn show(
             &self,
             mut notification: Notification,

@@ -13,8 +13,21 @@ use std::collections::BTreeMap;
 
 /// Where notifications go: the desktop, or anything that can show one.
 pub trait Sender {
-    /// Shows `n`; the error says why not, in the technician's terms.
-    fn send(&self, n: &Outgoing) -> Result<(), String>;
+    /// Shows `n`; the daemon's id for it when there is one. The error says why not, in
+    /// the technician's terms.
+    fn send(&self, n: &Outgoing) -> Result<Option<u32>, String>;
+
+    /// The notification a group already has on the screen (kept from an earlier run), so
+    /// the group's next one replaces it instead of stacking next to it.
+    fn remember(&self, _group: &str, _id: u32) {}
+}
+
+/// Tells `sender` which notification each group has on the screen, as the store kept it.
+pub fn restore_on_screen(store: &Store, sender: &dyn Sender) -> Result<(), StoreError> {
+    for (group, id) in store.notification_ids()? {
+        sender.remember(&group, id);
+    }
+    Ok(())
 }
 
 /// The settings key of [`NotifySettings`].
@@ -208,6 +221,8 @@ pub struct Delivered {
     entries: Vec<CentreEntry>,
     ledger: Vec<LedgerEntry>,
     keep: Vec<String>,
+    /// The daemon's id of each group's notification now on the screen.
+    on_screen: Vec<(String, u32)>,
 }
 
 /// Shows what `prepared` decided (no store needed: the daemon may be slow).
@@ -223,9 +238,13 @@ pub fn deliver(prepared: Prepared, sender: &dyn Sender) -> Delivered {
         ..Round::default()
     };
     let mut entries = Vec::new();
+    let mut on_screen = Vec::new();
     for o in p.show {
         match sender.send(&o) {
-            Ok(()) => {
+            Ok(id) => {
+                if let Some(id) = id {
+                    on_screen.push((o.group.clone(), id));
+                }
                 entries.push(entry(&o, now, true, String::new()));
                 done.shown.push(o);
             }
@@ -254,12 +273,17 @@ pub fn deliver(prepared: Prepared, sender: &dyn Sender) -> Delivered {
         entries,
         ledger,
         keep: prepared.keep,
+        on_screen,
     }
 }
 
 /// Keeps a delivered round: the centre's new entries and the ledger.
 pub fn record(store: &mut Store, delivered: &Delivered) -> Result<(), StoreError> {
-    store.record_notifications(&delivered.entries, &delivered.ledger, &delivered.keep)
+    store.record_notifications(&delivered.entries, &delivered.ledger, &delivered.keep)?;
+    for (group, id) in &delivered.on_screen {
+        store.set_notification_id(group, *id)?;
+    }
+    Ok(())
 }
 
 /// Runs one round at `now`: [`prepare`], [`deliver`], [`record`].
@@ -274,8 +298,14 @@ pub fn round(store: &mut Store, sender: &dyn Sender, now: Timestamp) -> Result<R
 }
 
 impl Sender for crate::desktop::Desktop {
-    fn send(&self, n: &Outgoing) -> Result<(), String> {
-        self.show(n).map(|_| ()).map_err(|e| e.to_string())
+    fn send(&self, n: &Outgoing) -> Result<Option<u32>, String> {
+        self.show(n)
+            .map(|s| (s.id != 0).then_some(s.id))
+            .map_err(|e| e.to_string())
+    }
+
+    fn remember(&self, group: &str, id: u32) {
+        crate::desktop::Desktop::remember(self, group, id);
     }
 }
 

@@ -150,6 +150,9 @@ fn rounds_group_per_customer_never_repeat_and_hold_quiet_hours_and_mutes() {
 
     // 12:05, quiet hours over: busan is past 75 % now and is shown; acme's resolution
     // clock has passed 75 % too (3 h 05 of 4 h).
+    // The app restarts meanwhile: the store tells the new sender what is on the screen.
+    let desktop = Desktop::new("Fieldline");
+    engine::restore_on_screen(&store, &desktop).expect("restore");
     let r = round(&mut store, &desktop, kst("12:05")).expect("round");
     assert_eq!(r.shown.len(), 2, "{r:?}");
     let busan = dunst
@@ -163,7 +166,7 @@ fn rounds_group_per_customer_never_repeat_and_hold_quiet_hours_and_mutes() {
     assert_eq!(
         acme.replaces_id,
         got.id.expect("first id"),
-        "the customer's notification is replaced, not stacked"
+        "the customer's notification is replaced, not stacked, also after a restart"
     );
 
     // Muted: busan's breach at 12:30 stays in the centre only.

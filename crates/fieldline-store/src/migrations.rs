@@ -85,6 +85,10 @@ const MIGRATIONS: &[&str] = &[
         level INTEGER NOT NULL,
         at    TEXT NOT NULL,
         shown INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE notification_ids (
+        grp TEXT PRIMARY KEY,
+        id  INTEGER NOT NULL
     ) STRICT;",
 ];
 

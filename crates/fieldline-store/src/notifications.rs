@@ -113,6 +113,22 @@ impl Store {
         Ok(())
     }
 
+    /// The daemon's id of the notification each group last put on the screen.
+    pub fn notification_ids(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT grp, id FROM notification_ids")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_notification_id(&mut self, group: &str, id: u32) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO notification_ids (grp, id) VALUES (?1, ?2)
+             ON CONFLICT(grp) DO UPDATE SET id = excluded.id",
+            params![group, id],
+        )?;
+        Ok(())
+    }
+
     /// The centre, newest first.
     pub fn notification_centre(&self, limit: u32) -> Result<Vec<CentreEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
