@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Fieldline needs to build, run and test on Debian 12 / Ubuntu 22.04+:
-# system packages (Tauri's WebKitGTK stack, Xvfb, WebKitWebDriver, a CJK font, D-Bus),
+# system packages (Tauri's WebKitGTK stack, Xvfb, WebKitWebDriver, a CJK font, D-Bus,
+# GNOME Keyring, Request Tracker 5 for the sync tests),
 # the UI's npm packages (exact versions from ui/package-lock.json) and tauri-driver.
 # Idempotent: run it again any time.
 set -euo pipefail
@@ -15,6 +16,10 @@ PACKAGES=(
   xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core
   # a real notification daemon for the notification tests
   dunst
+  # the OS keychain: Secret Service (GNOME Keyring) for connection secrets, and its tests
+  libdbus-1-dev gnome-keyring libsecret-tools
+  # a real Request Tracker 5 for the helpdesk sync tests (SQLite, standalone server)
+  request-tracker5 rt5-db-sqlite rt5-standalone
   # Korean glyphs
   fonts-noto-cjk
 )
@@ -27,6 +32,8 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  # Request Tracker must not set up a system database on install (its tests make their own).
+  echo 'request-tracker5 request-tracker5/dbconfig-install boolean false' | $SUDO debconf-set-selections
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

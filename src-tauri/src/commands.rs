@@ -9,6 +9,7 @@ use crate::error::to_ipc;
 use crate::AppState;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
 use fieldline_core::{Fleet, FleetChange};
+use fieldline_ipc::ConnectionView;
 use fieldline_ipc::{
     AppInfo, ImportSummary, IpcError, Language, NamedFile, SavedFile, Settings, SlaBoard,
     SlaConfigInfo,
@@ -18,10 +19,13 @@ use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::Priority;
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{self, SlaReport};
+use fieldline_store::sync::{ConnectionConfig, ConnectorKind, Resolution, SyncConflict};
 use fieldline_store::tickets::{
     fill_ahead, row, states, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange,
 };
 use fieldline_store::{Store, StoreError};
+use fieldline_sync::secrets::{connection_account, Keychain, SecretStore};
+use fieldline_sync::{ConnectionTest, SyncReport};
 use tauri::State;
 
 type Res<T> = Result<T, IpcError>;
@@ -332,4 +336,134 @@ pub async fn save_sla_report(
             path: path.display().to_string(),
         })
     })
+}
+
+fn keychain_error(e: fieldline_sync::secrets::SecretError) -> IpcError {
+    IpcError::Keychain {
+        message: e.to_string(),
+    }
+}
+
+fn connection_view(s: &Store, config: ConnectionConfig) -> Result<ConnectionView, StoreError> {
+    let status = s.sync_status(&config.name)?;
+    let (has_secret, secret_error) =
+        match Keychain::default().get(&connection_account(&config.name)) {
+            Ok(found) => (found.is_some(), None),
+            Err(e) => (false, Some(e.to_string())),
+        };
+    Ok(ConnectionView {
+        config,
+        status,
+        has_secret,
+        secret_error,
+    })
+}
+
+/// Helpdesk connections with their sync status (and whether the keychain holds a secret;
+/// the secret itself never goes to the UI).
+#[tauri::command]
+pub async fn connections(state: State<'_, AppState>) -> Res<Vec<ConnectionView>> {
+    with_store(&state, |s| {
+        s.connections()?
+            .into_iter()
+            .map(|c| connection_view(s, c))
+            .collect()
+    })
+}
+
+/// A new connection of `kind` with that helpdesk's default mapping.
+#[tauri::command]
+pub async fn connection_template(kind: ConnectorKind) -> Res<ConnectionConfig> {
+    Ok(ConnectionConfig::template(kind))
+}
+
+/// Saves a connection; a `secret` goes to the OS keychain first (nothing is saved if the
+/// keychain refuses it). `None` keeps the secret already there.
+#[tauri::command]
+pub async fn save_connection(
+    state: State<'_, AppState>,
+    config: ConnectionConfig,
+    secret: Option<String>,
+) -> Res<ConnectionView> {
+    config.validate().map_err(to_ipc)?;
+    if let Some(secret) = secret.filter(|s| !s.trim().is_empty()) {
+        Keychain::default()
+            .set(&connection_account(&config.name), secret.trim())
+            .map_err(keychain_error)?;
+    }
+    with_store(&state, |s| {
+        s.save_connection(&config)?;
+        connection_view(s, config)
+    })
+}
+
+/// Removes a connection, its tickets and its secret (refused while changes wait).
+#[tauri::command]
+pub async fn delete_connection(state: State<'_, AppState>, name: String) -> Res<()> {
+    with_store(&state, |s| s.delete_connection(&name))?;
+    Keychain::default()
+        .delete(&connection_account(&name))
+        .map_err(keychain_error)?;
+    wake(&state);
+    Ok(())
+}
+
+/// Reaches the helpdesk with `config` and `secret` (or the keychain's), before or after saving.
+#[tauri::command]
+pub async fn test_connection(
+    config: ConnectionConfig,
+    secret: Option<String>,
+) -> Res<ConnectionTest> {
+    let secret = match secret.filter(|s| !s.trim().is_empty()) {
+        Some(s) => s,
+        None => match crate::syncer::secret_of(&config.name) {
+            Ok(s) => s,
+            Err(message) => {
+                return Ok(ConnectionTest {
+                    ok: false,
+                    message,
+                    server: None,
+                    tickets: None,
+                })
+            }
+        },
+    };
+    tauri::async_runtime::spawn_blocking(move || fieldline_sync::test_connection(&config, &secret))
+        .await
+        .map_err(|e| IpcError::Store {
+            message: format!("the connection test stopped: {e}"),
+        })
+}
+
+/// One sync run of `name` (or of every connection), off the window's store.
+#[tauri::command]
+pub async fn sync_now<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    name: Option<String>,
+) -> Res<Vec<SyncReport>> {
+    tauri::async_runtime::spawn_blocking(move || {
+        crate::syncer::run_now(&app, name.map(|n| vec![n]))
+    })
+    .await
+    .map_err(|e| IpcError::Store {
+        message: format!("the sync stopped: {e}"),
+    })?
+    .map_err(|message| IpcError::Store { message })
+}
+
+#[tauri::command]
+pub async fn sync_conflicts(state: State<'_, AppState>) -> Res<Vec<SyncConflict>> {
+    with_store(&state, |s| s.sync_conflicts(None))
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(
+    state: State<'_, AppState>,
+    outbox_id: i64,
+    resolution: Resolution,
+) -> Res<Ticket> {
+    let now = state.clock.now();
+    let t = with_store(&state, |s| s.resolve_conflict(outbox_id, resolution, now))?;
+    wake(&state);
+    Ok(t)
 }

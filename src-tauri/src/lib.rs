@@ -5,6 +5,7 @@
 mod commands;
 mod error;
 mod notifier;
+mod syncer;
 
 use fieldline_ipc::{events, FleetChanged, IpcError};
 use fieldline_store::{resolve_data_dir, Clock, Store};
@@ -21,6 +22,10 @@ pub struct AppState {
     pub clock: Clock,
     /// Wakes the notification loop after a change.
     pub wake: Mutex<notifier::Wake>,
+    /// The store's folder, for threads that open their own connection (sync).
+    pub data_dir: Option<PathBuf>,
+    /// One helpdesk sync run at a time.
+    pub sync_lock: Mutex<()>,
 }
 
 impl AppState {
@@ -36,9 +41,11 @@ impl AppState {
             Clock::system()
         });
         AppState {
+            data_dir: store.as_ref().ok().map(|s| s.data_dir().to_path_buf()),
             store: Mutex::new(store),
             clock,
             wake: Mutex::new(notifier::detached()),
+            sync_lock: Mutex::new(()),
         }
     }
 }
@@ -82,6 +89,14 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::set_notify_settings,
         commands::sla_report,
         commands::save_sla_report,
+        commands::connections,
+        commands::connection_template,
+        commands::save_connection,
+        commands::delete_connection,
+        commands::test_connection,
+        commands::sync_now,
+        commands::sync_conflicts,
+        commands::resolve_conflict,
     ])
 }
 
@@ -135,6 +150,7 @@ pub fn run() {
                 *w = wake;
             }
             watch_external_changes(app.handle().clone());
+            syncer::start(app.handle().clone());
             Ok(())
         });
     if let Err(e) = with_commands(builder).run(tauri::generate_context!("tauri.conf.json")) {

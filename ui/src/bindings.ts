@@ -81,7 +81,7 @@ imported: boolean, created: number, updated: number,
  */
 bad_rows: Array<FleetIssue>, };
 
-export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, };
+export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "Keychain", message: string, };
 
 export type Language = "en" | "ko";
 
@@ -119,7 +119,11 @@ export type Ticket = { id: number, customer: string, endpoint: string | null, ti
 /**
  * Where the ticket lives: `local`, or a helpdesk connection's name.
  */
-source: string, priority: Priority, state: TicketState, policy: string, 
+source: string, 
+/**
+ * The ticket's id on its helpdesk (`None` for local tickets).
+ */
+external_id: string | null, priority: Priority, state: TicketState, policy: string, 
 /**
  * RFC 3339, UTC.
  */
@@ -129,7 +133,7 @@ opened_at: string,
  */
 minutes: number, events: Array<TicketEvent>, };
 
-export type TicketSummary = { id: number, customer: string, endpoint: string | null, title: string, source: string, priority: Priority, state: TicketState, policy: string, opened_at: string, };
+export type TicketSummary = { id: number, customer: string, endpoint: string | null, title: string, source: string, external_id: string | null, priority: Priority, state: TicketState, policy: string, opened_at: string, };
 
 export type NewTicket = { customer: string, endpoint: string | null, title: string, priority: Priority, 
 /**
@@ -278,6 +282,142 @@ name: string, text: string, };
 
 export type OpenItem = { target: string, };
 
+export type ConnectorKind = "request_tracker";
+
+export type Mapping = { 
+/**
+ * Helpdesk queue → Fieldline customer id. A queue not listed is a customer of its own name.
+ */
+customers: { [key in string]: string }, 
+/**
+ * Helpdesk SLA level → Fieldline policy. A level not listed takes the customer's
+ * contract from the SLA configuration.
+ */
+policies: { [key in string]: string }, 
+/**
+ * Helpdesk status → Fieldline state. A status not listed counts as `in_progress`.
+ */
+states: { [key in string]: TicketState }, 
+/**
+ * Fieldline state (`new`, `in_progress`, …) → the helpdesk status a change is sent as.
+ */
+statuses: { [key in string]: string }, 
+/**
+ * The helpdesk's numeric priority at or above which a ticket is P1, P2, P3 (else P4).
+ */
+priority_p1: number, priority_p2: number, priority_p3: number, };
+
+export type ConnectionConfig = { 
+/**
+ * Short id: lower-case letters, digits and `-`.
+ */
+name: string, kind: ConnectorKind, 
+/**
+ * The helpdesk's web address, e.g. `https://rt.example.com` (`/REST/2.0` is added).
+ */
+url: string, 
+/**
+ * The account the secret belongs to; its own changes are told apart by this name.
+ */
+user: string, 
+/**
+ * Queues to pull (empty: every queue the account can see).
+ */
+queues: Array<string>, 
+/**
+ * Pull every this many minutes while the app runs (0: only on demand).
+ */
+interval_minutes: number, mapping: Mapping, };
+
+export type SyncStatus = { connection: string, last_attempt: string | null, last_success: string | null, 
+/**
+ * Why the last attempt failed (cleared by a successful one).
+ */
+last_error: string | null, 
+/**
+ * Changes made here that the helpdesk has not been told of yet.
+ */
+waiting: number, conflicts: number, tickets: number, };
+
+export type ConnectionView = { config: ConnectionConfig, status: SyncStatus, has_secret: boolean, 
+/**
+ * Why the keychain could not be asked (locked, no keychain service).
+ */
+secret_error: string | null, };
+
+export type ConnectionTest = { ok: boolean, 
+/**
+ * One sentence for the technician: what works, or what is wrong and what to do.
+ */
+message: string, server: string | null, 
+/**
+ * Tickets the connection would pull.
+ */
+tickets: number | null, };
+
+export type SyncReport = { connection: string, 
+/**
+ * Tickets pulled that were not here before.
+ */
+pulled_new: number, 
+/**
+ * Tickets pulled that changed on the helpdesk.
+ */
+pulled_updated: number, 
+/**
+ * Tickets pulled again without a change (the pull overlaps the last one a little).
+ */
+unchanged: number, 
+/**
+ * Changes made here that the helpdesk now has.
+ */
+pushed: number, 
+/**
+ * Changes the helpdesk turned out to have already (an answer lost on the way): not
+ * sent twice.
+ */
+already_applied: number, 
+/**
+ * Changes the helpdesk contradicts, now waiting for the technician.
+ */
+new_conflicts: number, 
+/**
+ * Changes still to send after this run.
+ */
+waiting: number, 
+/**
+ * Conflicts waiting for the technician after this run.
+ */
+conflicts: number, 
+/**
+ * Why the run stopped early; what was done before is kept.
+ */
+error: string | null, finished_at: string, took_ms: number, };
+
+export type SyncConflict = { outbox_id: number, ticket: number, title: string, connection: string, remote_id: string, 
+/**
+ * The field both sides changed: `state`, `priority` or `responded`.
+ */
+field: string, 
+/**
+ * The technician's value, in Fieldline's terms.
+ */
+mine: string, 
+/**
+ * The helpdesk's value now, in the helpdesk's terms.
+ */
+theirs: string, 
+/**
+ * The helpdesk's value when the technician made the change.
+ */
+base: string, 
+/**
+ * Why it waits, when the helpdesk refused the change rather than contradicting it.
+ */
+detail: string | null, changed_at: string, };
+
+export type Resolution = "keep_mine" | "take_theirs";
+
 /** Every command: its arguments and its result. */
 export interface Commands {
   app_info: { args: {  }; result: AppInfo };
@@ -302,12 +442,21 @@ export interface Commands {
   set_notify_settings: { args: { settings: NotifySettings }; result: NotifySettings };
   sla_report: { args: { customer: string; month: string }; result: SlaReport };
   save_sla_report: { args: { customer: string; month: string; format: string }; result: SavedFile };
+  connections: { args: {  }; result: Array<ConnectionView> };
+  connection_template: { args: { kind: ConnectorKind }; result: ConnectionConfig };
+  save_connection: { args: { config: ConnectionConfig; secret: string | null }; result: ConnectionView };
+  delete_connection: { args: { name: string }; result: null };
+  test_connection: { args: { config: ConnectionConfig; secret: string | null }; result: ConnectionTest };
+  sync_now: { args: { name: string | null }; result: Array<SyncReport> };
+  sync_conflicts: { args: {  }; result: Array<SyncConflict> };
+  resolve_conflict: { args: { outboxId: number; resolution: Resolution }; result: Ticket };
 }
 
 /** Every event: its name and its payload. */
 export interface Events {
   "fleet-changed": FleetChanged;
   "open-item": OpenItem;
+  "sync-changed": SyncReport;
 }
 
 /** Check kinds in their canonical order. */

@@ -6,6 +6,7 @@
 mod demo;
 mod fleet;
 mod sla;
+mod sync;
 mod ticket;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,11 @@ enum Command {
     /// Local tickets: open, change state, respond, add notes and time
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
+    /// Helpdesk connections (Request Tracker): add, test, list, conflicts
+    #[command(subcommand)]
+    Connection(sync::ConnectionCommand),
+    /// Run one sync of the helpdesk connections and report what moved
+    Sync(sync::SyncArgs),
     /// Load the demo fleet and answer for its endpoints on loopback until stopped
     Demo(demo::DemoArgs),
     /// Where the store is and which schema it has
@@ -70,6 +76,8 @@ fn main() -> ExitCode {
         Command::Fleet(cmd) => fleet::run(cmd, cli.data_dir.as_deref()),
         Command::Sla(cmd) => sla::run(cmd, cli.data_dir.as_deref()),
         Command::Ticket(cmd) => ticket::run(cmd, cli.data_dir.as_deref()),
+        Command::Connection(cmd) => sync::run_connection(cmd, cli.data_dir.as_deref()),
+        Command::Sync(args) => sync::run_sync(args, cli.data_dir.as_deref()),
         Command::Demo(args) => demo::run(args, cli.data_dir.as_deref()),
         Command::Info => info(cli.data_dir.as_deref()),
     };

@@ -7,9 +7,13 @@ use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::{ClockKind, Priority, TicketState};
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{Outcome, PriorityLine, ReportTicket, SlaReport};
+use fieldline_store::sync::{
+    ConnectionConfig, ConnectorKind, Mapping, Resolution, SyncConflict, SyncStatus,
+};
 use fieldline_store::tickets::{
     ClockView, Crossing, NewTicket, SlaRow, Ticket, TicketChange, TicketEvent, TicketSummary,
 };
+use fieldline_sync::{ConnectionTest, SyncReport};
 use ts_rs::{Config, TS};
 
 /// One command the shell answers: its name, its arguments (as the UI passes them, in
@@ -122,6 +126,47 @@ pub fn commands() -> Vec<Command> {
             ],
             ty::<SavedFile>(),
         ),
+        c("connections", vec![], ty::<Vec<ConnectionView>>()),
+        c(
+            "connection_template",
+            vec![("kind", ty::<ConnectorKind>())],
+            ty::<ConnectionConfig>(),
+        ),
+        c(
+            "save_connection",
+            vec![
+                ("config", ty::<ConnectionConfig>()),
+                ("secret", ty::<Option<String>>()),
+            ],
+            ty::<ConnectionView>(),
+        ),
+        c(
+            "delete_connection",
+            vec![("name", ty::<String>())],
+            ty::<()>(),
+        ),
+        c(
+            "test_connection",
+            vec![
+                ("config", ty::<ConnectionConfig>()),
+                ("secret", ty::<Option<String>>()),
+            ],
+            ty::<ConnectionTest>(),
+        ),
+        c(
+            "sync_now",
+            vec![("name", ty::<Option<String>>())],
+            ty::<Vec<SyncReport>>(),
+        ),
+        c("sync_conflicts", vec![], ty::<Vec<SyncConflict>>()),
+        c(
+            "resolve_conflict",
+            vec![
+                ("outboxId", ty::<i64>()),
+                ("resolution", ty::<Resolution>()),
+            ],
+            ty::<Ticket>(),
+        ),
     ]
 }
 
@@ -179,6 +224,15 @@ pub fn render() -> String {
     decl::<SavedFile>(&mut out);
     decl::<NamedFile>(&mut out);
     decl::<OpenItem>(&mut out);
+    decl::<ConnectorKind>(&mut out);
+    decl::<Mapping>(&mut out);
+    decl::<ConnectionConfig>(&mut out);
+    decl::<SyncStatus>(&mut out);
+    decl::<ConnectionView>(&mut out);
+    decl::<ConnectionTest>(&mut out);
+    decl::<SyncReport>(&mut out);
+    decl::<SyncConflict>(&mut out);
+    decl::<Resolution>(&mut out);
 
     out.push_str(
         "/** Every command: its arguments and its result. */\nexport interface Commands {\n",
@@ -197,11 +251,13 @@ pub fn render() -> String {
     }
     out.push_str("}\n\n/** Every event: its name and its payload. */\nexport interface Events {\n");
     out.push_str(&format!(
-        "  \"{}\": {};\n  \"{}\": {};\n}}\n",
+        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
         events::FLEET_CHANGED,
         ty::<FleetChanged>(),
         events::OPEN_ITEM,
-        ty::<OpenItem>()
+        ty::<OpenItem>(),
+        events::SYNC_CHANGED,
+        ty::<SyncReport>()
     ));
     out.push_str(
         "\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [",

@@ -37,6 +37,8 @@ pub enum IpcError {
     },
     /// The local database failed (disk full, locked too long, corrupt).
     Store { message: String },
+    /// The OS keychain could not keep or give a secret (locked, no keychain service).
+    Keychain { message: String },
 }
 
 impl IpcError {
@@ -47,7 +49,8 @@ impl IpcError {
             | IpcError::AlreadyExists { message }
             | IpcError::BadFile { message }
             | IpcError::NewerDatabase { message, .. }
-            | IpcError::Store { message } => message,
+            | IpcError::Store { message }
+            | IpcError::Keychain { message } => message,
         }
     }
 }
@@ -164,8 +167,21 @@ pub struct OpenItem {
     pub target: String,
 }
 
+/// A helpdesk connection as Settings shows it. The secret itself never crosses IPC
+/// towards the UI: only whether the keychain holds one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ConnectionView {
+    pub config: fieldline_store::sync::ConnectionConfig,
+    pub status: fieldline_store::sync::SyncStatus,
+    pub has_secret: bool,
+    /// Why the keychain could not be asked (locked, no keychain service).
+    pub secret_error: Option<String>,
+}
+
 /// Names of the events the shell emits.
 pub mod events {
     pub const FLEET_CHANGED: &str = "fleet-changed";
     pub const OPEN_ITEM: &str = "open-item";
+    /// A sync run ended (scheduled or asked for); payload: its report.
+    pub const SYNC_CHANGED: &str = "sync-changed";
 }

@@ -120,6 +120,7 @@ fn histories(now: Timestamp) -> Vec<Ticket> {
             endpoint: None,
             title: format!("ticket {id}"),
             source: "local".into(),
+            external_id: None,
             priority,
             state: last_state,
             policy: policy.into(),

@@ -15,6 +15,7 @@ mod fleet;
 mod migrations;
 pub mod notifications;
 pub mod reports;
+pub mod sync;
 pub mod tickets;
 
 pub use error::StoreError;

@@ -90,6 +90,29 @@ const MIGRATIONS: &[&str] = &[
         grp TEXT PRIMARY KEY,
         id  INTEGER NOT NULL
     ) STRICT;",
+    // 3: helpdesk connections, what each synced ticket looked like on its helpdesk, and
+    // the outbox's delivery state (see sync.rs).
+    "CREATE TABLE connections (
+        name         TEXT PRIMARY KEY,
+        config       TEXT NOT NULL,
+        cursor       INTEGER,          -- ms: the newest remote change seen
+        last_attempt INTEGER,
+        last_success INTEGER,
+        last_error   TEXT
+    ) STRICT;
+    CREATE TABLE remote_tickets (
+        ticket     INTEGER PRIMARY KEY REFERENCES tickets (id),
+        connection TEXT NOT NULL,
+        remote_id  TEXT NOT NULL,
+        snapshot   TEXT NOT NULL,       -- JSON RemoteTicket as last seen
+        UNIQUE (connection, remote_id)
+    ) STRICT;
+    ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
+    ALTER TABLE outbox ADD COLUMN base TEXT;     -- JSON RemoteTicket when queued
+    ALTER TABLE outbox ADD COLUMN attempt TEXT;  -- remote version just before sending
+    ALTER TABLE outbox ADD COLUMN theirs TEXT;   -- JSON RemoteTicket that conflicts
+    ALTER TABLE outbox ADD COLUMN detail TEXT;   -- why it waits, or the remote reference
+    CREATE INDEX outbox_state ON outbox (state);",
 ];
 
 /// The schema version this build writes and understands.

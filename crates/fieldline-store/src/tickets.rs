@@ -74,6 +74,8 @@ pub struct Ticket {
     pub title: String,
     /// Where the ticket lives: `local`, or a helpdesk connection's name.
     pub source: String,
+    /// The ticket's id on its helpdesk (`None` for local tickets).
+    pub external_id: Option<String>,
     pub priority: Priority,
     pub state: TicketState,
     pub policy: String,
@@ -164,11 +166,11 @@ impl SlaConfig {
 }
 
 /// Times are stored as milliseconds since 1970 (UTC): compact, ordered, read without parsing.
-fn to_sql(t: Timestamp) -> i64 {
+pub(crate) fn to_sql(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
-fn from_sql(ms: i64, what: &'static str, id: i64) -> Result<Timestamp, StoreError> {
+pub(crate) fn from_sql(ms: i64, what: &'static str, id: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|e| StoreError::Damaged {
         what,
         id: id.to_string(),
@@ -248,6 +250,7 @@ pub struct TicketSummary {
     pub endpoint: Option<String>,
     pub title: String,
     pub source: String,
+    pub external_id: Option<String>,
     pub priority: Priority,
     pub state: TicketState,
     pub policy: String,
@@ -278,6 +281,7 @@ impl Ticket {
             endpoint: self.endpoint.clone(),
             title: self.title.clone(),
             source: self.source.clone(),
+            external_id: self.external_id.clone(),
             priority: self.priority,
             state: self.state,
             policy: self.policy.clone(),
@@ -545,7 +549,7 @@ pub fn board_top(
 }
 
 const TICKET_COLUMNS: &str =
-    "id, customer, endpoint, title, source, priority, state, policy, opened_at, minutes";
+    "id, customer, endpoint, title, source, priority, state, policy, opened_at, minutes, external_id";
 
 fn enum_from_sql<T: for<'de> Deserialize<'de>>(
     text: &str,
@@ -561,7 +565,7 @@ fn enum_from_sql<T: for<'de> Deserialize<'de>>(
     })
 }
 
-fn read_tickets(
+pub(crate) fn read_tickets(
     conn: &rusqlite::Connection,
     filter: &str,
     args: &[&dyn rusqlite::ToSql],
@@ -581,13 +585,25 @@ fn read_tickets(
             r.get::<_, String>(7)?,
             r.get::<_, i64>(8)?,
             r.get::<_, i64>(9)?,
+            r.get::<_, Option<String>>(10)?,
         ))
     })?;
     let mut tickets = Vec::new();
     let mut index = BTreeMap::new();
     for row in rows {
-        let (id, customer, endpoint, title, source, priority, state, policy, opened_at, minutes) =
-            row?;
+        let (
+            id,
+            customer,
+            endpoint,
+            title,
+            source,
+            priority,
+            state,
+            policy,
+            opened_at,
+            minutes,
+            external_id,
+        ) = row?;
         index.insert(id, tickets.len());
         tickets.push(Ticket {
             id,
@@ -595,6 +611,7 @@ fn read_tickets(
             endpoint,
             title,
             source,
+            external_id,
             priority: enum_from_sql(&priority, id, "priority")?,
             state: enum_from_sql(&state, id, "state")?,
             policy,
@@ -608,7 +625,7 @@ fn read_tickets(
     }
     let mut stmt = conn.prepare(&format!(
         "SELECT e.ticket, e.id, e.at, e.data FROM ticket_events e
-         WHERE e.ticket IN (SELECT id FROM tickets {filter}) ORDER BY e.ticket, e.id"
+         WHERE e.ticket IN (SELECT id FROM tickets {filter}) ORDER BY e.ticket, e.at, e.id"
     ))?;
     let rows = stmt.query_map(args, |r| {
         Ok((
@@ -886,8 +903,8 @@ impl Store {
         let mut ids = Vec::with_capacity(tickets.len());
         {
             let mut ticket = tx.prepare(
-                "INSERT INTO tickets (customer, endpoint, title, source, priority, state, policy, opened_at, minutes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO tickets (customer, endpoint, title, source, priority, state, policy, opened_at, minutes, external_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
             let mut event = tx.prepare(
                 "INSERT INTO ticket_events (ticket, at, kind, data) VALUES (?1, ?2, ?3, ?4)",
@@ -911,7 +928,8 @@ impl Store {
                     t.state.as_str(),
                     t.policy,
                     to_sql(t.opened_at),
-                    t.minutes
+                    t.minutes,
+                    t.external_id
                 ])?;
                 let id = tx.last_insert_rowid();
                 for e in &t.events {
@@ -992,7 +1010,7 @@ impl Store {
     /// Changes made here that no helpdesk has been told of yet, oldest first.
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL",
+            "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'conflict')",
             [],
             |r| r.get(0),
         )?)
@@ -1011,9 +1029,12 @@ fn append_event(
         params![ticket, to_sql(at), change.kind(), data],
     )?;
     let event = tx.last_insert_rowid();
+    // A synced ticket's change remembers what its helpdesk looked like when it was made,
+    // so the sync can tell a conflicting remote change from its own.
     tx.execute(
-        "INSERT INTO outbox (event, queued_at) VALUES (?1, ?2)",
-        params![event, to_sql(Timestamp::now())],
+        "INSERT INTO outbox (event, queued_at, base)
+         VALUES (?1, ?2, (SELECT snapshot FROM remote_tickets WHERE ticket = ?3))",
+        params![event, to_sql(Timestamp::now()), ticket],
     )?;
     Ok(())
 }

@@ -1,0 +1,294 @@
+//! `fieldline connection` and `fieldline sync`: helpdesk connections (their secrets go to
+//! the OS keychain, read from standard input so they never sit in shell history or
+//! `ps`), one sync run, and the conflicts it left for the technician.
+
+use crate::{open_store, Failure};
+use clap::{Args, Subcommand};
+use fieldline_store::sync::{ConnectionConfig, ConnectorKind, Resolution};
+use fieldline_store::Clock;
+use fieldline_sync::secrets::{connection_account, Keychain, SecretStore};
+use fieldline_sync::{connector_for, sync_once, test_connection, SyncReport};
+use std::io::BufRead;
+use std::path::Path;
+
+#[derive(Subcommand)]
+pub enum ConnectionCommand {
+    /// Add or change a helpdesk connection (Request Tracker)
+    Add(AddArgs),
+    /// The connections and their sync status
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reach the helpdesk and check the token
+    Test { name: String },
+    /// Remove a connection and the tickets pulled through it (refused while changes wait)
+    Remove { name: String },
+    /// Changes the helpdesk contradicts, waiting for a decision
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle a conflict: keep mine (send it over the helpdesk's value) or take theirs
+    Resolve {
+        /// The conflict's id (from `fieldline connection conflicts`)
+        id: i64,
+        /// mine or theirs
+        keep: String,
+    },
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// Short id: lower-case letters, digits and '-'
+    name: String,
+    /// The helpdesk's address, e.g. https://rt.example.com
+    #[arg(long)]
+    url: String,
+    /// The helpdesk account the token belongs to
+    #[arg(long)]
+    user: String,
+    /// A queue to pull (repeat; none: every queue the account sees)
+    #[arg(long = "queue")]
+    queues: Vec<String>,
+    /// QUEUE=CUSTOMER: the Fieldline customer of a queue (repeat)
+    #[arg(long = "customer")]
+    customers: Vec<String>,
+    /// LEVEL=POLICY: the Fieldline SLA policy of a helpdesk SLA level (repeat)
+    #[arg(long = "policy")]
+    policies: Vec<String>,
+    /// Pull every this many minutes while the app runs (0: on demand only)
+    #[arg(long, default_value_t = 5)]
+    interval: u32,
+    /// Read the token from the first line of standard input and keep it in the keychain
+    #[arg(long)]
+    token_stdin: bool,
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// Only this connection (default: all)
+    #[arg(long)]
+    connection: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+fn pairs(items: &[String], what: &str) -> Result<Vec<(String, String)>, Failure> {
+    items
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+                .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+                .ok_or_else(|| Failure(format!("--{what} {p:?}: write it as NAME=VALUE")))
+        })
+        .collect()
+}
+
+fn secret(name: &str) -> Result<String, Failure> {
+    Keychain::default()
+        .get(&connection_account(name))
+        .map_err(|e| Failure(e.to_string()))?
+        .ok_or_else(|| {
+            Failure(format!(
+                "no token for connection {name} in the keychain; run: fieldline connection add {name} ... --token-stdin"
+            ))
+        })
+}
+
+pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
+    match cmd {
+        ConnectionCommand::Add(a) => add(a, data_dir),
+        ConnectionCommand::List { json } => {
+            let store = open_store(data_dir)?;
+            let mut out = Vec::new();
+            for c in store.connections()? {
+                out.push((store.sync_status(&c.name)?, c));
+            }
+            if json {
+                let v: Vec<_> = out
+                    .iter()
+                    .map(|(s, c)| serde_json::json!({ "config": c, "status": s }))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v).map_err(|e| Failure(e.to_string()))?
+                );
+            } else if out.is_empty() {
+                println!("no helpdesk connections; add one with: fieldline connection add NAME --url URL --user USER --token-stdin");
+            }
+            for (s, c) in out.iter().filter(|_| !json) {
+                let last = s
+                    .last_success
+                    .map_or("never".to_string(), |t| t.to_string());
+                println!(
+                    "{}  {}  as {}  tickets {}  last synced {}  waiting {}  conflicts {}{}",
+                    c.name,
+                    c.url,
+                    c.user,
+                    s.tickets,
+                    last,
+                    s.waiting,
+                    s.conflicts,
+                    s.last_error
+                        .as_ref()
+                        .map(|e| format!("\n  last error: {e}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        ConnectionCommand::Test { name } => {
+            let store = open_store(data_dir)?;
+            let config = store.connection(&name)?;
+            let t = test_connection(&config, &secret(&name)?);
+            println!("{}", t.message);
+            if t.ok {
+                Ok(())
+            } else {
+                Err(Failure(format!("connection {name} does not work")))
+            }
+        }
+        ConnectionCommand::Remove { name } => {
+            let mut store = open_store(data_dir)?;
+            store.delete_connection(&name)?;
+            if let Err(e) = Keychain::default().delete(&connection_account(&name)) {
+                eprintln!("fieldline: the connection is gone but its token could not be removed from the keychain: {e}");
+            }
+            println!("removed connection {name}");
+            Ok(())
+        }
+        ConnectionCommand::Conflicts { json } => {
+            let store = open_store(data_dir)?;
+            let list = store.sync_conflicts(None)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).map_err(|e| Failure(e.to_string()))?
+                );
+                return Ok(());
+            }
+            if list.is_empty() {
+                println!("no conflicts");
+            }
+            for c in list {
+                println!(
+                    "{}  ticket #{} ({} {})  {}: yours {:?}, helpdesk now {:?} (was {:?}){}",
+                    c.outbox_id,
+                    c.ticket,
+                    c.connection,
+                    c.remote_id,
+                    c.field,
+                    c.mine,
+                    c.theirs,
+                    c.base,
+                    c.detail
+                        .map(|d| format!("; the helpdesk said: {d}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        ConnectionCommand::Resolve { id, keep } => {
+            let resolution = match keep.as_str() {
+                "mine" => Resolution::KeepMine,
+                "theirs" => Resolution::TakeTheirs,
+                other => return Err(Failure(format!("{other:?}: say mine or theirs"))),
+            };
+            let mut store = open_store(data_dir)?;
+            let clock = Clock::from_env()?;
+            let t = store.resolve_conflict(id, resolution, clock.now())?;
+            println!("settled; ticket #{} is {}", t.id, t.state.as_str());
+            Ok(())
+        }
+    }
+}
+
+fn add(a: AddArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let mut store = open_store(data_dir)?;
+    // Changing a connection keeps its mapping; pairs given here are added to it.
+    let mut config = store
+        .connection(&a.name)
+        .unwrap_or_else(|_| ConnectionConfig::template(ConnectorKind::RequestTracker));
+    config
+        .mapping
+        .customers
+        .extend(pairs(&a.customers, "customer")?);
+    config
+        .mapping
+        .policies
+        .extend(pairs(&a.policies, "policy")?);
+    config.name = a.name.clone();
+    config.url = a.url.trim().to_string();
+    config.user = a.user.trim().to_string();
+    config.queues = a.queues;
+    config.interval_minutes = a.interval;
+    config.validate()?;
+    if a.token_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure(format!("cannot read the token from standard input: {e}")))?;
+        Keychain::default()
+            .set(&connection_account(&a.name), line.trim())
+            .map_err(|e| Failure(e.to_string()))?;
+    }
+    store.save_connection(&config)?;
+    println!("saved connection {}", a.name);
+    Ok(())
+}
+
+pub fn run_sync(args: SyncArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let mut store = open_store(data_dir)?;
+    let clock = Clock::from_env()?;
+    let configs = match &args.connection {
+        Some(n) => vec![store.connection(n)?],
+        None => store.connections()?,
+    };
+    if configs.is_empty() && !args.json {
+        println!("no helpdesk connections; add one with: fieldline connection add NAME --url URL --user USER --token-stdin");
+    }
+    let mut reports = Vec::new();
+    for config in &configs {
+        let report = match secret(&config.name)
+            .and_then(|s| connector_for(config, &s).map_err(|e| Failure(e.to_string())))
+        {
+            Ok(connector) => sync_once(&mut store, connector.as_ref(), config, || clock.now()),
+            Err(Failure(e)) => {
+                SyncReport::could_not_start(&mut store, &config.name, e, clock.now())
+            }
+        };
+        reports.push(report);
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).map_err(|e| Failure(e.to_string()))?
+        );
+    } else {
+        for r in &reports {
+            println!(
+                "{}: pulled {} new, {} changed ({} unchanged); sent {} changes ({} found already applied); {} new conflicts; {} waiting, {} conflicts; {} ms",
+                r.connection, r.pulled_new, r.pulled_updated, r.unchanged, r.pushed, r.already_applied, r.new_conflicts, r.waiting, r.conflicts, r.took_ms
+            );
+            if let Some(e) = &r.error {
+                println!("{}: stopped: {e}", r.connection);
+            }
+        }
+    }
+    let failed: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.error.is_some())
+        .map(|r| r.connection.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure(format!(
+            "sync of {} did not finish; changes stay queued",
+            failed.join(", ")
+        )))
+    }
+}

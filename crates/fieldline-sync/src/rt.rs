@@ -1,0 +1,537 @@
+//! Request Tracker 4.4/5 over REST 2.0 (`/REST/2.0`), with an auth token
+//! (`Authorization: token …`, made in RT under Settings → Auth Tokens).
+//!
+//! RT's facts this relies on (checked against RT 5.0.3, see `tests/rt_sync.rs`):
+//! - `GET /ticket/ID` answers with `ETag: "N"`, N the ticket's last transaction id;
+//!   `PUT /ticket/ID` with a stale `If-Match` answers 412.
+//! - Search: `GET /tickets?query=TicketSQL&fields=…`, 100 per page at most; numbers come
+//!   as strings, unset dates as `1970-01-01T00:00:00Z`, ids as strings or numbers.
+//! - Update calls answer 200/201 even when RT refused part of them: the refusal is in
+//!   the array of messages, so those are read.
+//! - History: `GET /ticket/ID/history?fields=…` lists transactions in id order; `Creator`
+//!   is the account, `TimeTaken` the minutes logged with it.
+
+use crate::connector::{Applied, Connector, Outgoing, ServerInfo, SyncError};
+use fieldline_store::sync::{ConnectionConfig, RemoteTicket};
+use jiff::Timestamp;
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Largest answer read from the server; more is refused, not truncated.
+pub const MAX_ANSWER_BYTES: u64 = 16 * 1024 * 1024;
+/// Tickets per search page (RT's maximum).
+pub const PAGE_SIZE: usize = 100;
+/// Seconds the cursor is moved back from the server's time, for RT's whole-second times.
+const CURSOR_MARGIN_SECS: i64 = 2;
+const FIELDS: &str =
+    "Subject,Status,Queue,Priority,SLA,Created,Started,Resolved,Due,LastUpdated,TimeWorked,Owner";
+
+pub struct RequestTracker {
+    base: String,
+    token: String,
+    user: String,
+    queues: Vec<String>,
+    client: Client,
+    /// Queue id → name, filled as pages name new queues.
+    queue_names: Mutex<BTreeMap<String, String>>,
+}
+
+impl std::fmt::Debug for RequestTracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestTracker")
+            .field("base", &self.base)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    etag: Option<String>,
+    date: Option<Timestamp>,
+    location: Option<String>,
+    body: Value,
+}
+
+impl RequestTracker {
+    pub fn new(config: &ConnectionConfig, token: &str) -> Result<RequestTracker, SyncError> {
+        let client = Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Fieldline/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Unreachable {
+                url: config.url.clone(),
+                detail: e.to_string(),
+            })?;
+        Ok(RequestTracker {
+            base: format!("{}/REST/2.0", config.url.trim().trim_end_matches('/')),
+            token: token.trim().to_string(),
+            user: config.user.clone(),
+            queues: config.queues.clone(),
+            client,
+            queue_names: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    fn send(&self, what: &str, req: RequestBuilder) -> Result<Answer, SyncError> {
+        let resp = req
+            .header("Authorization", format!("token {}", self.token))
+            .header("Accept", "application/json")
+            .send()
+            .map_err(|e| SyncError::Unreachable {
+                url: self.base.clone(),
+                detail: describe(&e),
+            })?;
+        let status = resp.status();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let etag = header("etag").map(|e| e.trim_matches('"').to_string());
+        let date = header("date")
+            .and_then(|d| jiff::fmt::rfc2822::parse(&d).ok())
+            .map(|z| z.timestamp());
+        let location = header("location");
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(SyncError::Auth {
+                status: status.as_u16(),
+            });
+        }
+        let mut bytes = Vec::new();
+        resp.take(MAX_ANSWER_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| SyncError::Unreachable {
+                url: self.base.clone(),
+                detail: format!("the answer to {what} was cut off: {e}"),
+            })?;
+        if bytes.len() as u64 > MAX_ANSWER_BYTES {
+            return Err(SyncError::BadAnswer {
+                what: what.into(),
+                detail: format!("it is larger than {} MiB", MAX_ANSWER_BYTES / 1024 / 1024),
+            });
+        }
+        let body: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            match serde_json::from_slice(&bytes) {
+                Ok(v) => v,
+                Err(_) if status.is_server_error() => Value::Null,
+                Err(e) => {
+                    return Err(SyncError::BadAnswer {
+                        what: what.into(),
+                        detail: format!("not JSON (HTTP {}): {e}", status.as_u16()),
+                    })
+                }
+            }
+        };
+        if status.is_server_error()
+            || (status.is_client_error() && status != StatusCode::PRECONDITION_FAILED)
+        {
+            return Err(SyncError::Server {
+                status: status.as_u16(),
+                what: what.into(),
+                detail: body
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(|m| bounded(m, 300))
+                    .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_string()),
+            });
+        }
+        Ok(Answer {
+            status,
+            etag,
+            date,
+            location,
+            body,
+        })
+    }
+
+    fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, SyncError> {
+        self.send(
+            path,
+            self.client.get(format!("{}{path}", self.base)).query(query),
+        )
+    }
+
+    fn queue_filter(&self) -> String {
+        if self.queues.is_empty() {
+            "id > 0".to_string()
+        } else {
+            let q: Vec<String> = self
+                .queues
+                .iter()
+                .map(|q| format!("Queue = '{}'", q.replace('\'', "")))
+                .collect();
+            format!("({})", q.join(" OR "))
+        }
+    }
+
+    fn queue_name(&self, id: &str) -> Result<String, SyncError> {
+        if let Some(n) = self
+            .queue_names
+            .lock()
+            .ok()
+            .and_then(|m| m.get(id).cloned())
+        {
+            return Ok(n);
+        }
+        let a = self.get(&format!("/queue/{id}"), &[])?;
+        let name = a
+            .body
+            .get("Name")
+            .and_then(Value::as_str)
+            .map(|s| bounded(s, 200))
+            .unwrap_or_else(|| id.to_string());
+        if let Ok(mut m) = self.queue_names.lock() {
+            m.insert(id.to_string(), name.clone());
+        }
+        Ok(name)
+    }
+
+    fn ticket_from(&self, v: &Value, what: &str) -> Result<RemoteTicket, SyncError> {
+        let bad = |detail: String| SyncError::BadAnswer {
+            what: what.to_string(),
+            detail,
+        };
+        let id = text(v.get("id")).ok_or_else(|| bad("a ticket without an id".into()))?;
+        let time = |field: &str| -> Result<Option<Timestamp>, SyncError> {
+            match v.get(field).and_then(Value::as_str) {
+                None | Some("") | Some("1970-01-01T00:00:00Z") => Ok(None),
+                Some(s) => s.parse::<Timestamp>().map(Some).map_err(|_| {
+                    bad(format!(
+                        "ticket {id}: {field} {:?} is not a time",
+                        bounded(s, 40)
+                    ))
+                }),
+            }
+        };
+        let queue_id = v
+            .get("Queue")
+            .and_then(|q| text(q.get("id")).or_else(|| text(Some(q))))
+            .unwrap_or_default();
+        let queue = if queue_id.chars().all(|c| c.is_ascii_digit()) && !queue_id.is_empty() {
+            self.queue_name(&queue_id)?
+        } else {
+            queue_id
+        };
+        let number = |field: &str| {
+            text(v.get(field))
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        Ok(RemoteTicket {
+            title: text(v.get("Subject"))
+                .map(|s| bounded(&s, 1000))
+                .unwrap_or_default(),
+            queue,
+            status: text(v.get("Status"))
+                .map(|s| bounded(&s, 64))
+                .unwrap_or_default(),
+            priority: number("Priority"),
+            sla: text(v.get("SLA"))
+                .filter(|s| !s.is_empty())
+                .map(|s| bounded(&s, 64)),
+            created: time("Created")?
+                .ok_or_else(|| bad(format!("ticket {id} has no creation time")))?,
+            started: time("Started")?,
+            resolved: time("Resolved")?,
+            due: time("Due")?,
+            updated: time("LastUpdated")?
+                .ok_or_else(|| bad(format!("ticket {id} has no update time")))?,
+            minutes: u32::try_from(number("TimeWorked").max(0)).unwrap_or(u32::MAX),
+            owner: v
+                .get("Owner")
+                .and_then(|o| text(o.get("id")).or_else(|| text(Some(o))))
+                .map(|s| bounded(&s, 200))
+                .unwrap_or_default(),
+            remote_id: bounded(&id, 64),
+        })
+    }
+
+    fn history_after(&self, remote_id: &str, version: i64) -> Result<Vec<Value>, SyncError> {
+        let mut out = Vec::new();
+        for page in 1.. {
+            let a = self.get(
+                &format!("/ticket/{remote_id}/history"),
+                &[
+                    ("fields", "Type,Field,NewValue,TimeTaken,Creator".into()),
+                    ("per_page", PAGE_SIZE.to_string()),
+                    ("page", page.to_string()),
+                ],
+            )?;
+            let items = a
+                .body
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let n = items.len();
+            out.extend(items.into_iter().filter(|t| {
+                text(t.get("id"))
+                    .and_then(|i| i.parse::<i64>().ok())
+                    .is_some_and(|i| i > version)
+            }));
+            if n < PAGE_SIZE || page > 10_000 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The messages of an update's answer; a refusal is one that does not say "changed"
+    /// or "added".
+    fn refusal(body: &Value) -> Option<String> {
+        let msgs: Vec<String> = body
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| bounded(s, 300))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let bad: Vec<&String> = msgs
+            .iter()
+            .filter(|m| {
+                let l = m.to_lowercase();
+                !(l.contains("changed") || l.contains("added") || l.contains("worked"))
+            })
+            .collect();
+        if bad.is_empty() && !msgs.is_empty() {
+            None
+        } else if msgs.is_empty() {
+            Some("the helpdesk answered without saying what it did".into())
+        } else {
+            Some(
+                bad.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        }
+    }
+}
+
+/// A JSON string or number as text (RT sends both for the same field).
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// At most `max` characters of a server's string.
+fn bounded(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// A transport error without the noise (and never a header, so never the token).
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "no answer in time".into()
+    } else if e.is_connect() {
+        "connection refused or no route to it".into()
+    } else {
+        let mut s = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(inner) = src {
+            s = format!("{s}: {inner}");
+            src = inner.source();
+        }
+        bounded(&s, 300)
+    }
+}
+
+/// TicketSQL's date form, in UTC (the zone is named so the account's own zone does not apply).
+fn sql_time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+impl Connector for RequestTracker {
+    fn test(&self) -> Result<ServerInfo, SyncError> {
+        let a = self.get("/rt", &[])?;
+        let version = a
+            .body
+            .get("Version")
+            .and_then(Value::as_str)
+            .map(|v| bounded(v, 60))
+            .unwrap_or_else(|| "?".into());
+        let count = self.get(
+            "/tickets",
+            &[("query", self.queue_filter()), ("per_page", "1".into())],
+        )?;
+        Ok(ServerInfo {
+            server: format!("Request Tracker {version}"),
+            tickets: count.body.get("total").and_then(Value::as_u64).unwrap_or(0),
+        })
+    }
+
+    fn changed_since(
+        &self,
+        since: Option<Timestamp>,
+        page: &mut dyn FnMut(Vec<RemoteTicket>) -> Result<(), SyncError>,
+    ) -> Result<Timestamp, SyncError> {
+        let query = match since {
+            None => self.queue_filter(),
+            Some(t) => format!(
+                "{} AND LastUpdated >= '{}'",
+                self.queue_filter(),
+                sql_time(t)
+            ),
+        };
+        let mut cursor = None;
+        for n in 1.. {
+            // Ordered by id, which changes never move: a ticket changed during the pull
+            // can only add itself to a later page, never push another one off.
+            let a = self.get(
+                "/tickets",
+                &[
+                    ("query", query.clone()),
+                    ("fields", FIELDS.into()),
+                    ("orderby", "id".into()),
+                    ("order", "ASC".into()),
+                    ("per_page", PAGE_SIZE.to_string()),
+                    ("page", n.to_string()),
+                ],
+            )?;
+            if cursor.is_none() {
+                let server_now = a.date.unwrap_or_else(Timestamp::now);
+                cursor = Some(server_now - jiff::SignedDuration::from_secs(CURSOR_MARGIN_SECS));
+            }
+            let items = a
+                .body
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let count = items.len();
+            let tickets = items
+                .iter()
+                .map(|v| self.ticket_from(v, "the ticket search"))
+                .collect::<Result<Vec<_>, _>>()?;
+            if !tickets.is_empty() {
+                page(tickets)?;
+            }
+            if count < PAGE_SIZE {
+                break;
+            }
+        }
+        Ok(cursor.unwrap_or_else(Timestamp::now))
+    }
+
+    fn fetch(&self, remote_id: &str) -> Result<(RemoteTicket, String), SyncError> {
+        let what = format!("ticket {remote_id}");
+        let a = self.get(&format!("/ticket/{remote_id}"), &[])?;
+        let version = a.etag.clone().ok_or_else(|| SyncError::BadAnswer {
+            what: what.clone(),
+            detail: "no ETag (version) in the answer".into(),
+        })?;
+        Ok((self.ticket_from(&a.body, &what)?, version))
+    }
+
+    fn find_applied(
+        &self,
+        remote_id: &str,
+        version: &str,
+        change: &Outgoing,
+    ) -> Result<Option<String>, SyncError> {
+        let version: i64 = version.parse().unwrap_or(i64::MAX);
+        let mine = |t: &Value| {
+            t.get("Creator")
+                .and_then(|c| text(c.get("id")).or_else(|| text(Some(c))))
+                .is_some_and(|c| c == self.user)
+        };
+        let field = |t: &Value, f: &str| text(t.get(f)).unwrap_or_default();
+        let taken = |t: &Value| {
+            text(t.get("TimeTaken"))
+                .and_then(|s| s.parse::<u32>().ok())
+                .unwrap_or(0)
+        };
+        let found = self
+            .history_after(remote_id, version)?
+            .into_iter()
+            .find(|t| {
+                mine(t)
+                    && match change {
+                        Outgoing::Status(s) => {
+                            field(t, "Type") == "Status" && &field(t, "NewValue") == s
+                        }
+                        Outgoing::Priority(p) => {
+                            field(t, "Type") == "Set"
+                                && field(t, "Field") == "Priority"
+                                && field(t, "NewValue") == p.to_string()
+                        }
+                        Outgoing::Note(_) => field(t, "Type") == "Comment" && taken(t) == 0,
+                        Outgoing::Time { minutes, .. } => {
+                            field(t, "Type") == "Comment" && taken(t) == *minutes
+                        }
+                    }
+            });
+        Ok(found
+            .and_then(|t| text(t.get("id")))
+            .map(|id| format!("transaction/{id}")))
+    }
+
+    fn apply(
+        &self,
+        remote_id: &str,
+        version: &str,
+        change: &Outgoing,
+    ) -> Result<Applied, SyncError> {
+        let what = format!("ticket {remote_id}");
+        let url = format!("{}/ticket/{remote_id}", self.base);
+        let if_match = format!("\"{version}\"");
+        let (req, body) = match change {
+            Outgoing::Status(s) => (self.client.put(&url), serde_json::json!({ "Status": s })),
+            Outgoing::Priority(p) => (self.client.put(&url), serde_json::json!({ "Priority": p })),
+            Outgoing::Note(text) => (
+                self.client.post(format!("{url}/comment")),
+                serde_json::json!({ "Content": text, "ContentType": "text/plain" }),
+            ),
+            Outgoing::Time {
+                minutes,
+                on_site,
+                note,
+            } => {
+                let place = if *on_site { "on site" } else { "remote" };
+                let mut content = format!("Time worked: {minutes} min, {place} (Fieldline)");
+                if !note.trim().is_empty() {
+                    content = format!("{content}\n\n{note}");
+                }
+                (
+                    self.client.post(format!("{url}/comment")),
+                    serde_json::json!({ "Content": content, "ContentType": "text/plain", "TimeTaken": minutes }),
+                )
+            }
+        };
+        // Field changes are conditional on the version the decision was made on; notes
+        // and time are appended whatever happened since, so they carry no condition.
+        let req = match change {
+            Outgoing::Status(_) | Outgoing::Priority(_) => req.header("If-Match", if_match),
+            Outgoing::Note(_) | Outgoing::Time { .. } => req,
+        };
+        let a = self.send(&what, req.json(&body))?;
+        if a.status == StatusCode::PRECONDITION_FAILED {
+            return Ok(Applied::Stale);
+        }
+        if let Some(why) = Self::refusal(&a.body) {
+            return Ok(Applied::Refused(why));
+        }
+        let reference = a
+            .location
+            .as_deref()
+            .and_then(|l| l.rsplit_once("/REST/2.0/").map(|(_, r)| r.to_string()))
+            .unwrap_or_else(|| format!("ticket/{remote_id}"));
+        Ok(Applied::Done { reference })
+    }
+}

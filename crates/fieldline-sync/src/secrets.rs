@@ -1,0 +1,549 @@
+//! Connection credentials (helpdesk API tokens, passwords) in the OS keychain.
+//!
+//! This is the only place Fieldline keeps a secret: the macOS Keychain, the Windows
+//! Credential Manager, or the Secret Service on Linux (GNOME Keyring, KeePassXC), through
+//! the `keyring` crate. Configuration files and the store hold only the account name
+//! ([`connection_account`]), never the secret.
+//!
+//! Not for: caching secrets in memory, or choosing a keychain at run time (each platform
+//! has exactly one, picked when the crate is built).
+//!
+//! Every error names the account and says what to do next; no error and no `Debug`
+//! output ever carries a secret.
+//!
+//! On Linux a locked keychain is unlocked through the Secret Service's own prompt, waited
+//! for at most [`Keychain::with_unlock_wait`] (the keyring crate alone would wait for a
+//! year); with no prompt available (no desktop session) the call fails at once with
+//! [`SecretError::Locked`].
+
+use std::time::Duration;
+
+/// The keychain service name of every Fieldline secret.
+pub const SERVICE: &str = "app.fieldline.console";
+
+/// The largest secret accepted, in bytes of UTF-8. Tokens and passwords are far smaller;
+/// anything bigger is a paste gone wrong. (Windows holds at most 1280 UTF-16 units per
+/// entry; larger secrets there fail with [`SecretError::PlatformLimit`].)
+pub const MAX_SECRET_BYTES: usize = 8 * 1024;
+
+/// How long a keychain call waits for the user to answer the keychain's unlock prompt.
+pub const DEFAULT_UNLOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// The keychain account name of a helpdesk connection's secret.
+pub fn connection_account(connection: &str) -> String {
+    format!("connection:{connection}")
+}
+
+/// Where secrets live. [`Keychain`] is the real one; tests of callers may use a fake.
+pub trait SecretStore: Send + Sync {
+    /// The secret of `account`, or `None` when there is none.
+    fn get(&self, account: &str) -> Result<Option<String>, SecretError>;
+    /// Stores `secret` for `account`, replacing any previous one.
+    fn set(&self, account: &str, secret: &str) -> Result<(), SecretError>;
+    /// Ok even when there was nothing to delete.
+    fn delete(&self, account: &str) -> Result<(), SecretError>;
+}
+
+/// The OS keychain, under one service name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keychain {
+    service: String,
+    unlock_wait: Duration,
+}
+
+impl Default for Keychain {
+    fn default() -> Self {
+        Keychain::new(SERVICE)
+    }
+}
+
+impl Keychain {
+    /// The keychain under `service` (tests use their own name; the app uses [`SERVICE`]).
+    pub fn new(service: impl Into<String>) -> Keychain {
+        Keychain {
+            service: service.into(),
+            unlock_wait: DEFAULT_UNLOCK_WAIT,
+        }
+    }
+
+    /// How long to wait for the user to unlock a locked keychain at its prompt (Linux;
+    /// whole seconds). Zero fails at once without showing a prompt: right for headless
+    /// commands.
+    pub fn with_unlock_wait(mut self, wait: Duration) -> Keychain {
+        self.unlock_wait = wait;
+        self
+    }
+
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    fn entry(&self, account: &str) -> Result<keyring::Entry, SecretError> {
+        if account.is_empty() {
+            return Err(SecretError::InvalidAccount {
+                account: account.to_owned(),
+                reason: "the account name is empty".to_owned(),
+            });
+        }
+        keyring::Entry::new(&self.service, account).map_err(|e| classify(account, e))
+    }
+
+    #[cfg(target_os = "linux")]
+    fn ensure_unlocked(&self, account: &str, for_writing: bool) -> Result<(), SecretError> {
+        secret_service::ensure_unlocked(&self.service, account, for_writing, self.unlock_wait)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn ensure_unlocked(&self, _account: &str, _for_writing: bool) -> Result<(), SecretError> {
+        Ok(())
+    }
+}
+
+impl SecretStore for Keychain {
+    fn get(&self, account: &str) -> Result<Option<String>, SecretError> {
+        let entry = self.entry(account)?;
+        self.ensure_unlocked(account, false)?;
+        match entry.get_password() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(classify(account, e)),
+        }
+    }
+
+    fn set(&self, account: &str, secret: &str) -> Result<(), SecretError> {
+        check_secret(account, secret)?;
+        let entry = self.entry(account)?;
+        self.ensure_unlocked(account, true)?;
+        entry.set_password(secret).map_err(|e| classify(account, e))
+    }
+
+    fn delete(&self, account: &str) -> Result<(), SecretError> {
+        let entry = self.entry(account)?;
+        self.ensure_unlocked(account, false)?;
+        match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(classify(account, e)),
+        }
+    }
+}
+
+/// Rejects what no keychain entry should hold, before the keychain sees it.
+fn check_secret(account: &str, secret: &str) -> Result<(), SecretError> {
+    if secret.is_empty() {
+        return Err(SecretError::Empty {
+            account: account.to_owned(),
+        });
+    }
+    if secret.len() > MAX_SECRET_BYTES {
+        return Err(SecretError::TooLong {
+            account: account.to_owned(),
+            len: secret.len(),
+            max: MAX_SECRET_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// Why the keychain could not get, store or delete a secret.
+///
+/// Messages name the account (never the secret) and say what to do next.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretError {
+    #[error("the secret for {account} is empty: enter the API token or password again")]
+    Empty { account: String },
+
+    #[error(
+        "the secret for {account} is {len} bytes, more than the {max} bytes Fieldline \
+         accepts: check that only the API token or password was pasted"
+    )]
+    TooLong {
+        account: String,
+        len: usize,
+        max: usize,
+    },
+
+    #[error(
+        "the secret for {account} is too long for this system's keychain ({what} may be at \
+         most {limit}): use a shorter API token or password"
+    )]
+    PlatformLimit {
+        account: String,
+        what: String,
+        limit: u32,
+    },
+
+    #[error("cannot use keychain account {account:?}: {reason}")]
+    InvalidAccount { account: String, reason: String },
+
+    #[error("no keychain is available to keep the secret for {account}: {hint} ({detail})")]
+    Unavailable {
+        account: String,
+        hint: &'static str,
+        detail: String,
+    },
+
+    #[error(
+        "the keychain has no default keyring to keep the secret for {account}: {hint} \
+         ({detail})"
+    )]
+    NoDefaultKeyring {
+        account: String,
+        hint: &'static str,
+        detail: String,
+    },
+
+    #[error(
+        "the keychain is locked, so the secret for {account} cannot be read or saved: \
+         {hint}, then try again"
+    )]
+    Locked { account: String, hint: &'static str },
+
+    #[error(
+        "the keychain refused access to the secret for {account}: allow Fieldline when the \
+         keychain asks, or check the entry's access settings in {manager} ({detail})"
+    )]
+    AccessDenied {
+        account: String,
+        manager: &'static str,
+        detail: String,
+    },
+
+    #[error(
+        "the keychain holds something for {account} that is not text: delete the entry \
+         and enter the API token or password again"
+    )]
+    NotText { account: String },
+
+    #[error(
+        "the keychain holds {count} entries for {account}: delete the extra ones in \
+         {manager}, then try again"
+    )]
+    Ambiguous {
+        account: String,
+        count: usize,
+        manager: &'static str,
+    },
+
+    #[error("the keychain failed on the secret for {account}: {detail}")]
+    Platform { account: String, detail: String },
+}
+
+#[cfg(target_os = "linux")]
+mod hint {
+    pub const UNAVAILABLE: &str = "install and start a Secret Service provider, such as \
+        GNOME Keyring (Debian/Ubuntu package gnome-keyring) or KeePassXC with its Secret \
+        Service integration turned on, inside a desktop session";
+    pub const NO_DEFAULT_KEYRING: &str = "create a keyring and make it the default in \
+        Passwords and Keys (Seahorse), or pick a database to expose in KeePassXC's Secret \
+        Service settings";
+    pub const LOCKED: &str = "unlock it (log in to the desktop session, unlock the Login \
+        keyring in Passwords and Keys (Seahorse), or open the KeePassXC database)";
+    pub const MANAGER: &str = "Passwords and Keys (Seahorse) or KeePassXC";
+}
+
+#[cfg(target_os = "macos")]
+mod hint {
+    pub const UNAVAILABLE: &str = "open Keychain Access and make sure the login keychain \
+        exists and is the default";
+    pub const NO_DEFAULT_KEYRING: &str = UNAVAILABLE;
+    pub const LOCKED: &str = "unlock the login keychain in Keychain Access";
+    pub const MANAGER: &str = "Keychain Access";
+}
+
+#[cfg(target_os = "windows")]
+mod hint {
+    pub const UNAVAILABLE: &str = "sign in to Windows with a user account that has a \
+        Credential Manager (not a service or a temporary logon session)";
+    pub const NO_DEFAULT_KEYRING: &str = UNAVAILABLE;
+    pub const LOCKED: &str = "sign in to Windows again";
+    pub const MANAGER: &str = "Credential Manager";
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+mod hint {
+    pub const UNAVAILABLE: &str = "this system has no keychain Fieldline can use";
+    pub const NO_DEFAULT_KEYRING: &str = UNAVAILABLE;
+    pub const LOCKED: &str = "unlock the system keychain";
+    pub const MANAGER: &str = "the system keychain manager";
+}
+
+/// Turns a keyring error into what a technician can act on. Never formats the error's
+/// payload where it could hold a secret (`BadEncoding` carries the stored bytes).
+fn classify(account: &str, error: keyring::Error) -> SecretError {
+    let account = account.to_owned();
+    match error {
+        keyring::Error::NoEntry => SecretError::Platform {
+            account,
+            detail: "no matching entry".to_owned(),
+        },
+        keyring::Error::BadEncoding(_) => SecretError::NotText { account },
+        keyring::Error::TooLong(what, limit) => SecretError::PlatformLimit {
+            account,
+            what,
+            limit,
+        },
+        keyring::Error::Invalid(what, reason) => SecretError::InvalidAccount {
+            account,
+            reason: format!("{what} {reason}"),
+        },
+        keyring::Error::Ambiguous(found) => SecretError::Ambiguous {
+            account,
+            count: found.len(),
+            manager: hint::MANAGER,
+        },
+        keyring::Error::NoStorageAccess(source) => {
+            #[cfg(target_os = "linux")]
+            if let Some(known) = secret_service::classify(&account, source.as_ref()) {
+                return known;
+            }
+            SecretError::Unavailable {
+                account,
+                hint: hint::UNAVAILABLE,
+                detail: source.to_string(),
+            }
+        }
+        keyring::Error::PlatformFailure(source) => {
+            #[cfg(target_os = "linux")]
+            if let Some(known) = secret_service::classify(&account, source.as_ref()) {
+                return known;
+            }
+            SecretError::Platform {
+                account,
+                detail: source.to_string(),
+            }
+        }
+        other => SecretError::Platform {
+            account,
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// The Secret Service details the keyring crate leaves out: a bounded unlock prompt, and
+/// which D-Bus error meant what.
+#[cfg(target_os = "linux")]
+mod secret_service {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use dbus_secret_service::{EncryptionType, Error, SecretService};
+
+    use super::{hint, SecretError};
+
+    /// The collection the keyring crate writes to (its `target` attribute).
+    const TARGET: &str = "default";
+
+    /// Unlocks, through the keychain's prompt waited for at most `wait`, the items the
+    /// keyring crate is about to touch for `account` and, for writing, the default
+    /// collection. The keyring crate would do the same with no time limit; after this it
+    /// finds everything unlocked and needs no prompt.
+    pub(super) fn ensure_unlocked(
+        service: &str,
+        account: &str,
+        for_writing: bool,
+        wait: Duration,
+    ) -> Result<(), SecretError> {
+        let fail = |e: Error| failure(account, e);
+        // A plain session: this step moves no secret.
+        let ss =
+            SecretService::connect_with_max_prompt_timeout(EncryptionType::Plain, wait.as_secs())
+                .map_err(fail)?;
+        let attributes = HashMap::from([
+            ("service", service),
+            ("username", account),
+            ("target", TARGET),
+        ]);
+        let found = ss.search_items(attributes).map_err(fail)?;
+        if !found.locked.is_empty() {
+            let locked: Vec<_> = found.locked.iter().collect();
+            ss.unlock_all(&locked).map_err(fail)?;
+        }
+        if for_writing && found.unlocked.is_empty() && found.locked.is_empty() {
+            let collection = ss.get_default_collection().map_err(fail)?;
+            if collection.is_locked().map_err(fail)? {
+                collection.unlock().map_err(fail)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn failure(account: &str, error: Error) -> SecretError {
+        classify(account, &error).unwrap_or_else(|| SecretError::Platform {
+            account: account.to_owned(),
+            detail: error.to_string(),
+        })
+    }
+
+    /// What a Secret Service error (as the keyring crate wraps it) means, when known.
+    pub(super) fn classify(
+        account: &str,
+        error: &(dyn std::error::Error + 'static),
+    ) -> Option<SecretError> {
+        let error = error.downcast_ref::<Error>()?;
+        let account = account.to_owned();
+        Some(match error {
+            // A prompt dismissed, or not answered in time, leaves it locked.
+            Error::Locked | Error::Prompt => SecretError::Locked {
+                account,
+                hint: hint::LOCKED,
+            },
+            Error::NoResult => SecretError::NoDefaultKeyring {
+                account,
+                hint: hint::NO_DEFAULT_KEYRING,
+                detail: error.to_string(),
+            },
+            Error::Unavailable => SecretError::Unavailable {
+                account,
+                hint: hint::UNAVAILABLE,
+                detail: error.to_string(),
+            },
+            Error::Dbus(dbus) => {
+                let detail = format!(
+                    "{} ({})",
+                    dbus.message().unwrap_or("no message"),
+                    dbus.name().unwrap_or("unnamed D-Bus error")
+                );
+                match dbus.name().unwrap_or_default() {
+                    "org.freedesktop.Secret.Error.IsLocked" => SecretError::Locked {
+                        account,
+                        hint: hint::LOCKED,
+                    },
+                    "org.freedesktop.DBus.Error.ServiceUnknown"
+                    | "org.freedesktop.DBus.Error.NameHasNoOwner"
+                    | "org.freedesktop.DBus.Error.NoServer"
+                    | "org.freedesktop.DBus.Error.FileNotFound"
+                    | "org.freedesktop.DBus.Error.NotSupported"
+                    | "org.freedesktop.DBus.Error.Spawn.ChildExited"
+                    | "org.freedesktop.DBus.Error.Spawn.ExecFailed" => SecretError::Unavailable {
+                        account,
+                        hint: hint::UNAVAILABLE,
+                        detail,
+                    },
+                    "org.freedesktop.DBus.Error.AccessDenied"
+                    | "org.freedesktop.DBus.Error.AuthFailed" => SecretError::AccessDenied {
+                        account,
+                        manager: hint::MANAGER,
+                        detail,
+                    },
+                    "org.freedesktop.Secret.Error.NoSuchObject" => SecretError::NoDefaultKeyring {
+                        account,
+                        hint: hint::NO_DEFAULT_KEYRING,
+                        detail,
+                    },
+                    _ => SecretError::Platform { account, detail },
+                }
+            }
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "tok-3f9a-very-secret";
+
+    #[test]
+    fn connection_account_names() {
+        for (connection, account) in [
+            ("acme", "connection:acme"),
+            ("Acme RT", "connection:Acme RT"),
+            ("고객지원", "connection:고객지원"),
+            ("", "connection:"),
+        ] {
+            assert_eq!(connection_account(connection), account, "{connection:?}");
+        }
+    }
+
+    #[test]
+    fn default_keychain_uses_the_app_service() {
+        assert_eq!(Keychain::default().service(), SERVICE);
+        assert_eq!(SERVICE, "app.fieldline.console");
+        assert_eq!(Keychain::new("test.service").service(), "test.service");
+    }
+
+    #[test]
+    fn secret_size_limits() {
+        let at_limit = "x".repeat(MAX_SECRET_BYTES);
+        let over = "x".repeat(MAX_SECRET_BYTES + 1);
+        // A multi-byte character that crosses the limit counts in bytes, not characters.
+        let korean_over = "한".repeat(MAX_SECRET_BYTES / 3 + 1);
+        for (secret, ok) in [
+            ("a", true),
+            (at_limit.as_str(), true),
+            ("", false),
+            (over.as_str(), false),
+            (korean_over.as_str(), false),
+        ] {
+            assert_eq!(
+                check_secret("connection:x", secret).is_ok(),
+                ok,
+                "{} bytes",
+                secret.len()
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_and_empty_secrets_are_refused_before_the_keychain() {
+        // No daemon is needed: both are refused before any keychain call.
+        let keychain = Keychain::new("fieldline.unit-test.never-used");
+        let err = keychain
+            .set("connection:x", "")
+            .expect_err("an empty secret must be refused");
+        assert!(matches!(err, SecretError::Empty { .. }), "{err:?}");
+        assert!(err.to_string().contains("empty"), "{err}");
+
+        let big = format!("{SECRET}{}", "y".repeat(MAX_SECRET_BYTES));
+        let err = keychain
+            .set("connection:x", &big)
+            .expect_err("an oversized secret must be refused");
+        let SecretError::TooLong { len, max, .. } = &err else {
+            panic!("expected TooLong, got {err:?}");
+        };
+        assert_eq!((*len, *max), (big.len(), MAX_SECRET_BYTES));
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains("8192"), "{shown}");
+        assert!(!shown.contains(SECRET), "the secret leaked: {shown}");
+    }
+
+    #[test]
+    fn empty_account_is_refused() {
+        let err = Keychain::new("fieldline.unit-test.never-used")
+            .get("")
+            .expect_err("an empty account must be refused");
+        assert!(matches!(err, SecretError::InvalidAccount { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn errors_never_show_the_secret() {
+        let account = "connection:acme";
+        let errors = [
+            classify(
+                account,
+                keyring::Error::BadEncoding(SECRET.as_bytes().to_vec()),
+            ),
+            classify(
+                account,
+                keyring::Error::TooLong("password encoded as UTF-16".to_owned(), 2560),
+            ),
+            classify(account, keyring::Error::Ambiguous(Vec::new())),
+            check_secret(account, "").expect_err("empty"),
+        ];
+        for err in errors {
+            let shown = format!("{err} | {err:?}");
+            assert!(!shown.contains(SECRET), "the secret leaked: {shown}");
+            assert!(shown.contains(account), "the account is missing: {shown}");
+        }
+    }
+
+    #[test]
+    fn debug_of_keychain_shows_no_secret() {
+        let keychain = Keychain::default();
+        let shown = format!("{keychain:?}");
+        assert!(shown.contains(SERVICE), "{shown}");
+        assert!(!shown.contains(SECRET), "{shown}");
+    }
+}

@@ -1,0 +1,101 @@
+//! Helpdesk sync in the app: on demand (`sync_now`) and on each connection's schedule.
+//!
+//! A run talks to the network for seconds, so it never holds the window's store: it
+//! opens its own connection to the same database (WAL lets both work). One run at a
+//! time (`AppState::sync_lock`); each ends with `sync-changed` and a notification round.
+
+use crate::AppState;
+use fieldline_ipc::events;
+use fieldline_store::sync::ConnectionConfig;
+use fieldline_store::Store;
+use fieldline_sync::secrets::{connection_account, Keychain, SecretStore};
+use fieldline_sync::{connector_for, sync_once, SyncReport};
+use std::path::Path;
+use std::time::Duration;
+use tauri::{Emitter, Manager, Runtime};
+
+/// How often the schedule is looked at.
+const TICK: Duration = Duration::from_secs(20);
+
+/// The secret of a connection from the keychain, as a sentence when it is not there.
+pub fn secret_of(name: &str) -> Result<String, String> {
+    Keychain::default()
+        .get(&connection_account(name))
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no token for connection {name} in the keychain; edit the connection and enter its token"))
+}
+
+/// One run of each of `names` (all connections when `None`), in this thread.
+pub fn run_now<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    names: Option<Vec<String>>,
+) -> Result<Vec<SyncReport>, String> {
+    let state = app.state::<AppState>();
+    let _one_at_a_time = state.sync_lock.lock().map_err(|_| {
+        "sync is unavailable after an earlier failure; restart Fieldline".to_string()
+    })?;
+    let Some(dir) = state.data_dir.clone() else {
+        return Err("the store could not be opened".into());
+    };
+    let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
+    let configs: Vec<ConnectionConfig> = store
+        .connections()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|c| names.as_ref().is_none_or(|n| n.contains(&c.name)))
+        .collect();
+    let clock = state.clock;
+    let mut reports = Vec::new();
+    for config in &configs {
+        let report = match secret_of(&config.name)
+            .and_then(|s| connector_for(config, &s).map_err(|e| e.to_string()))
+        {
+            Ok(connector) => sync_once(&mut store, connector.as_ref(), config, || clock.now()),
+            Err(e) => SyncReport::could_not_start(&mut store, &config.name, e, clock.now()),
+        };
+        let _ = app.emit(events::SYNC_CHANGED, report.clone());
+        reports.push(report);
+    }
+    if let Ok(w) = state.wake.lock() {
+        w.now();
+    }
+    Ok(reports)
+}
+
+/// The connections whose interval has passed since their last attempt.
+fn due(dir: &Path, now: jiff::Timestamp) -> Vec<String> {
+    let Ok(store) = Store::open(dir) else {
+        return Vec::new();
+    };
+    let Ok(configs) = store.connections() else {
+        return Vec::new();
+    };
+    configs
+        .into_iter()
+        .filter(|c| c.interval_minutes > 0)
+        .filter(|c| {
+            let last = store.sync_status(&c.name).ok().and_then(|s| s.last_attempt);
+            last.is_none_or(|t| {
+                now.duration_since(t).as_secs() >= i64::from(c.interval_minutes) * 60
+            })
+        })
+        .map(|c| c.name)
+        .collect()
+}
+
+/// Starts the schedule.
+pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(TICK);
+        let state = app.state::<AppState>();
+        let Some(dir) = state.data_dir.clone() else {
+            return;
+        };
+        let names = due(&dir, state.clock.now());
+        if !names.is_empty() {
+            if let Err(e) = run_now(&app, Some(names)) {
+                eprintln!("fieldline-desktop: scheduled sync: {e}");
+            }
+        }
+    });
+}
