@@ -19,6 +19,11 @@ describe('toIpcError', () => {
     expect(toIpcError(e)).toBe(e);
   });
 
+  it('keeps a Keychain error (the sync settings show its message)', () => {
+    const e = { kind: 'Keychain', message: 'the keychain is locked: unlock it and try again' };
+    expect(toIpcError(e)).toBe(e);
+  });
+
   it.each([
     ['a string', 'boom', 'boom'],
     ['an Error', new Error('broken pipe'), 'Error: broken pipe'],

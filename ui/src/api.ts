@@ -10,14 +10,17 @@ export type NewerDatabaseError = Extract<IpcError, { kind: 'NewerDatabase' }>;
 /** Set once any call reports a database from a newer Fieldline; the app then shows only that. */
 export const newerDatabase = signal<NewerDatabaseError | null>(null);
 
-const KINDS: ReadonlySet<string> = new Set<IpcError['kind']>([
-  'Invalid',
-  'NotFound',
-  'AlreadyExists',
-  'BadFile',
-  'NewerDatabase',
-  'Store',
-]);
+// A record, not a list: a kind added on the Rust side fails the type check until named here.
+const KIND_NAMES: Record<IpcError['kind'], true> = {
+  Invalid: true,
+  NotFound: true,
+  AlreadyExists: true,
+  BadFile: true,
+  NewerDatabase: true,
+  Store: true,
+  Keychain: true,
+};
+const KINDS: ReadonlySet<string> = new Set(Object.keys(KIND_NAMES));
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;

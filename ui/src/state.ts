@@ -27,6 +27,24 @@ export const slaView = signal<SlaView>('board');
 export const slaFilter = signal<SlaFilter>(NO_SLA_FILTER);
 export const openTicket = signal<number | null>(null);
 
+/** A part of a section to bring into view once it is shown (set by a link elsewhere). */
+export type FocusTarget = 'connections' | 'conflicts';
+export const focusTarget = signal<FocusTarget | null>(null);
+
+/** Settings, scrolled to the helpdesk connections. */
+export function openConnections(): void {
+  section.value = 'settings';
+  focusTarget.value = 'connections';
+}
+
+/** The SLA board, scrolled to the sync conflicts above it. */
+export function openConflicts(): void {
+  section.value = 'sla';
+  slaView.value = 'board';
+  openTicket.value = null;
+  focusTarget.value = 'conflicts';
+}
+
 /** Shows what a notification points at (`ticket:12`, `sla:acme`); false if not understood. */
 export function openItem(target: string): boolean {
   const parsed = parseTarget(target);
@@ -88,4 +106,5 @@ export function resetState(): void {
   slaView.value = 'board';
   slaFilter.value = NO_SLA_FILTER;
   openTicket.value = null;
+  focusTarget.value = null;
 }

@@ -18,7 +18,12 @@ let openItemEvent: ((target: string) => void) | null = null;
 const EMPTY: Fleet = { customers: [], sites: [], endpoints: [] };
 
 function start(handlers: Handlers) {
-  answer(invokeMock, { get_settings: () => ({ language: 'en' }), ...handlers });
+  answer(invokeMock, {
+    get_settings: () => ({ language: 'en' }),
+    connections: () => [],
+    sync_conflicts: () => [],
+    ...handlers,
+  });
   render(<App />);
 }
 

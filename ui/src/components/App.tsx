@@ -4,6 +4,7 @@ import { call, newerDatabase, onEvent } from '../api';
 import type { IpcError } from '../bindings';
 import { applyLanguage, systemLanguage, t, type MessageKey } from '../i18n';
 import { banner, fleet, openItem, reloadFleet, section, SECTIONS, type Section } from '../state';
+import { afterSync, refreshSync } from '../sync/status';
 import { ComingNext } from './ComingNext';
 import { FleetSection } from './FleetSection';
 import { NewerDatabase } from './NewerDatabase';
@@ -11,6 +12,7 @@ import { NotificationsSection } from './NotificationsSection';
 import { Palette } from './Palette';
 import { SettingsSection } from './SettingsSection';
 import { SlaSection } from './SlaSection';
+import { SyncIndicator } from './SyncIndicator';
 
 const NAV_LABEL: Record<Section, MessageKey> = {
   fleet: 'nav.fleet',
@@ -28,6 +30,8 @@ export async function start(): Promise<void> {
     banner.value = e as IpcError;
   }
   await reloadFleet();
+  // Sync status is the header's, not a reason for the banner: a failed read shows in Settings.
+  await refreshSync();
 }
 
 function Banner({ error }: { error: IpcError }) {
@@ -89,6 +93,13 @@ export function App() {
       banner.value = e as IpcError;
       return undefined;
     });
+    // A sync ran (on its schedule or asked for): status, conflicts, board and tickets change.
+    const unlistenSync = onEvent('sync-changed', () => {
+      afterSync();
+    }).catch((e: unknown) => {
+      banner.value = e as IpcError;
+      return undefined;
+    });
     const onKey = (e: KeyboardEvent) => {
       // e.code too: with a Korean IME on, Ctrl+K can arrive with a jamo as e.key.
       if ((e.ctrlKey || e.metaKey) && (e.key.toLowerCase() === 'k' || e.code === 'KeyK')) {
@@ -101,6 +112,7 @@ export function App() {
       document.removeEventListener('keydown', onKey);
       void unlisten.then((stop) => stop?.());
       void unlistenOpen.then((stop) => stop?.());
+      void unlistenSync.then((stop) => stop?.());
     };
   }, []);
 
@@ -118,6 +130,7 @@ export function App() {
           </span>
         ) : null}
         <span class="spacer" />
+        <SyncIndicator />
         <kbd class="hint">{t('app.paletteHint')}</kbd>
       </header>
       <nav class="app-nav" aria-label={t('nav.label')}>

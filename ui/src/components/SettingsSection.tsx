@@ -3,6 +3,7 @@ import { call } from '../api';
 import type { AppInfo, IpcError, Language } from '../bindings';
 import { applyLanguage, lang, systemLanguage, t } from '../i18n';
 import { banner } from '../state';
+import { HelpdeskConnections } from './HelpdeskConnections';
 
 // Switch at once, so the choice shows without waiting; go back if it could not be stored.
 async function changeLanguage(language: Language): Promise<void> {
@@ -63,6 +64,7 @@ export function SettingsSection() {
           <option value="ko">한국어</option>
         </select>
       </label>
+      <HelpdeskConnections />
       <h3>{t('settings.about')}</h3>
       <About />
     </section>

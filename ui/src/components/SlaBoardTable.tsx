@@ -5,6 +5,7 @@ import { t } from '../i18n';
 import { CLOCK_KINDS, stateLabel } from '../sla/format';
 import { openTicket, type SlaFilter } from '../state';
 import { SlaClock } from './SlaClock';
+import { SourceBadge } from './SourceBadge';
 
 export function customerName(fleet: Fleet | null, id: string): string {
   const name = fleet?.customers.find((c) => c.id === id)?.name.trim();
@@ -37,6 +38,11 @@ function Row({ row, fleet, readAt }: { row: SlaRow; fleet: Fleet | null; readAt:
         >
           {ticket.title}
         </button>
+        <SourceBadge
+          source={ticket.source}
+          externalId={ticket.external_id}
+          testId={`ticket-source-${String(ticket.id)}`}
+        />
       </td>
       <td>{customerName(fleet, ticket.customer)}</td>
       <td>

@@ -11,6 +11,7 @@ import { Options } from './Fields';
 import { matches, SlaBoardTable } from './SlaBoardTable';
 import { SlaImportDialog } from './SlaImportDialog';
 import { SlaReportView } from './SlaReportView';
+import { SyncConflicts } from './SyncConflicts';
 import { TicketDetail } from './TicketDetail';
 import { TicketForm } from './TicketForm';
 
@@ -183,6 +184,7 @@ export function SlaSection() {
         ) : null}
       </div>
       <div class="sla-content">
+        {view === 'board' ? <SyncConflicts /> : null}
         {view === 'board' ? (
           <Board
             onImport={() => {

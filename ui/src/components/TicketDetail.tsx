@@ -8,10 +8,12 @@ import { endpointLabel } from '../fleet/tree';
 import { t } from '../i18n';
 import { board, refreshBoard } from '../sla/board';
 import { changeText, fullTime, PRIORITIES, STATES, stateLabel, durationText } from '../sla/format';
+import { refreshSync, syncRevision } from '../sync/status';
 import { customerName } from './SlaBoardTable';
 import { Dialog } from './Dialog';
 import { Checkbox } from './Fields';
 import { SlaClock } from './SlaClock';
+import { sourceText } from './SourceBadge';
 
 /** Longest time entry the store accepts: a week. */
 const MAX_MINUTES = 7 * 24 * 60;
@@ -88,22 +90,36 @@ export function TicketDetail({
   const [onSite, setOnSite] = useState(false);
   const [timeNote, setTimeNote] = useState('');
 
+  // Read again after every sync run: the helpdesk may have changed a synced ticket.
+  const revision = syncRevision.value;
   useEffect(() => {
-    setTicket(null);
-    setLoadError(null);
-    call('ticket_detail', { id }).then(setTicket, (e: unknown) => {
-      setLoadError((e as IpcError).message);
-    });
-  }, [id]);
+    let live = true;
+    call('ticket_detail', { id }).then(
+      (next) => {
+        if (!live) return;
+        setTicket(next);
+        setLoadError(null);
+      },
+      (e: unknown) => {
+        if (live) setLoadError((e as IpcError).message);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [id, revision]);
 
   /** Appends a change; true when it was stored. */
   const change = async (c: TicketChange): Promise<boolean> => {
     setBusy(true);
     setError([]);
     try {
-      setTicket(await call('change_ticket', { id, change: c }));
+      const next = await call('change_ticket', { id, change: c });
+      setTicket(next);
       // The board behind the dialog follows; the form need not wait for it.
       void refreshBoard();
+      // A synced ticket's change now waits to be sent: the sync status says so.
+      if (next.source !== 'local') void refreshSync();
       return true;
     } catch (e) {
       setError(errorLines(e as IpcError));
@@ -160,6 +176,14 @@ export function TicketDetail({
                 endpointLabel(endpoint)
               ) : (
                 ticket.endpoint
+              )}
+            </dd>
+            <dt>{t('ticket.source')}</dt>
+            <dd data-testid="ticket-source">
+              {ticket.source === 'local' ? (
+                <span class="muted">{t('source.local')}</span>
+              ) : (
+                sourceText(ticket.source, ticket.external_id)
               )}
             </dd>
             <dt>{t('ticket.policy')}</dt>

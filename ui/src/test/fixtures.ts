@@ -1,11 +1,16 @@
 import type {
   ClockView,
+  ConnectionConfig,
+  ConnectionView,
   Customer,
   Endpoint,
   Fleet,
   Site,
   SlaBoard,
   SlaRow,
+  SyncConflict,
+  SyncReport,
+  SyncStatus,
   Ticket,
   TicketSummary,
 } from '../bindings';
@@ -107,6 +112,7 @@ export function ticketSummary(id: number, extra: Partial<TicketSummary> = {}): T
     endpoint: null,
     title: `Ticket ${String(id)}`,
     source: 'local',
+    external_id: null,
     priority: 'P2',
     state: 'new',
     policy: 'standard',
@@ -141,6 +147,114 @@ export function ticket(id: number, extra: Partial<Ticket> = {}): Ticket {
         change: { kind: 'opened', priority: 'P2', policy: 'standard' },
       },
     ],
+    ...extra,
+  };
+}
+
+/** What `connection_template` answers for Request Tracker: empty fields, default mapping. */
+export function connectionTemplate(): ConnectionConfig {
+  return {
+    name: '',
+    kind: 'request_tracker',
+    url: '',
+    user: '',
+    queues: [],
+    interval_minutes: 5,
+    mapping: {
+      customers: {},
+      policies: {},
+      states: {
+        new: 'new',
+        open: 'in_progress',
+        stalled: 'waiting_on_customer',
+        resolved: 'resolved',
+        rejected: 'closed',
+      },
+      statuses: {
+        new: 'new',
+        in_progress: 'open',
+        waiting_on_customer: 'stalled',
+        resolved: 'resolved',
+        closed: 'resolved',
+      },
+      priority_p1: 90,
+      priority_p2: 70,
+      priority_p3: 40,
+    },
+  };
+}
+
+export function connectionConfig(extra: Partial<ConnectionConfig> = {}): ConnectionConfig {
+  const template = connectionTemplate();
+  return {
+    ...template,
+    name: 'rt',
+    url: 'https://rt.example.com',
+    user: 'fieldline',
+    queues: ['General', 'Hanbit'],
+    mapping: { ...template.mapping, customers: { General: 'acme', Hanbit: 'hanbit' } },
+    ...extra,
+  };
+}
+
+export function syncStatus(extra: Partial<SyncStatus> = {}): SyncStatus {
+  return {
+    connection: 'rt',
+    last_attempt: null,
+    last_success: null,
+    last_error: null,
+    waiting: 0,
+    conflicts: 0,
+    tickets: 0,
+    ...extra,
+  };
+}
+
+export function connectionView(
+  status: Partial<SyncStatus> = {},
+  extra: Partial<ConnectionView> = {},
+): ConnectionView {
+  const config = extra.config ?? connectionConfig();
+  return {
+    config,
+    status: syncStatus({ connection: config.name, ...status }),
+    has_secret: true,
+    secret_error: null,
+    ...extra,
+  };
+}
+
+export function syncConflict(outboxId: number, extra: Partial<SyncConflict> = {}): SyncConflict {
+  return {
+    outbox_id: outboxId,
+    ticket: 7,
+    title: 'Mail down',
+    connection: 'rt',
+    remote_id: '123',
+    field: 'state',
+    mine: 'resolved',
+    theirs: 'stalled',
+    base: 'open',
+    detail: null,
+    changed_at: '2026-11-24T00:30:00Z',
+    ...extra,
+  };
+}
+
+export function syncReport(extra: Partial<SyncReport> = {}): SyncReport {
+  return {
+    connection: 'rt',
+    pulled_new: 0,
+    pulled_updated: 0,
+    unchanged: 0,
+    pushed: 0,
+    already_applied: 0,
+    new_conflicts: 0,
+    waiting: 0,
+    conflicts: 0,
+    error: null,
+    finished_at: '2026-11-24T01:00:00Z',
+    took_ms: 120,
     ...extra,
   };
 }

@@ -5,14 +5,17 @@ import { afterEach } from 'vitest';
 // The app modules are imported late, so a test file's vi.mock of Tauri applies to them.
 afterEach(async () => {
   cleanup();
-  const [{ resetState }, { newerDatabase }, { applyLanguage }, { resetBoard }] = await Promise.all([
-    import('../state'),
-    import('../api'),
-    import('../i18n'),
-    import('../sla/board'),
-  ]);
+  const [{ resetState }, { newerDatabase }, { applyLanguage }, { resetBoard }, { resetSync }] =
+    await Promise.all([
+      import('../state'),
+      import('../api'),
+      import('../i18n'),
+      import('../sla/board'),
+      import('../sync/status'),
+    ]);
   resetState();
   resetBoard();
+  resetSync();
   newerDatabase.value = null;
   applyLanguage('en');
 });
