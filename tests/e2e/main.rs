@@ -3,6 +3,10 @@
 //! Screenshots land in target/e2e-artifacts/.
 
 mod harness;
+#[path = "../../crates/fieldline-sync/tests/support/keychain.rs"]
+mod keychain;
+#[path = "../../crates/fieldline-sync/tests/support/rt.rs"]
+mod rt;
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
@@ -580,5 +584,133 @@ async fn the_monthly_report_shows_and_saves_as_csv() {
     ui.wait("notification-centre").await;
     ui.wait_value("notify-settings-repeat", "60").await;
     ui.screenshot("notifications").await;
+    ui.quit().await;
+}
+
+/// The issue's "done when": with RT on loopback, the technician connects it in Settings
+/// (token into the real keychain), sees the RT tickets' SLA clocks, goes offline, changes
+/// states and adds a note and time, comes back, and RT shows every change once, while the
+/// edit a colleague contradicted in RT waits for the technician's decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rt_tickets_sync_offline_edits_reach_rt_once_and_a_conflict_waits() {
+    let _serial = SERIAL.lock().await;
+    let keyring = keychain::GnomeKeyring::start().expect("a Secret Service");
+    let rt = rt::Rt::start().expect("Request Tracker");
+    let a = rt
+        .create_ticket("Disk full on <b>web-01</b>", "", r#""SLA":"2h""#)
+        .expect("ticket a");
+    let b = rt
+        .create_ticket("Printer offline", "", "")
+        .expect("ticket b");
+    let desk = Desk::with_env(&[("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address())]);
+    desk.cli_ok(&["fleet", "import", &fixture("acme.toml")]);
+    desk.cli_ok(&["sla", "import", &fixture("sla.toml")]);
+    let ui = desk.launch().await;
+
+    ui.click("nav-settings").await;
+    ui.click("connections-add").await;
+    ui.fill("connection-name", "rt").await;
+    ui.fill("connection-url", &rt.base_url()).await;
+    ui.fill("connection-user", rt.user()).await;
+    ui.fill("connection-secret", rt.token()).await;
+    ui.fill("connection-queues", rt.queue()).await;
+    ui.click("connection-customers-add").await;
+    ui.fill("connection-customers-key-0", rt.queue()).await;
+    ui.fill("connection-customers-value-0", "acme").await;
+    ui.click("connection-test").await;
+    ui.wait_text("connection-test-result", "Connected to Request Tracker 5")
+        .await;
+    ui.screenshot("connection-form").await;
+    ui.click("connection-save").await;
+    ui.click("connection-sync-rt").await;
+    ui.wait_text("connection-status-rt", "2 tickets").await;
+    ui.screenshot("connections").await;
+
+    // The RT tickets are on the SLA board with their clocks, marked with their source;
+    // the subject's markup is text.
+    ui.click("nav-sla").await;
+    let badge = ui.wait_text("ticket-source-1", &format!("#{a}")).await;
+    assert!(badge.contains("rt"), "{badge}");
+    let row = ui.wait_text("sla-row-1", "<b>web-01</b>").await;
+    assert!(row.contains("ACME"), "{row}");
+    assert!(ui.is_present("sla-clock-1-resolution").await);
+    ui.screenshot("sla-board-rt").await;
+
+    // Offline: RT is gone; the technician keeps working (here from the terminal).
+    rt.stop_server().expect("stop RT");
+    desk.cli_ok(&["ticket", "state", "1", "in_progress"]);
+    desk.cli_ok(&["ticket", "note", "1", "Freed 20 GB in /var/log"]);
+    desk.cli_ok(&["ticket", "time", "1", "30", "--on-site"]);
+    desk.cli_ok(&["ticket", "state", "2", "resolved"]);
+    ui.click("sync-indicator").await;
+    ui.click("connection-sync-rt").await;
+    ui.wait_attr(
+        "sync-indicator",
+        "data-state",
+        "failed",
+        Duration::from_secs(20),
+    )
+    .await;
+    ui.wait_text("connection-status-rt", "4 changes waiting")
+        .await;
+    ui.wait_text("connection-error-rt", "cannot reach the helpdesk")
+        .await;
+    ui.screenshot("sync-offline").await;
+
+    // Back online; meanwhile a colleague put b on hold in RT.
+    rt.start_server().expect("start RT");
+    rt.request(
+        "PUT",
+        &format!("/ticket/{b}"),
+        Some(r#"{"Status":"stalled"}"#),
+    )
+    .and_then(|r| r.expect(200))
+    .expect("colleague's change");
+    ui.click("connection-sync-rt").await;
+    ui.wait_attr(
+        "sync-indicator",
+        "data-state",
+        "ok",
+        Duration::from_secs(30),
+    )
+    .await;
+    ui.wait_text("connection-status-rt", "1 conflict").await;
+    ui.click("sync-indicator-conflicts").await;
+    let conflict = ui.wait_css("[data-testid^='conflict-keep-']").await;
+    let id = conflict
+        .attr("data-testid")
+        .await
+        .expect("attr")
+        .expect("testid")
+        .trim_start_matches("conflict-keep-")
+        .to_string();
+    let mine = ui.text(&format!("conflict-mine-{id}")).await;
+    let theirs = ui.text(&format!("conflict-theirs-{id}")).await;
+    assert!(theirs.contains("stalled"), "{mine} / {theirs}");
+    ui.screenshot("sync-conflict").await;
+    ui.click(&format!("conflict-keep-{id}")).await;
+    ui.click("sync-indicator").await;
+    ui.click("connection-sync-rt").await;
+    ui.wait_text("connection-result-rt", " 1 sent").await;
+
+    // RT has every change exactly once, and the kept edit.
+    let status = |id: u64| {
+        let body = rt.ticket(id).expect("ticket").body;
+        let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+        (
+            v["Status"].as_str().unwrap_or("").to_string(),
+            v["TimeWorked"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    assert_eq!(status(a), ("open".to_string(), "30".to_string()));
+    assert_eq!(status(b).0, "resolved");
+    let history = rt.history(a, 1).expect("history").body;
+    assert_eq!(
+        history.matches("\"Comment\"").count(),
+        2,
+        "a note and a time entry: {history}"
+    );
+    let gone = ui.is_present(&format!("conflict-{id}")).await;
+    assert!(!gone, "the settled conflict is gone");
     ui.quit().await;
 }

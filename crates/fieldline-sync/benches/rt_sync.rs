@@ -110,13 +110,27 @@ fn main() {
         .clone()
         .skip(1)
         .step_by(TICKETS / CHANGES)
-        .map(|id| store.remote_ticket("rt", &id.to_string()).unwrap().unwrap().0)
+        .map(|id| {
+            store
+                .remote_ticket("rt", &id.to_string())
+                .unwrap()
+                .unwrap()
+                .0
+        })
         .collect();
     for (i, id) in tickets.iter().enumerate() {
         let change = match i % 3 {
-            0 => TicketChange::Note { text: format!("offline note {i}") },
-            1 => TicketChange::Time { minutes: 15, on_site: true, note: String::new() },
-            _ => TicketChange::Note { text: format!("second offline note {i}") },
+            0 => TicketChange::Note {
+                text: format!("offline note {i}"),
+            },
+            1 => TicketChange::Time {
+                minutes: 15,
+                on_site: true,
+                note: String::new(),
+            },
+            _ => TicketChange::Note {
+                text: format!("second offline note {i}"),
+            },
         };
         store.change_ticket(*id, now, change).unwrap();
     }

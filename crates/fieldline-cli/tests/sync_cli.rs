@@ -1,0 +1,190 @@
+//! `fieldline connection` and `fieldline sync` end to end: the real CLI binary, a real
+//! Request Tracker 5 on loopback and a real Secret Service (GNOME Keyring on a private
+//! bus), all started by the test.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../../fieldline-sync/tests/support/keychain.rs"]
+mod keychain;
+#[path = "../../fieldline-sync/tests/support/rt.rs"]
+mod rt;
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+struct Cli<'a> {
+    data: &'a std::path::Path,
+    env: Vec<(String, String)>,
+}
+
+impl Cli<'_> {
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fieldline"));
+        cmd.args(args)
+            .env("FIELDLINE_DATA_DIR", self.data)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "fieldline {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+#[test]
+fn connection_add_keeps_the_token_in_the_keychain_and_sync_reports_what_moved() {
+    let keyring = keychain::GnomeKeyring::start().unwrap();
+    let rt = rt::Rt::start().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let cli = Cli {
+        data: data.path(),
+        env: keyring.envs(),
+    };
+    let a = rt.create_ticket("Server room too warm", "", "").unwrap();
+    rt.create_ticket("Reset MFA for Park", "", "").unwrap();
+
+    let url = rt.base_url();
+    cli.ok(
+        &[
+            "connection",
+            "add",
+            "rt",
+            "--url",
+            &url,
+            "--user",
+            rt.user(),
+            "--queue",
+            rt.queue(),
+            "--customer",
+            "Helpdesk=acme",
+            "--token-stdin",
+        ],
+        Some(&format!("{}\n", rt.token())),
+    );
+    // The token is in the Secret Service, under the connection's account ...
+    let lookup = keyring
+        .secret_tool(
+            &[
+                "lookup",
+                "service",
+                "app.fieldline.console",
+                "username",
+                "connection:rt",
+            ],
+            None,
+        )
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&lookup.stdout).trim(), rt.token());
+    let tested = cli.ok(&["connection", "test", "rt"], None);
+    assert!(
+        tested.contains("Connected to Request Tracker 5"),
+        "{tested}"
+    );
+
+    let out = cli.ok(&["sync", "--json"], None);
+    let reports: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(reports[0]["connection"], "rt");
+    assert_eq!(reports[0]["pulled_new"], 2, "{out}");
+    assert_eq!(reports[0]["error"], Value::Null);
+
+    // An offline note goes out on the next sync, once.
+    let list: Value = serde_json::from_str(&cli.ok(&["ticket", "list", "--json"], None)).unwrap();
+    let local = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["external_id"].as_str() == Some(a.to_string().as_str()))
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    cli.ok(
+        &["ticket", "note", &local.to_string(), "fan replaced"],
+        None,
+    );
+    let human = cli.ok(&["sync"], None);
+    assert!(human.contains("sent 1 changes"), "{human}");
+    let history = rt.history(a, 1).unwrap().body;
+    assert_eq!(history.matches("\"Comment\"").count(), 1, "{history}");
+
+    // ... and nowhere in the store.
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let token = rt.token().as_bytes();
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token),
+            "the token leaked into the data folder"
+        );
+    }
+
+    // A sync that cannot reach RT says so and exits 1; the status remembers it.
+    rt.stop_server().unwrap();
+    let out = cli.run(&["sync"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cannot reach the helpdesk"));
+    let status: Value =
+        serde_json::from_str(&cli.ok(&["connection", "list", "--json"], None)).unwrap();
+    assert!(status[0]["status"]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("cannot reach"));
+    assert_eq!(status[0]["status"]["tickets"], 2);
+}
+
+#[test]
+fn sync_without_a_token_in_the_keychain_says_what_to_do() {
+    let keyring = keychain::GnomeKeyring::start().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let cli = Cli {
+        data: data.path(),
+        env: keyring.envs(),
+    };
+    cli.ok(
+        &[
+            "connection",
+            "add",
+            "rt",
+            "--url",
+            "http://127.0.0.1:9",
+            "--user",
+            "tech",
+        ],
+        None,
+    );
+    let out = cli.run(&["sync"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("no token for connection rt in the keychain"),
+        "{said}"
+    );
+    let bad = cli.run(
+        &[
+            "connection",
+            "add",
+            "Bad Name",
+            "--url",
+            "ftp://x",
+            "--user",
+            "u",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("lower-case letters"));
+}
