@@ -5,7 +5,7 @@
 //! time (`AppState::sync_lock`); each ends with `sync-changed` and a notification round.
 
 use crate::AppState;
-use fieldline_ipc::events;
+use fieldline_ipc::{events, SyncStarted};
 use fieldline_store::sync::ConnectionConfig;
 use fieldline_store::Store;
 use fieldline_sync::secrets::{connection_account, Keychain, SecretStore};
@@ -47,6 +47,12 @@ pub fn run_now<R: Runtime>(
     let clock = state.clock;
     let mut reports = Vec::new();
     for config in &configs {
+        let _ = app.emit(
+            events::SYNC_STARTED,
+            SyncStarted {
+                connection: config.name.clone(),
+            },
+        );
         let report = match secret_of(&config.name)
             .and_then(|s| connector_for(config, &s).map_err(|e| e.to_string()))
         {

@@ -418,6 +418,8 @@ detail: string | null, changed_at: string, };
 
 export type Resolution = "keep_mine" | "take_theirs";
 
+export type SyncStarted = { connection: string, };
+
 /** Every command: its arguments and its result. */
 export interface Commands {
   app_info: { args: {  }; result: AppInfo };
@@ -457,6 +459,7 @@ export interface Events {
   "fleet-changed": FleetChanged;
   "open-item": OpenItem;
   "sync-changed": SyncReport;
+  "sync-started": SyncStarted;
 }
 
 /** Check kinds in their canonical order. */

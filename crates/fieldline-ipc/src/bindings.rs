@@ -233,6 +233,7 @@ pub fn render() -> String {
     decl::<SyncReport>(&mut out);
     decl::<SyncConflict>(&mut out);
     decl::<Resolution>(&mut out);
+    decl::<SyncStarted>(&mut out);
 
     out.push_str(
         "/** Every command: its arguments and its result. */\nexport interface Commands {\n",
@@ -251,13 +252,15 @@ pub fn render() -> String {
     }
     out.push_str("}\n\n/** Every event: its name and its payload. */\nexport interface Events {\n");
     out.push_str(&format!(
-        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
+        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
         events::FLEET_CHANGED,
         ty::<FleetChanged>(),
         events::OPEN_ITEM,
         ty::<OpenItem>(),
         events::SYNC_CHANGED,
-        ty::<SyncReport>()
+        ty::<SyncReport>(),
+        events::SYNC_STARTED,
+        ty::<SyncStarted>()
     ));
     out.push_str(
         "\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [",

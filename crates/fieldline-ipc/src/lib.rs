@@ -178,10 +178,18 @@ pub struct ConnectionView {
     pub secret_error: Option<String>,
 }
 
+/// Event `sync-started`: a sync run of a connection began (scheduled or asked for); its
+/// `sync-changed` follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncStarted {
+    pub connection: String,
+}
+
 /// Names of the events the shell emits.
 pub mod events {
     pub const FLEET_CHANGED: &str = "fleet-changed";
     pub const OPEN_ITEM: &str = "open-item";
     /// A sync run ended (scheduled or asked for); payload: its report.
     pub const SYNC_CHANGED: &str = "sync-changed";
+    pub const SYNC_STARTED: &str = "sync-started";
 }

@@ -214,10 +214,7 @@ impl RequestTracker {
                 }),
             }
         };
-        let queue_id = v
-            .get("Queue")
-            .and_then(|q| text(q.get("id")).or_else(|| text(Some(q))))
-            .unwrap_or_default();
+        let queue_id = name_of(v.get("Queue")).unwrap_or_default();
         let queue = if queue_id.chars().all(|c| c.is_ascii_digit()) && !queue_id.is_empty() {
             self.queue_name(&queue_id)?
         } else {
@@ -248,9 +245,7 @@ impl RequestTracker {
             updated: time("LastUpdated")?
                 .ok_or_else(|| bad(format!("ticket {id} has no update time")))?,
             minutes: u32::try_from(number("TimeWorked").max(0)).unwrap_or(u32::MAX),
-            owner: v
-                .get("Owner")
-                .and_then(|o| text(o.get("id")).or_else(|| text(Some(o))))
+            owner: name_of(v.get("Owner"))
                 .map(|s| bounded(&s, 200))
                 .unwrap_or_default(),
             remote_id: bounded(&id, 64),
@@ -268,12 +263,7 @@ impl RequestTracker {
                     ("page", page.to_string()),
                 ],
             )?;
-            let items = a
-                .body
-                .get("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let items = items(&a.body);
             let n = items.len();
             out.extend(items.into_iter().filter(|t| {
                 text(t.get("id"))
@@ -319,6 +309,20 @@ impl RequestTracker {
             )
         }
     }
+}
+
+/// The `items` of a page (none when the answer has none).
+fn items(body: &Value) -> Vec<Value> {
+    body.get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The name of an RT object reference (`{"id": "fieldline", …}`) or a plain value.
+fn name_of(v: Option<&Value>) -> Option<String> {
+    let v = v?;
+    text(v.get("id")).or_else(|| text(Some(v)))
 }
 
 /// A JSON string or number as text (RT sends both for the same field).
@@ -408,12 +412,7 @@ impl Connector for RequestTracker {
                 let server_now = a.date.unwrap_or_else(Timestamp::now);
                 cursor = Some(server_now - jiff::SignedDuration::from_secs(CURSOR_MARGIN_SECS));
             }
-            let items = a
-                .body
-                .get("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let items = items(&a.body);
             let count = items.len();
             let tickets = items
                 .iter()
@@ -446,11 +445,7 @@ impl Connector for RequestTracker {
         change: &Outgoing,
     ) -> Result<Option<String>, SyncError> {
         let version: i64 = version.parse().unwrap_or(i64::MAX);
-        let mine = |t: &Value| {
-            t.get("Creator")
-                .and_then(|c| text(c.get("id")).or_else(|| text(Some(c))))
-                .is_some_and(|c| c == self.user)
-        };
+        let mine = |t: &Value| name_of(t.get("Creator")).is_some_and(|c| c == self.user);
         let field = |t: &Value, f: &str| text(t.get(f)).unwrap_or_default();
         let taken = |t: &Value| {
             text(t.get("TimeTaken"))

@@ -4,7 +4,7 @@ import { call, newerDatabase, onEvent } from '../api';
 import type { IpcError } from '../bindings';
 import { applyLanguage, systemLanguage, t, type MessageKey } from '../i18n';
 import { banner, fleet, openItem, reloadFleet, section, SECTIONS, type Section } from '../state';
-import { afterSync, refreshSync } from '../sync/status';
+import { refreshSync, syncEnded, syncStarted } from '../sync/status';
 import { ComingNext } from './ComingNext';
 import { FleetSection } from './FleetSection';
 import { NewerDatabase } from './NewerDatabase';
@@ -94,8 +94,14 @@ export function App() {
       return undefined;
     });
     // A sync ran (on its schedule or asked for): status, conflicts, board and tickets change.
-    const unlistenSync = onEvent('sync-changed', () => {
-      afterSync();
+    const unlistenSync = onEvent('sync-changed', (report) => {
+      syncEnded(report.connection);
+    }).catch((e: unknown) => {
+      banner.value = e as IpcError;
+      return undefined;
+    });
+    const unlistenStart = onEvent('sync-started', ({ connection }) => {
+      syncStarted(connection);
     }).catch((e: unknown) => {
       banner.value = e as IpcError;
       return undefined;
@@ -113,6 +119,7 @@ export function App() {
       void unlisten.then((stop) => stop?.());
       void unlistenOpen.then((stop) => stop?.());
       void unlistenSync.then((stop) => stop?.());
+      void unlistenStart.then((stop) => stop?.());
     };
   }, []);
 

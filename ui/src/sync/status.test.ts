@@ -174,3 +174,16 @@ describe('the connection draft', () => {
     expect(fromDraft({ ...toDraft(connectionConfig()), ...change })).toEqual({ ok: false, errors: [error] });
   });
 });
+
+describe('runs started elsewhere', () => {
+  it('a scheduled run shows as syncing until its report arrives', async () => {
+    const { syncStarted, syncEnded, syncing, resetSync } = await import('./status');
+    resetSync();
+    const views = [connectionView()];
+    syncStarted('rt');
+    expect(indicator(views, syncing.value).kind).toBe('syncing');
+    syncEnded('rt');
+    expect(indicator(views, syncing.value).kind).not.toBe('syncing');
+    resetSync();
+  });
+});

@@ -56,6 +56,19 @@ export async function syncNow(name: string | null): Promise<SyncReport[]> {
   }
 }
 
+/** A run began somewhere (the schedule, this window, another command): show it as busy. */
+export function syncStarted(name: string): void {
+  syncing.value = new Set([...syncing.value, name]);
+}
+
+/** A run ended: that connection is no longer busy; read what it changed. */
+export function syncEnded(name: string): void {
+  const left = new Set(syncing.value);
+  left.delete(name);
+  syncing.value = left;
+  afterSync();
+}
+
 /** Back to nothing read; for tests. */
 export function resetSync(): void {
   latest += 1;
