@@ -25,13 +25,17 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::fmt;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[path = "../../../../tests/support/harness_common.rs"]
+mod common;
+
+pub use common::HarnessError;
+use common::{fail, first_line, log_file, read_lossy, write, Print, Proc};
 
 /// How long starting a part, or an expected observation, may take.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -39,22 +43,6 @@ pub const WAIT: Duration = Duration::from_secs(10);
 const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
 const NOTIFICATIONS_PATH: &str = "/org/freedesktop/Notifications";
 const DUNST_CONTROL: &str = "org.dunstproject.cmd0";
-
-/// Why the harness could not start or ask something.
-#[derive(Debug, Clone)]
-pub struct HarnessError(String);
-
-impl fmt::Display for HarnessError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for HarnessError {}
-
-fn fail<T>(message: impl Into<String>) -> Result<T, HarnessError> {
-    Err(HarnessError(message.into()))
-}
 
 /// A running Xvfb, bus, monitor and dunst.
 pub struct Dunst {
@@ -82,10 +70,7 @@ impl Dunst {
         for name in ["Xvfb", "dbus-daemon", "dbus-monitor", "dbus-send", "dunst"] {
             tool(name)?;
         }
-        let dir = tempfile::Builder::new()
-            .prefix("fieldline-dunst-")
-            .tempdir()
-            .or_else(|e| fail(format!("cannot create a temp folder: {e}")))?;
+        let dir = common::temp_dir("fieldline-dunst-")?;
         let xvfb = Xvfb::start(dir.path())?;
         let bus = PrivateBus::start_in(dir.path())?;
         let monitor = Monitor::start(dir.path(), &bus.address)?;
@@ -112,32 +97,14 @@ impl Dunst {
         let mut dunst = Proc::spawn("dunst", &mut command)?;
 
         // Ready once it owns the notifications name on the bus.
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let owned = bus_call(
-                &bus.address,
-                "org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus.NameHasOwner",
-                &[&format!("string:{NOTIFICATIONS}")],
-            )?;
-            if owned.contains("true") {
-                break;
-            }
-            if let Some(status) = dunst.exited() {
-                return fail(format!(
-                    "dunst exited ({status}) before owning {NOTIFICATIONS}; its log:\n{}",
-                    read_lossy(&log)
-                ));
-            }
-            if Instant::now() > deadline {
-                return fail(format!(
-                    "dunst did not own {NOTIFICATIONS} within {WAIT:?}; its log:\n{}",
-                    read_lossy(&log)
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        common::wait_for_owner(
+            &tool("dbus-send")?,
+            &bus.address,
+            NOTIFICATIONS,
+            &mut dunst,
+            &log,
+            WAIT,
+        )?;
 
         Ok(Dunst {
             dunst,
@@ -198,14 +165,7 @@ impl Dunst {
 
     /// Whether a connection (a unique name such as [`Received::sender`]) is still on the bus.
     pub fn connected(&self, unique_name: &str) -> Result<bool, HarnessError> {
-        let out = bus_call(
-            &self.bus.address,
-            "org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            &[&format!("string:{unique_name}")],
-        )?;
-        Ok(out.contains("true"))
+        common::has_owner(&tool("dbus-send")?, &self.bus.address, unique_name)
     }
 
     /// Waits until the connection `unique_name` left the bus; whether it did.
@@ -296,10 +256,7 @@ impl Dunst {
     }
 
     fn dunst_property(&self, name: &str) -> Result<u32, HarnessError> {
-        let out = bus_call(
-            &self.bus.address,
-            NOTIFICATIONS,
-            NOTIFICATIONS_PATH,
+        let out = self.notifications_call(
             "org.freedesktop.DBus.Properties.Get",
             &[
                 &format!("string:{DUNST_CONTROL}"),
@@ -314,11 +271,18 @@ impl Dunst {
     }
 
     fn dunst_call(&self, method: &str, args: &[&str]) -> Result<String, HarnessError> {
-        bus_call(
+        self.notifications_call(&format!("{DUNST_CONTROL}.{method}"), args)
+    }
+
+    /// `method` on dunst's notifications object; the answer, printed literally.
+    fn notifications_call(&self, method: &str, args: &[&str]) -> Result<String, HarnessError> {
+        common::dbus_send(
+            &tool("dbus-send")?,
             &self.bus.address,
+            Print::Literal,
             NOTIFICATIONS,
             NOTIFICATIONS_PATH,
-            &format!("{DUNST_CONTROL}.{method}"),
+            method,
             args,
         )
     }
@@ -415,48 +379,15 @@ pub struct PrivateBus {
 impl PrivateBus {
     /// A bus in a temp folder of its own (with no notification daemon on it).
     pub fn start() -> Result<PrivateBus, HarnessError> {
-        let dir = tempfile::Builder::new()
-            .prefix("fieldline-bus-")
-            .tempdir()
-            .or_else(|e| fail(format!("cannot create a temp folder: {e}")))?;
+        let dir = common::temp_dir("fieldline-bus-")?;
         let mut bus = PrivateBus::start_in(dir.path())?;
         bus.dir = Some(dir);
         Ok(bus)
     }
 
     fn start_in(dir: &Path) -> Result<PrivateBus, HarnessError> {
-        let socket = dir.join("bus");
-        let config = dir.join("bus.conf");
-        write(
-            &config,
-            &format!(
-                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-                xml_escape(&socket.to_string_lossy())
-            ),
-        )?;
-        let log = dir.join("dbus-daemon.log");
-        let mut command = Command::new(tool("dbus-daemon")?);
-        command
-            .arg(format!("--config-file={}", config.display()))
-            .args(["--nofork", "--print-address=1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file(&log)?);
-        let mut proc = Proc::spawn("dbus-daemon", &mut command)?;
-        let address = first_line(&mut proc, WAIT)
-            .map_err(|e| HarnessError(format!("{e}; its log:\n{}", read_lossy(&log))))?;
+        let (proc, address) =
+            common::start_dbus_daemon(dir, &tool("dbus-daemon")?, WAIT, |_| Ok(()))?;
         Ok(PrivateBus {
             proc,
             address,
@@ -493,8 +424,7 @@ impl Xvfb {
             .stdout(Stdio::piped())
             .stderr(log_file(&log)?);
         let mut proc = Proc::spawn("Xvfb", &mut command)?;
-        let number = first_line(&mut proc, WAIT)
-            .map_err(|e| HarnessError(format!("{e}; its log:\n{}", read_lossy(&log))))?;
+        let number = first_line(&mut proc, WAIT, &log)?;
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return fail(format!("Xvfb announced display {number:?}"));
         }
@@ -593,48 +523,6 @@ impl Monitor {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-    }
-}
-
-/// A child process, stopped with SIGTERM (then SIGKILL) on drop.
-struct Proc {
-    name: &'static str,
-    child: Child,
-}
-
-impl Proc {
-    fn spawn(name: &'static str, command: &mut Command) -> Result<Proc, HarnessError> {
-        let child = command
-            .spawn()
-            .or_else(|e| fail(format!("cannot start {name}: {e}")))?;
-        Ok(Proc { name, child })
-    }
-
-    fn exited(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.exited().is_some() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if self.exited().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        eprintln!("{} ignored SIGTERM; killing it", self.name);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -1132,98 +1020,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The program `name` on PATH, or an error that says how to install it.
 fn tool(name: &str) -> Result<PathBuf, HarnessError> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-        .ok_or_else(|| {
-            HarnessError(format!(
-                "`{name}` is not installed (not found on PATH); run scripts/setup.sh, which \
-                 installs dunst, Xvfb and D-Bus for the notification tests"
-            ))
-        })
-}
-
-/// One call on the bus at `address` with `dbus-send`; its printed answer.
-fn bus_call(
-    address: &str,
-    destination: &str,
-    path: &str,
-    method: &str,
-    args: &[&str],
-) -> Result<String, HarnessError> {
-    let out = Command::new(tool("dbus-send")?)
-        .arg(format!("--bus={address}"))
-        .arg("--print-reply=literal")
-        .arg(format!("--dest={destination}"))
-        .arg(path)
-        .arg(method)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .or_else(|e| fail(format!("cannot run dbus-send: {e}")))?;
-    if !out.status.success() {
-        return fail(format!(
-            "{method} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The first line `proc` prints, within `timeout`; the rest of its output is drained.
-fn first_line(proc: &mut Proc, timeout: Duration) -> Result<String, HarnessError> {
-    let Some(stdout) = proc.child.stdout.take() else {
-        return fail(format!("{} has no stdout", proc.name));
-    };
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(format!("dunst-harness-{}", proc.name))
-        .spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = tx.send(reader.read_line(&mut line).map(|_| line));
-            // Keep reading, so that a later write does not meet a closed pipe.
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
-        })
-        .or_else(|e| fail(format!("cannot start a reader thread: {e}")))?;
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(line)) if !line.trim().is_empty() => Ok(line.trim().to_owned()),
-        Ok(_) => {
-            let status = proc.exited();
-            fail(format!(
-                "{} exited without saying where it listens ({status:?})",
-                proc.name
-            ))
-        }
-        Err(_) => fail(format!(
-            "{} did not say where it listens within {timeout:?}",
-            proc.name
-        )),
-    }
-}
-
-fn write(path: &Path, text: &str) -> Result<(), HarnessError> {
-    std::fs::write(path, text).or_else(|e| fail(format!("cannot write {}: {e}", path.display())))
-}
-
-fn log_file(path: &Path) -> Result<std::fs::File, HarnessError> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .or_else(|e| fail(format!("cannot open {}: {e}", path.display())))
-}
-
-fn read_lossy(path: &Path) -> String {
-    std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    common::tool(
+        name,
+        "run scripts/setup.sh, which installs dunst, Xvfb and D-Bus for the notification tests",
+    )
 }

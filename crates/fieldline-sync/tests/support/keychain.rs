@@ -36,12 +36,20 @@
 
 #![allow(dead_code)]
 
-use std::fmt;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
+use std::process::{ChildStdin, Command, ExitStatus, Output, Stdio};
 use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
+
+// Test binaries that include both rt.rs and keychain.rs get two copies of this module
+// (each harness keeps its own `HarnessError`, as before), hence the allow.
+#[allow(clippy::duplicate_mod)]
+#[path = "../../../../tests/support/harness_common.rs"]
+mod common;
+
+pub use common::HarnessError;
+use common::{fail, log_file, read_lossy, Print, Proc};
 
 /// How long starting a part may take.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -53,22 +61,6 @@ const SECRETS: &str = "org.freedesktop.secrets";
 const SECRETS_PATH: &str = "/org/freedesktop/secrets";
 /// Set in a child started by [`run_child`]: the test name it runs.
 const CHILD_ENV: &str = "FIELDLINE_KEYCHAIN_TEST_CHILD";
-
-/// Why the harness could not start or do something.
-#[derive(Debug, Clone)]
-pub struct HarnessError(String);
-
-impl fmt::Display for HarnessError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for HarnessError {}
-
-fn fail<T>(message: impl Into<String>) -> Result<T, HarnessError> {
-    Err(HarnessError(message.into()))
-}
 
 // ---------------------------------------------------------------------------------------
 // One shared keyring per test binary
@@ -216,25 +208,14 @@ impl GnomeKeyring {
             None => return fail("gnome-keyring-daemon has no stdin"),
         }
 
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if bus.has_owner(SECRETS)? {
-                break;
-            }
-            if let Some(status) = daemon.exited() {
-                return fail(format!(
-                    "gnome-keyring-daemon exited ({status}) before owning {SECRETS}; its log:\n{}",
-                    read_lossy(&log)
-                ));
-            }
-            if Instant::now() > deadline {
-                return fail(format!(
-                    "gnome-keyring-daemon did not own {SECRETS} within {WAIT:?}; its log:\n{}",
-                    read_lossy(&log)
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        common::wait_for_owner(
+            &tool("dbus-send")?,
+            bus.address(),
+            SECRETS,
+            &mut daemon,
+            &log,
+            WAIT,
+        )?;
         let keyring = GnomeKeyring { daemon, bus };
         // Ready once the login keyring is the default collection.
         let deadline = Instant::now() + WAIT;
@@ -351,46 +332,13 @@ impl PrivateBus {
         for name in ["dbus-daemon", "dbus-send", "sh"] {
             tool(name)?;
         }
-        let dir = tempfile::Builder::new()
-            .prefix("fieldline-keychain-")
-            .tempdir()
-            .or_else(|e| fail(format!("cannot create a temp folder: {e}")))?;
+        let dir = common::temp_dir("fieldline-keychain-")?;
         let watchdog = Watchdog::start(dir.path())?;
-        let runtime = dir.path().join("runtime");
-        create_dir(&runtime)?;
-        let socket = dir.path().join("bus");
-        let config = dir.path().join("bus.conf");
-        write(
-            &config,
-            &format!(
-                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-                xml_escape(&socket.to_string_lossy())
-            ),
-        )?;
-        let log = dir.path().join("dbus-daemon.log");
-        let mut command = Command::new(tool("dbus-daemon")?);
-        command
-            .arg(format!("--config-file={}", config.display()))
-            .args(["--nofork", "--print-address=1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file(&log)?);
-        let mut proc = Proc::spawn("dbus-daemon", &mut command)?;
-        watchdog.watch(&proc)?;
-        let address = first_line(&mut proc, WAIT)
-            .map_err(|e| HarnessError(format!("{e}; its log:\n{}", read_lossy(&log))))?;
+        create_dir(&dir.path().join("runtime"))?;
+        let (proc, address) =
+            common::start_dbus_daemon(dir.path(), &tool("dbus-daemon")?, WAIT, |proc| {
+                watchdog.watch(proc)
+            })?;
         Ok(PrivateBus {
             proc,
             address,
@@ -430,13 +378,7 @@ impl PrivateBus {
 
     /// Whether `name` has an owner on this bus.
     pub fn has_owner(&self, name: &str) -> Result<bool, HarnessError> {
-        let out = self.call(
-            "org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            &[&format!("string:{name}")],
-        )?;
-        Ok(out.contains("true"))
+        common::has_owner(&tool("dbus-send")?, &self.address, name)
     }
 
     /// One call with `dbus-send`; its printed answer.
@@ -447,23 +389,15 @@ impl PrivateBus {
         method: &str,
         args: &[&str],
     ) -> Result<String, HarnessError> {
-        let out = Command::new(tool("dbus-send")?)
-            .arg(format!("--bus={}", self.address))
-            .arg("--print-reply")
-            .arg(format!("--dest={destination}"))
-            .arg(path)
-            .arg(method)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .or_else(|e| fail(format!("cannot run dbus-send: {e}")))?;
-        if !out.status.success() {
-            return fail(format!(
-                "{method} failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        common::dbus_send(
+            &tool("dbus-send")?,
+            &self.address,
+            Print::Typed,
+            destination,
+            path,
+            method,
+            args,
+        )
     }
 }
 
@@ -548,99 +482,16 @@ impl Watchdog {
     }
 }
 
-struct Proc {
-    name: &'static str,
-    child: Child,
-}
-
-impl Proc {
-    fn spawn(name: &'static str, command: &mut Command) -> Result<Proc, HarnessError> {
-        let child = command
-            .spawn()
-            .or_else(|e| fail(format!("cannot start {name}: {e}")))?;
-        Ok(Proc { name, child })
-    }
-
-    fn exited(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    /// SIGTERM, then SIGKILL after 3 s. (`kill` the program: this crate has no unsafe.)
-    fn stop(&mut self) {
-        if self.exited().is_some() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if self.exited().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        eprintln!("{} ignored SIGTERM; killing it", self.name);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Small helpers
 
 /// The program `name` on PATH, or an error that says how to install it.
 fn tool(name: &str) -> Result<PathBuf, HarnessError> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-        .ok_or_else(|| {
-            HarnessError(format!(
-                "`{name}` is not installed (not found on PATH); run scripts/setup.sh, which \
-                 installs gnome-keyring, dbus and libsecret-tools for the keychain tests \
-                 (apt-get install gnome-keyring dbus libsecret-tools)"
-            ))
-        })
-}
-
-/// The first line `proc` prints, within `timeout`; the rest of its output is drained.
-fn first_line(proc: &mut Proc, timeout: Duration) -> Result<String, HarnessError> {
-    let Some(stdout) = proc.child.stdout.take() else {
-        return fail(format!("{} has no stdout", proc.name));
-    };
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(format!("keychain-harness-{}", proc.name))
-        .spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = tx.send(reader.read_line(&mut line).map(|_| line));
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
-        })
-        .or_else(|e| fail(format!("cannot start a reader thread: {e}")))?;
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(line)) if !line.trim().is_empty() => Ok(line.trim().to_owned()),
-        Ok(_) => {
-            let status = proc.exited();
-            fail(format!(
-                "{} exited without saying where it listens ({status:?})",
-                proc.name
-            ))
-        }
-        Err(_) => fail(format!(
-            "{} did not say where it listens within {timeout:?}",
-            proc.name
-        )),
-    }
+    common::tool(
+        name,
+        "run scripts/setup.sh, which installs gnome-keyring, dbus and libsecret-tools for the \
+         keychain tests (apt-get install gnome-keyring dbus libsecret-tools)",
+    )
 }
 
 fn create_dir(path: &Path) -> Result<(), HarnessError> {
@@ -654,29 +505,4 @@ fn create_dir(path: &Path) -> Result<(), HarnessError> {
             .or_else(|e| fail(format!("cannot restrict {}: {e}", path.display())))?;
     }
     Ok(())
-}
-
-fn write(path: &Path, text: &str) -> Result<(), HarnessError> {
-    std::fs::write(path, text).or_else(|e| fail(format!("cannot write {}: {e}", path.display())))
-}
-
-fn log_file(path: &Path) -> Result<std::fs::File, HarnessError> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .or_else(|e| fail(format!("cannot open {}: {e}", path.display())))
-}
-
-fn read_lossy(path: &Path) -> String {
-    std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

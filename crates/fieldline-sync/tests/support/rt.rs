@@ -90,7 +90,6 @@
 
 #![allow(dead_code)]
 
-use std::fmt;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::ops::Range;
@@ -99,6 +98,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+// Test binaries that include both rt.rs and keychain.rs get two copies of this module
+// (each harness keeps its own `HarnessError`, as before), hence the allow.
+#[allow(clippy::duplicate_mod)]
+#[path = "../../../../tests/support/harness_common.rs"]
+mod common;
+
+pub use common::HarnessError;
+use common::{fail, log_file, read_lossy, write};
 
 /// How long RT may take to answer after its server was started.
 pub const WAIT: Duration = Duration::from_secs(60);
@@ -115,22 +123,6 @@ const RT_SETUP_DATABASE: &str = "/usr/sbin/rt-setup-database-5";
 const INSTALL_HINT: &str = "install Debian's `request-tracker5 rt5-db-sqlite rt5-standalone` \
      (answer `request-tracker5 request-tracker5/dbconfig-install boolean false` with \
      debconf-set-selections first)";
-
-/// Why the harness could not start or ask something.
-#[derive(Debug, Clone)]
-pub struct HarnessError(String);
-
-impl fmt::Display for HarnessError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for HarnessError {}
-
-fn fail<T>(message: impl Into<String>) -> Result<T, HarnessError> {
-    Err(HarnessError(message.into()))
-}
 
 /// What to set up besides the defaults.
 #[derive(Debug, Clone)]
@@ -192,10 +184,7 @@ impl Rt {
                 return fail(format!("{needed} is missing: {INSTALL_HINT}"));
             }
         }
-        let dir = tempfile::Builder::new()
-            .prefix("fieldline-rt-")
-            .tempdir()
-            .or_else(|e| fail(format!("cannot make a temp folder: {e}")))?;
+        let dir = common::temp_dir("fieldline-rt-")?;
         let watchdog = Watchdog::spawn(dir.path())?;
         for sub in ["site.d", "var", "mason", "sessions"] {
             std::fs::create_dir_all(dir.path().join(sub))
@@ -1175,25 +1164,4 @@ pub fn json_string(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-// ---------------------------------------------------------------------------------------
-// Small helpers
-
-fn write(path: &Path, text: &str) -> Result<(), HarnessError> {
-    std::fs::write(path, text).or_else(|e| fail(format!("cannot write {}: {e}", path.display())))
-}
-
-fn log_file(path: &Path) -> Result<std::fs::File, HarnessError> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .or_else(|e| fail(format!("cannot open {}: {e}", path.display())))
-}
-
-fn read_lossy(path: &Path) -> String {
-    std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
 }
