@@ -19,7 +19,9 @@ use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::Priority;
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{self, SlaReport};
-use fieldline_store::sync::{ConnectionConfig, ConnectorKind, Resolution, SyncConflict};
+use fieldline_store::sync::{
+    ConnectionConfig, ConnectorKind, Resolution, SyncConflict, SyncStatus,
+};
 use fieldline_store::tickets::{
     fill_ahead, row, states, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange,
 };
@@ -344,31 +346,36 @@ fn keychain_error(e: fieldline_sync::secrets::SecretError) -> IpcError {
     }
 }
 
-fn connection_view(s: &Store, config: ConnectionConfig) -> Result<ConnectionView, StoreError> {
-    let status = s.sync_status(&config.name)?;
+/// A connection as Settings shows it. The keychain is asked outside the store's lock: a
+/// locked keychain may wait for its unlock prompt.
+fn connection_view(config: ConnectionConfig, status: SyncStatus) -> ConnectionView {
     let (has_secret, secret_error) =
         match Keychain::default().get(&connection_account(&config.name)) {
             Ok(found) => (found.is_some(), None),
             Err(e) => (false, Some(e.to_string())),
         };
-    Ok(ConnectionView {
+    ConnectionView {
         config,
         status,
         has_secret,
         secret_error,
-    })
+    }
 }
 
 /// Helpdesk connections with their sync status (and whether the keychain holds a secret;
 /// the secret itself never goes to the UI).
 #[tauri::command]
 pub async fn connections(state: State<'_, AppState>) -> Res<Vec<ConnectionView>> {
-    with_store(&state, |s| {
+    let rows = with_store(&state, |s| {
         s.connections()?
             .into_iter()
-            .map(|c| connection_view(s, c))
-            .collect()
-    })
+            .map(|c| Ok((s.sync_status(&c.name)?, c)))
+            .collect::<Result<Vec<_>, StoreError>>()
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(status, config)| connection_view(config, status))
+        .collect())
 }
 
 /// A new connection of `kind` with that helpdesk's default mapping.
@@ -391,10 +398,11 @@ pub async fn save_connection(
             .set(&connection_account(&config.name), secret.trim())
             .map_err(keychain_error)?;
     }
-    with_store(&state, |s| {
+    let status = with_store(&state, |s| {
         s.save_connection(&config)?;
-        connection_view(s, config)
-    })
+        s.sync_status(&config.name)
+    })?;
+    Ok(connection_view(config, status))
 }
 
 /// Removes a connection, its tickets and its secret (refused while changes wait).

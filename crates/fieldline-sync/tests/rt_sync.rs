@@ -621,3 +621,39 @@ fn ten_thousand_tickets_first_sync_then_only_what_changed() {
     assert_eq!(r.pulled_updated, 5, "{r:?}");
     assert!(r.unchanged < 100, "the cursor keeps the pull small: {r:?}");
 }
+
+#[test]
+fn a_change_rt_refuses_waits_with_rts_words_and_can_be_dropped() {
+    let rt = start_rt();
+    let (_dir, mut store) = store();
+    let a = rt.create_ticket("Switch stack firmware", "", "").unwrap();
+    let mut cfg = config(&rt);
+    // A mapping mistake: "closed" is sent as a status RT's lifecycle does not have.
+    cfg.mapping
+        .statuses
+        .insert("closed".into(), "archived".into());
+    assert_eq!(sync(&mut store, &rt, &cfg).error, None);
+    let id = local_id(&store, a);
+    store
+        .change_ticket(
+            id,
+            Timestamp::now(),
+            TicketChange::State {
+                state: TicketState::Closed,
+            },
+        )
+        .unwrap();
+    let r = sync(&mut store, &rt, &cfg);
+    assert_eq!((r.error.clone(), r.new_conflicts), (None, 1), "{r:?}");
+    assert_eq!(remote_status(&rt, a), "new");
+    let c = &store.sync_conflicts(None).unwrap()[0];
+    let said = c.detail.clone().unwrap_or_default();
+    assert!(said.contains("archived"), "RT's own words: {said:?}");
+
+    let t = store
+        .resolve_conflict(c.outbox_id, Resolution::TakeTheirs, Timestamp::now())
+        .unwrap();
+    assert_eq!(t.state, TicketState::New, "back to what RT shows");
+    let r = sync(&mut store, &rt, &cfg);
+    assert_eq!((r.waiting, r.conflicts, r.pushed), (0, 0, 0), "{r:?}");
+}
