@@ -182,3 +182,17 @@ describe('the source of a ticket', () => {
     });
   });
 });
+
+describe("the helpdesk's value", () => {
+  it('names the Fieldline state its status maps to, when the connection maps it', async () => {
+    const { theirsText } = await import('./SyncConflicts');
+    const { connections } = await import('../sync/status');
+    const { connectionView } = await import('../test/fixtures');
+    connections.value = [connectionView()];
+    expect(theirsText(syncConflict(1))).toBe('stalled (Waiting on customer)');
+    expect(theirsText(syncConflict(2, { theirs: 'custom' }))).toBe('custom');
+    expect(theirsText(syncConflict(3, { field: 'priority', theirs: '50' }))).toBe('50');
+    connections.value = null;
+    expect(theirsText(syncConflict(4))).toBe('stalled');
+  });
+});

@@ -8,7 +8,7 @@ import type { IpcError, Resolution, SyncConflict } from '../bindings';
 import { t, type MessageKey } from '../i18n';
 import { STATES, stateLabel } from '../sla/format';
 import { openTicket } from '../state';
-import { afterSync, conflicts, syncTime } from '../sync/status';
+import { afterSync, conflicts, connections, syncTime } from '../sync/status';
 import { SourceBadge } from './SourceBadge';
 import { useFocusTarget } from './useFocusTarget';
 
@@ -28,6 +28,17 @@ function mineText(c: SyncConflict): string {
   if (c.field === 'responded') return t('timeline.responded');
   const state = c.field === 'state' ? STATES.find((s) => s === c.mine) : undefined;
   return state ? stateLabel(state) : c.mine;
+}
+
+/**
+ * The helpdesk's value is in its own terms (`stalled`); a status the connection maps gets
+ * the Fieldline state beside it, so both sides read alike.
+ */
+export function theirsText(c: SyncConflict): string {
+  if (c.field !== 'state') return c.theirs;
+  const mapping = connections.value?.find((v) => v.config.name === c.connection)?.config.mapping;
+  const state = mapping?.states[c.theirs];
+  return state ? `${c.theirs} (${stateLabel(state)})` : c.theirs;
 }
 
 function Conflict({ conflict }: { conflict: SyncConflict }) {
@@ -73,7 +84,7 @@ function Conflict({ conflict }: { conflict: SyncConflict }) {
         </span>
         {' · '}
         <span class="conflict-theirs" data-testid={`conflict-theirs-${id}`}>
-          {t('conflicts.theirs', { value: conflict.theirs })}
+          {t('conflicts.theirs', { value: theirsText(conflict) })}
         </span>
         {/* "?" is the Rust side's word for a value it did not see. */}
         {conflict.base !== '' && conflict.base !== '?' ? (
