@@ -369,6 +369,10 @@ pulled_updated: number,
  */
 unchanged: number, 
 /**
+ * Tickets forgotten here: gone from the helpdesk, or moved out of the pulled queues.
+ */
+gone: number, 
+/**
  * Changes made here that the helpdesk now has.
  */
 pushed: number, 

@@ -270,8 +270,8 @@ pub fn run_sync(args: SyncArgs, data_dir: Option<&Path>) -> Result<(), Failure> 
     } else {
         for r in &reports {
             println!(
-                "{}: pulled {} new, {} changed ({} unchanged); sent {} changes ({} found already applied); {} new conflicts; {} waiting, {} conflicts; {} ms",
-                r.connection, r.pulled_new, r.pulled_updated, r.unchanged, r.pushed, r.already_applied, r.new_conflicts, r.waiting, r.conflicts, r.took_ms
+                "{}: pulled {} new, {} changed ({} unchanged, {} gone); sent {} changes ({} found already applied); {} new conflicts; {} waiting, {} conflicts; {} ms",
+                r.connection, r.pulled_new, r.pulled_updated, r.unchanged, r.gone, r.pushed, r.already_applied, r.new_conflicts, r.waiting, r.conflicts, r.took_ms
             );
             if let Some(e) = &r.error {
                 println!("{}: stopped: {e}", r.connection);

@@ -554,6 +554,42 @@ impl Store {
         })
     }
 
+    /// The synced tickets of `connection` that are open here: (local id, remote id).
+    pub fn open_remote_tickets(&self, connection: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.ticket, r.remote_id FROM remote_tickets r JOIN tickets t ON t.id = r.ticket
+             WHERE r.connection = ?1 AND t.state NOT IN ('resolved', 'closed') ORDER BY r.ticket",
+        )?;
+        let rows = stmt.query_map([connection], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Forgets a synced ticket the helpdesk no longer has (or no longer shows to this
+    /// connection), with its history. Kept, and `false`, while changes of it still wait.
+    pub fn forget_remote_ticket(&mut self, ticket: i64) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let waiting: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM outbox o JOIN ticket_events e ON e.id = o.event
+             WHERE e.ticket = ?1 AND o.state IN ('pending', 'sending', 'conflict')",
+            [ticket],
+            |r| r.get(0),
+        )?;
+        if waiting > 0 {
+            return Ok(false);
+        }
+        tx.execute(
+            "DELETE FROM outbox WHERE event IN (SELECT id FROM ticket_events WHERE ticket = ?1)",
+            [ticket],
+        )?;
+        tx.execute("DELETE FROM ticket_events WHERE ticket = ?1", [ticket])?;
+        tx.execute("DELETE FROM remote_tickets WHERE ticket = ?1", [ticket])?;
+        tx.execute("DELETE FROM tickets WHERE id = ?1", [ticket])?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// The local ticket a remote one is kept as, with its last snapshot.
     pub fn remote_ticket(
         &self,

@@ -16,6 +16,8 @@
 //!      `_info.lastUpdated`; Autotask: `lastActivityDate`).
 //!    - `apply`: the change, refused with [`Applied::Stale`] if the ticket is no longer at
 //!      that version (an `If-Match` header where the API has one; else re-read and compare).
+//!    - `ids_in_scope`: the ids the pull would see (ids only, cheap pages), so tickets
+//!      deleted or moved away are noticed (RT's search, for one, never shows deleted ones).
 //!    - `find_applied`: look in the ticket's history after a version for this change by
 //!      this account (RT: transactions; ConnectWise: audit trail; Zammad: history).
 //!      This is what makes a resend after a lost answer safe.
@@ -99,7 +101,12 @@ pub trait Connector: Send {
         page: &mut dyn FnMut(Vec<RemoteTicket>) -> Result<(), SyncError>,
     ) -> Result<Timestamp, SyncError>;
 
-    /// One ticket as it is now, and its version.
+    /// The ids of every ticket the connection pulls that the search still shows. A
+    /// ticket kept here but missing from it was deleted, or moved out of the pulled queues.
+    fn ids_in_scope(&self) -> Result<Vec<String>, SyncError>;
+
+    /// One ticket as it is now, and its version. A ticket that no longer exists is
+    /// [`SyncError::Server`] with status 404.
     fn fetch(&self, remote_id: &str) -> Result<(RemoteTicket, String), SyncError>;
 
     /// Whether `change` was applied by this account after `version`: its reference if so.

@@ -14,6 +14,8 @@
 //! 2. **Pull**: tickets changed since the cursor, merged page by page; the cursor moves
 //!    only when the whole pull succeeded (a pull that failed half way is repeated, and
 //!    the merge ignores what it already has).
+//! 3. **Reconcile**, hourly: open tickets the helpdesk's search no longer shows are read
+//!    one by one (deleted: their clocks stop; moved away or gone: forgotten here).
 //!
 //! A failure (network, credentials, server) stops the run with a clear status; every
 //! change not yet confirmed stays queued.
@@ -24,7 +26,8 @@ use fieldline_sla::TicketState;
 use fieldline_store::sync::{field_of, ConnectionConfig, Pending, RemoteTicket};
 use fieldline_store::tickets::{SlaConfig, TicketChange};
 use fieldline_store::Store;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 /// How many times a change is re-decided when the ticket moves under it.
@@ -239,5 +242,59 @@ fn pull(
         report.unchanged += counts.unchanged;
         Ok(())
     })?;
+    reconcile(store, connector, config, since.is_none(), now, report)?;
     Ok(cursor)
+}
+
+/// How often the open tickets kept here are checked against the helpdesk's list.
+pub const RECONCILE_EVERY: SignedDuration = SignedDuration::from_hours(1);
+
+/// At most every [`RECONCILE_EVERY`]: the open tickets kept here that the helpdesk's
+/// search no longer shows are read one by one. Deleted (RT keeps them, status `deleted`)
+/// or otherwise still in scope: merged, so their clocks stop. Moved out of the pulled
+/// queues, or gone for good: forgotten here, unless changes of them still wait. Without
+/// this a ticket deleted in the helpdesk would keep its clocks running, and keep
+/// notifying, forever.
+fn reconcile(
+    store: &mut Store,
+    connector: &dyn Connector,
+    config: &ConnectionConfig,
+    first_pull: bool,
+    now: &dyn Fn() -> Timestamp,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let key = format!("sync.reconciled.{}", config.name);
+    let at = now();
+    let last = store
+        .setting(&key)?
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|ms| Timestamp::from_millisecond(ms).ok());
+    let due = !first_pull && last.is_none_or(|l| at.duration_since(l) >= RECONCILE_EVERY);
+    if due {
+        let present: BTreeSet<String> = connector.ids_in_scope()?.into_iter().collect();
+        let sla = store.sla_config()?;
+        for (ticket, remote_id) in store.open_remote_tickets(&config.name)? {
+            if present.contains(&remote_id) {
+                continue;
+            }
+            let in_scope =
+                |r: &RemoteTicket| config.queues.is_empty() || config.queues.contains(&r.queue);
+            match connector.fetch(&remote_id) {
+                Ok((r, _)) if in_scope(&r) => {
+                    let counts = store.merge_remote(config, &[r], sla.as_ref(), now())?;
+                    report.pulled_updated += counts.updated;
+                }
+                Ok(_) | Err(SyncError::Server { status: 404, .. }) => {
+                    if store.forget_remote_ticket(ticket)? {
+                        report.gone += 1;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    if due || first_pull {
+        store.set_setting(&key, &at.as_millisecond().to_string())?;
+    }
+    Ok(())
 }

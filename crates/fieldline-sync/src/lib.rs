@@ -34,6 +34,8 @@ pub struct SyncReport {
     pub pulled_updated: u32,
     /// Tickets pulled again without a change (the pull overlaps the last one a little).
     pub unchanged: u32,
+    /// Tickets forgotten here: gone from the helpdesk, or moved out of the pulled queues.
+    pub gone: u32,
     /// Changes made here that the helpdesk now has.
     pub pushed: u32,
     /// Changes the helpdesk turned out to have already (an answer lost on the way): not
@@ -60,6 +62,7 @@ impl SyncReport {
             pulled_new: 0,
             pulled_updated: 0,
             unchanged: 0,
+            gone: 0,
             pushed: 0,
             already_applied: 0,
             new_conflicts: 0,

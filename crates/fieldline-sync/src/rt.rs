@@ -385,6 +385,8 @@ impl Connector for RequestTracker {
         since: Option<Timestamp>,
         page: &mut dyn FnMut(Vec<RemoteTicket>) -> Result<(), SyncError>,
     ) -> Result<Timestamp, SyncError> {
+        // RT's search never shows deleted tickets: `ids_in_scope` and the engine's
+        // reconcile notice those.
         let query = match since {
             None => self.queue_filter(),
             Some(t) => format!(
@@ -426,6 +428,28 @@ impl Connector for RequestTracker {
             }
         }
         Ok(cursor.unwrap_or_else(Timestamp::now))
+    }
+
+    fn ids_in_scope(&self) -> Result<Vec<String>, SyncError> {
+        let mut ids = Vec::new();
+        for n in 1.. {
+            let a = self.get(
+                "/tickets",
+                &[
+                    ("query", self.queue_filter()),
+                    ("orderby", "id".into()),
+                    ("order", "ASC".into()),
+                    ("per_page", PAGE_SIZE.to_string()),
+                    ("page", n.to_string()),
+                ],
+            )?;
+            let items = items(&a.body);
+            ids.extend(items.iter().filter_map(|i| text(i.get("id"))));
+            if items.len() < PAGE_SIZE {
+                break;
+            }
+        }
+        Ok(ids)
     }
 
     fn fetch(&self, remote_id: &str) -> Result<(RemoteTicket, String), SyncError> {

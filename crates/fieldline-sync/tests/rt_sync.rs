@@ -337,6 +337,9 @@ impl Connector for Crash<'_> {
     ) -> Result<Timestamp, SyncError> {
         self.inner.changed_since(since, page)
     }
+    fn ids_in_scope(&self) -> Result<Vec<String>, SyncError> {
+        self.inner.ids_in_scope()
+    }
     fn fetch(&self, id: &str) -> Result<(RemoteTicket, String), SyncError> {
         self.inner.fetch(id)
     }
@@ -656,4 +659,34 @@ fn a_change_rt_refuses_waits_with_rts_words_and_can_be_dropped() {
     assert_eq!(t.state, TicketState::New, "back to what RT shows");
     let r = sync(&mut store, &rt, &cfg);
     assert_eq!((r.waiting, r.conflicts, r.pushed), (0, 0, 0), "{r:?}");
+}
+
+#[test]
+fn a_ticket_deleted_in_rt_stops_its_clocks_here() {
+    let rt = start_rt();
+    let (_dir, mut store) = store();
+    let a = rt.create_ticket("Spam: you won a prize", "", "").unwrap();
+    let b = rt.create_ticket("Real work", "", "").unwrap();
+    let cfg = config(&rt);
+    assert_eq!(sync(&mut store, &rt, &cfg).error, None);
+    let id = local_id(&store, a);
+    assert_eq!(store.tickets(true).unwrap().len(), 2);
+
+    // RT's search never shows a deleted ticket again, so a pull alone cannot see it.
+    rt.request("DELETE", &format!("/ticket/{a}"), None)
+        .unwrap()
+        .expect(204)
+        .unwrap();
+    assert_eq!(remote_status(&rt, a), "deleted");
+    let r = sync(&mut store, &rt, &cfg);
+    assert_eq!((r.error.clone(), r.pulled_updated), (None, 0), "{r:?}");
+
+    // The hourly reconcile reads the tickets the search lost.
+    let later = || Timestamp::now() + jiff::SignedDuration::from_hours(2);
+    let r = sync_once(&mut store, &connector(&rt, &cfg), &cfg, later);
+    assert_eq!((r.error.clone(), r.pulled_updated), (None, 1), "{r:?}");
+    assert_eq!(store.ticket(id).unwrap().state, TicketState::Closed);
+    let open = store.tickets(true).unwrap();
+    assert_eq!(open.len(), 1, "no clock runs for the deleted one");
+    assert_eq!(open[0].external_id, Some(b.to_string()));
 }

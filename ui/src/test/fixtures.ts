@@ -247,6 +247,7 @@ export function syncReport(extra: Partial<SyncReport> = {}): SyncReport {
     pulled_new: 0,
     pulled_updated: 0,
     unchanged: 0,
+    gone: 0,
     pushed: 0,
     already_applied: 0,
     new_conflicts: 0,

@@ -842,7 +842,8 @@ if ($command eq 'provision') {
     ($ok, $msg) = $queue->Create(Name => $queue_name, SLADisabled => ($sla ? 0 : 1));
     die "queue: $msg\n" unless $ok;
     for my $right (qw(SeeQueue CreateTicket ShowTicket ModifyTicket ReplyToTicket
-                      CommentOnTicket ShowTicketComments OwnTicket TakeTicket StealTicket)) {
+                      CommentOnTicket ShowTicketComments OwnTicket TakeTicket StealTicket
+                      DeleteTicket)) {
         ($ok, $msg) = $user->PrincipalObj->GrantRight(Right => $right, Object => $queue);
         die "right $right: $msg\n" unless $ok;
     }
