@@ -690,3 +690,46 @@ fn a_ticket_deleted_in_rt_stops_its_clocks_here() {
     assert_eq!(open.len(), 1, "no clock runs for the deleted one");
     assert_eq!(open[0].external_id, Some(b.to_string()));
 }
+
+#[test]
+fn a_ticket_moved_out_of_the_pulled_queues_is_forgotten_once_its_changes_went_out() {
+    let rt = start_rt();
+    let (_dir, mut store) = store();
+    let a = rt.create_ticket("Belongs to projects", "", "").unwrap();
+    let b = rt
+        .create_ticket("Also moved, but edited here", "", "")
+        .unwrap();
+    let cfg = config(&rt);
+    assert_eq!(sync(&mut store, &rt, &cfg).error, None);
+    let ib = local_id(&store, b);
+    rt.stop_server().unwrap();
+    store
+        .change_ticket(
+            ib,
+            Timestamp::now(),
+            TicketChange::Note {
+                text: "offline note".into(),
+            },
+        )
+        .unwrap();
+    rt.start_server().unwrap();
+    for id in [a, b] {
+        rt.request(
+            "PUT",
+            &format!("/ticket/{id}"),
+            Some(r#"{"Queue":"Elsewhere"}"#),
+        )
+        .unwrap()
+        .expect(200)
+        .unwrap();
+    }
+    let later = || Timestamp::now() + jiff::SignedDuration::from_hours(2);
+    let r = sync_once(&mut store, &connector(&rt, &cfg), &cfg, later);
+    assert_eq!(r.error, None, "{r:?}");
+    // b's note still went out (it was queued before the move was seen) ...
+    assert_eq!(r.pushed, 1, "{r:?}");
+    // ... then both, with nothing left waiting, are no longer kept here.
+    assert_eq!(r.gone, 2, "{r:?}");
+    assert!(store.remote_ticket("rt", &a.to_string()).unwrap().is_none());
+    assert!(store.tickets(false).unwrap().is_empty());
+}

@@ -838,14 +838,19 @@ if ($command eq 'provision') {
     my ($ok, $msg) = $user->Create(Name => $name, Password => $password,
         EmailAddress => "$name\@fieldline.test", Privileged => 1);
     die "user: $msg\n" unless $ok;
-    my $queue = RT::Queue->new($system);
-    ($ok, $msg) = $queue->Create(Name => $queue_name, SLADisabled => ($sla ? 0 : 1));
-    die "queue: $msg\n" unless $ok;
-    for my $right (qw(SeeQueue CreateTicket ShowTicket ModifyTicket ReplyToTicket
-                      CommentOnTicket ShowTicketComments OwnTicket TakeTicket StealTicket
-                      DeleteTicket)) {
-        ($ok, $msg) = $user->PrincipalObj->GrantRight(Right => $right, Object => $queue);
-        die "right $right: $msg\n" unless $ok;
+    # The test queue, and a second one ("Elsewhere") tickets can be moved to.
+    my $queue;
+    for my $qname ($queue_name, 'Elsewhere') {
+        my $q = RT::Queue->new($system);
+        ($ok, $msg) = $q->Create(Name => $qname, SLADisabled => ($sla ? 0 : 1));
+        die "queue: $msg\n" unless $ok;
+        for my $right (qw(SeeQueue CreateTicket ShowTicket ModifyTicket ReplyToTicket
+                          CommentOnTicket ShowTicketComments OwnTicket TakeTicket StealTicket
+                          DeleteTicket)) {
+            ($ok, $msg) = $user->PrincipalObj->GrantRight(Right => $right, Object => $q);
+            die "right $right: $msg\n" unless $ok;
+        }
+        $queue //= $q;
     }
     print "queue=", $queue->Id, "\n";
     mint_token($user);
