@@ -373,6 +373,14 @@ unchanged: number,
  */
 gone: number, 
 /**
+ * Tickets the helpdesk sent that could not be read (a malformed field); skipped.
+ */
+unreadable: number, 
+/**
+ * The first few of those, each with its ticket and field.
+ */
+warnings: Array<string>, 
+/**
  * Changes made here that the helpdesk now has.
  */
 pushed: number, 

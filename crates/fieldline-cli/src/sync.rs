@@ -273,6 +273,14 @@ pub fn run_sync(args: SyncArgs, data_dir: Option<&Path>) -> Result<(), Failure> 
                 "{}: pulled {} new, {} changed ({} unchanged, {} gone); sent {} changes ({} found already applied); {} new conflicts; {} waiting, {} conflicts; {} ms",
                 r.connection, r.pulled_new, r.pulled_updated, r.unchanged, r.gone, r.pushed, r.already_applied, r.new_conflicts, r.waiting, r.conflicts, r.took_ms
             );
+            if r.unreadable > 0 {
+                println!(
+                    "{}: skipped {} tickets that could not be read: {}",
+                    r.connection,
+                    r.unreadable,
+                    r.warnings.join("; ")
+                );
+            }
             if let Some(e) = &r.error {
                 println!("{}: stopped: {e}", r.connection);
             }

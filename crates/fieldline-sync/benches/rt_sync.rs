@@ -69,7 +69,7 @@ fn main() {
     let mut served = 0;
     connector
         .changed_since(None, &mut |page| {
-            served += page.len();
+            served += page.tickets.len();
             Ok(())
         })
         .unwrap();

@@ -47,6 +47,15 @@ pub enum Outgoing {
     },
 }
 
+/// One page of a pull: the tickets read, and why others could not be (an id and the
+/// reason: a malformed field). Unreadable tickets are reported, not fatal: one bad ticket
+/// must not stop every sync.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    pub tickets: Vec<RemoteTicket>,
+    pub unreadable: Vec<String>,
+}
+
 /// How an apply ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -98,7 +107,7 @@ pub trait Connector: Send {
     fn changed_since(
         &self,
         since: Option<Timestamp>,
-        page: &mut dyn FnMut(Vec<RemoteTicket>) -> Result<(), SyncError>,
+        page: &mut dyn FnMut(Page) -> Result<(), SyncError>,
     ) -> Result<Timestamp, SyncError>;
 
     /// The ids of every ticket the connection pulls that the search still shows. A

@@ -30,6 +30,9 @@ use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+/// How many problems a report lists (it counts them all).
+const MAX_WARNINGS: usize = 10;
+
 /// How many times a change is re-decided when the ticket moves under it.
 const STALE_RETRIES: usize = 3;
 
@@ -236,7 +239,13 @@ fn pull(
     let since = store.sync_cursor(&config.name)?;
     let sla: Option<SlaConfig> = store.sla_config()?;
     let cursor = connector.changed_since(since, &mut |page| {
-        let counts = store.merge_remote(config, &page, sla.as_ref(), now())?;
+        report.unreadable += u32::try_from(page.unreadable.len()).unwrap_or(u32::MAX);
+        for why in page.unreadable {
+            if report.warnings.len() < MAX_WARNINGS {
+                report.warnings.push(why);
+            }
+        }
+        let counts = store.merge_remote(config, &page.tickets, sla.as_ref(), now())?;
         report.pulled_new += counts.new;
         report.pulled_updated += counts.updated;
         report.unchanged += counts.unchanged;

@@ -16,7 +16,7 @@ pub mod engine;
 pub mod rt;
 pub mod secrets;
 
-pub use connector::{Applied, Connector, Outgoing, ServerInfo, SyncError};
+pub use connector::{Applied, Connector, Outgoing, Page, ServerInfo, SyncError};
 pub use engine::sync_once;
 
 use fieldline_store::sync::ConnectionConfig;
@@ -36,6 +36,10 @@ pub struct SyncReport {
     pub unchanged: u32,
     /// Tickets forgotten here: gone from the helpdesk, or moved out of the pulled queues.
     pub gone: u32,
+    /// Tickets the helpdesk sent that could not be read (a malformed field); skipped.
+    pub unreadable: u32,
+    /// The first few of those, each with its ticket and field.
+    pub warnings: Vec<String>,
     /// Changes made here that the helpdesk now has.
     pub pushed: u32,
     /// Changes the helpdesk turned out to have already (an answer lost on the way): not
@@ -63,6 +67,8 @@ impl SyncReport {
             pulled_updated: 0,
             unchanged: 0,
             gone: 0,
+            unreadable: 0,
+            warnings: Vec::new(),
             pushed: 0,
             already_applied: 0,
             new_conflicts: 0,

@@ -11,7 +11,7 @@
 //! - History: `GET /ticket/ID/history?fields=…` lists transactions in id order; `Creator`
 //!   is the account, `TimeTaken` the minutes logged with it.
 
-use crate::connector::{Applied, Connector, Outgoing, ServerInfo, SyncError};
+use crate::connector::{Applied, Connector, Outgoing, Page, ServerInfo, SyncError};
 use fieldline_store::sync::{ConnectionConfig, RemoteTicket};
 use jiff::Timestamp;
 use reqwest::blocking::{Client, RequestBuilder};
@@ -383,7 +383,7 @@ impl Connector for RequestTracker {
     fn changed_since(
         &self,
         since: Option<Timestamp>,
-        page: &mut dyn FnMut(Vec<RemoteTicket>) -> Result<(), SyncError>,
+        page: &mut dyn FnMut(Page) -> Result<(), SyncError>,
     ) -> Result<Timestamp, SyncError> {
         // RT's search never shows deleted tickets: `ids_in_scope` and the engine's
         // reconcile notice those.
@@ -416,12 +416,16 @@ impl Connector for RequestTracker {
             }
             let items = items(&a.body);
             let count = items.len();
-            let tickets = items
-                .iter()
-                .map(|v| self.ticket_from(v, "the ticket search"))
-                .collect::<Result<Vec<_>, _>>()?;
-            if !tickets.is_empty() {
-                page(tickets)?;
+            let mut read = Page::default();
+            for v in &items {
+                match self.ticket_from(v, "the ticket search") {
+                    Ok(t) => read.tickets.push(t),
+                    Err(SyncError::BadAnswer { detail, .. }) => read.unreadable.push(detail),
+                    Err(e) => return Err(e),
+                }
+            }
+            if !items.is_empty() {
+                page(read)?;
             }
             if count < PAGE_SIZE {
                 break;

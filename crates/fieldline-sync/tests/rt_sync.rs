@@ -14,7 +14,7 @@ use fieldline_store::sync::{
 use fieldline_store::tickets::{board, SlaSource, TicketChange};
 use fieldline_store::Store;
 use fieldline_sync::rt::RequestTracker;
-use fieldline_sync::{sync_once, Applied, Connector, Outgoing, SyncError, SyncReport};
+use fieldline_sync::{sync_once, Applied, Connector, Outgoing, Page, SyncError, SyncReport};
 use jiff::Timestamp;
 use rt::Rt;
 use serde_json::Value;
@@ -333,7 +333,7 @@ impl Connector for Crash<'_> {
     fn changed_since(
         &self,
         since: Option<Timestamp>,
-        page: &mut dyn FnMut(Vec<RemoteTicket>) -> Result<(), SyncError>,
+        page: &mut dyn FnMut(Page) -> Result<(), SyncError>,
     ) -> Result<Timestamp, SyncError> {
         self.inner.changed_since(since, page)
     }

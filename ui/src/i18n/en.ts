@@ -352,6 +352,7 @@ export const en = {
   'sync.lastError': 'Last sync failed ({time}): {message}',
   'sync.report': 'Synced: {pulled} new, {updated} updated, {sent} sent.',
   'sync.reportConflicts': 'New conflicts: {n}.',
+  'sync.reportUnreadable': 'Skipped {n} tickets that could not be read ({first}).',
   'sync.reportError': 'Sync stopped: {message}',
 
   'connections.title': 'Helpdesk connections',

@@ -356,6 +356,7 @@ export const ko: Record<MessageKey, string> = {
   'sync.lastError': '마지막 동기화 실패({time}): {message}',
   'sync.report': '동기화했습니다. 신규 {pulled}건, 변경 {updated}건, 전송 {sent}건.',
   'sync.reportConflicts': '새 충돌 {n}건.',
+  'sync.reportUnreadable': '읽을 수 없는 티켓 {n}건은 건너뛰었습니다 ({first}).',
   'sync.reportError': '동기화 중단: {message}',
 
   'connections.title': '헬프데스크 연결',

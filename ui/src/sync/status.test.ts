@@ -107,6 +107,10 @@ describe('reportText', () => {
     [{ pulled_new: 3, pulled_updated: 2, pushed: 1 }, 'Synced: 3 new, 2 updated, 1 sent.'],
     [{ pulled_new: 1, new_conflicts: 2 }, 'Synced: 1 new, 0 updated, 0 sent. New conflicts: 2.'],
     [
+      { pulled_new: 1, unreadable: 2, warnings: ['ticket 2: Created "yesterday" is not a time', 'x'] },
+      'Synced: 1 new, 0 updated, 0 sent. Skipped 2 tickets that could not be read (ticket 2: Created "yesterday" is not a time).',
+    ],
+    [
       { pulled_new: 1, error: 'timed out reading /REST/2.0/tickets' },
       'Sync stopped: timed out reading /REST/2.0/tickets',
     ],

@@ -156,7 +156,11 @@ export function reportText(report: SyncReport): string {
     updated: report.pulled_updated,
     sent: report.pushed,
   });
-  return report.new_conflicts > 0
-    ? `${text} ${t('sync.reportConflicts', { n: report.new_conflicts })}`
-    : text;
+  const parts = [text];
+  if (report.new_conflicts > 0) parts.push(t('sync.reportConflicts', { n: report.new_conflicts }));
+  // Tickets the helpdesk sent malformed: counted, with the first reason (as text).
+  if (report.unreadable > 0) {
+    parts.push(t('sync.reportUnreadable', { n: report.unreadable, first: report.warnings[0] ?? '' }));
+  }
+  return parts.join(' ');
 }

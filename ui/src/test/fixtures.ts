@@ -248,6 +248,8 @@ export function syncReport(extra: Partial<SyncReport> = {}): SyncReport {
     pulled_updated: 0,
     unchanged: 0,
     gone: 0,
+    unreadable: 0,
+    warnings: [],
     pushed: 0,
     already_applied: 0,
     new_conflicts: 0,
