@@ -19,7 +19,7 @@ import {
   type PairTable,
 } from '../sync/draft';
 import { Dialog } from './Dialog';
-import { TextInput } from './Fields';
+import { FormErrors, TextInput } from './Fields';
 
 const TABLE_COLUMNS: Record<PairTable, [MessageKey, MessageKey]> = {
   customers: ['connection.queue', 'connection.customer'],
@@ -271,16 +271,7 @@ export function ConnectionForm({
           if (!saving) void save();
         }}
       >
-        {errors.length > 0 ? (
-          <div class="form-errors" role="alert" data-testid="connection-form-error">
-            <p>{t('form.notSaved')}</p>
-            <ul>
-              {errors.map((line, i) => (
-                <li key={i}>{line}</li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
+        <FormErrors lines={errors} testId="connection-form-error" heading={t('form.notSaved')} />
         <div class="form-grid">
           <TextInput
             testId="connection-name"

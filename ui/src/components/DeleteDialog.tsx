@@ -6,6 +6,7 @@ import { ancestors, dependents, descendants, endpointLabel, type EntityRef } fro
 import { count, t } from '../i18n';
 import { setFleet } from '../state';
 import { Dialog } from './Dialog';
+import { DeleteActions, FormErrors } from './Fields';
 
 function question(fleet: Fleet, ref: EntityRef): string {
   const n = descendants(fleet, ref);
@@ -84,29 +85,15 @@ export function DeleteDialog({
       {blockers.length > 0 ? (
         <p class="warning">{t('delete.usedBy', { ids: blockers.map((e) => e.id).join(', ') })}</p>
       ) : null}
-      {errors.length > 0 ? (
-        <ul class="form-errors" role="alert" data-testid="form-error">
-          {errors.map((line, i) => (
-            <li key={i}>{line}</li>
-          ))}
-        </ul>
-      ) : null}
-      <div class="actions">
-        <button type="button" data-autofocus onClick={onClose}>
-          {t('common.cancel')}
-        </button>
-        <button
-          type="button"
-          class="danger"
-          data-testid="confirm-delete"
-          disabled={busy}
-          onClick={() => {
-            void confirm();
-          }}
-        >
-          {busy ? t('delete.working') : t('delete.confirm')}
-        </button>
-      </div>
+      <FormErrors lines={errors} testId="form-error" />
+      <DeleteActions
+        busy={busy}
+        testId="confirm-delete"
+        onCancel={onClose}
+        onConfirm={() => {
+          void confirm();
+        }}
+      />
     </Dialog>
   );
 }

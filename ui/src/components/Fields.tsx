@@ -1,6 +1,7 @@
 // Labelled form controls. Each control sits inside its <label>, so clicking the label
 // focuses it and screen readers name it without id bookkeeping.
 import type { ComponentChildren } from 'preact';
+import { t } from '../i18n';
 
 type Base = { testId: string; label: string; hint?: string; invalid?: boolean };
 
@@ -140,5 +141,49 @@ export function Options(props: { options?: Option[] | undefined; groups?: Option
         </optgroup>
       ))}
     </>
+  );
+}
+
+/**
+ * Why a form or a dialog did not do its work: the backend's lines, as text, under an
+ * optional heading ("Nothing was saved"). Nothing when there are none.
+ */
+export function FormErrors(props: { lines: string[]; testId: string; heading?: string }) {
+  if (props.lines.length === 0) return null;
+  const items = props.lines.map((line, i) => <li key={i}>{line}</li>);
+  return props.heading === undefined ? (
+    <ul class="form-errors" role="alert" data-testid={props.testId}>
+      {items}
+    </ul>
+  ) : (
+    <div class="form-errors" role="alert" data-testid={props.testId}>
+      <p>{props.heading}</p>
+      <ul>{items}</ul>
+    </div>
+  );
+}
+
+/** Cancel and a red confirm button for a dialog that deletes; the confirm says it works. */
+export function DeleteActions(props: {
+  busy: boolean;
+  testId: string;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  return (
+    <div class="actions">
+      <button type="button" data-autofocus onClick={props.onCancel}>
+        {t('common.cancel')}
+      </button>
+      <button
+        type="button"
+        class="danger"
+        data-testid={props.testId}
+        disabled={props.busy}
+        onClick={props.onConfirm}
+      >
+        {props.busy ? t('delete.working') : t('delete.confirm')}
+      </button>
+    </div>
   );
 }

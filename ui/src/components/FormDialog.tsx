@@ -9,7 +9,7 @@ import type { EntityKind, EntityRef } from '../fleet/tree';
 import { t, type MessageKey } from '../i18n';
 import { setFleet } from '../state';
 import { Dialog } from './Dialog';
-import { TextInput } from './Fields';
+import { FormErrors, TextInput } from './Fields';
 
 export const FIELD_LABEL: Record<FormField, MessageKey> = {
   id: 'field.id',
@@ -124,16 +124,7 @@ export function FormDialog({ title, errors, saving, onSubmit, onClose, children 
           }
         }}
       >
-        {errors.length > 0 ? (
-          <div class="form-errors" role="alert" data-testid="form-error">
-            <p>{t('form.notSaved')}</p>
-            <ul>
-              {errors.map((line, i) => (
-                <li key={i}>{line}</li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
+        <FormErrors lines={errors} testId="form-error" heading={t('form.notSaved')} />
         <div class="form-grid">{children}</div>
         <div class="actions">
           <button type="button" data-testid="form-cancel" onClick={onClose}>

@@ -18,6 +18,7 @@ import {
 } from '../sync/status';
 import { ConnectionForm, TestResult } from './ConnectionForm';
 import { Dialog } from './Dialog';
+import { DeleteActions, FormErrors } from './Fields';
 import { useFocusTarget } from './useFocusTarget';
 
 type Editing = { config: ConnectionConfig; view: ConnectionView | null };
@@ -41,29 +42,15 @@ function DeleteConnection({ name, onClose }: { name: string; onClose: () => void
   return (
     <Dialog testId="connection-delete-dialog" title={t('connections.deleteTitle')} onClose={onClose}>
       <p class="question">{t('connections.deleteQuestion', { name })}</p>
-      {errors.length > 0 ? (
-        <ul class="form-errors" role="alert" data-testid="connection-delete-error">
-          {errors.map((line, i) => (
-            <li key={i}>{line}</li>
-          ))}
-        </ul>
-      ) : null}
-      <div class="actions">
-        <button type="button" data-autofocus onClick={onClose}>
-          {t('common.cancel')}
-        </button>
-        <button
-          type="button"
-          class="danger"
-          data-testid="connection-delete-confirm"
-          disabled={busy}
-          onClick={() => {
-            void confirm();
-          }}
-        >
-          {busy ? t('delete.working') : t('delete.confirm')}
-        </button>
-      </div>
+      <FormErrors lines={errors} testId="connection-delete-error" />
+      <DeleteActions
+        busy={busy}
+        testId="connection-delete-confirm"
+        onCancel={onClose}
+        onConfirm={() => {
+          void confirm();
+        }}
+      />
     </Dialog>
   );
 }

@@ -10,7 +10,7 @@ import { refreshBoard } from '../sla/board';
 import { PRIORITIES } from '../sla/format';
 import { Dialog } from './Dialog';
 import type { OptionGroup } from './Fields';
-import { Select, TextInput } from './Fields';
+import { FormErrors, Select, TextInput } from './Fields';
 
 /** The endpoints of one customer, grouped by site. */
 export function customerEndpoints(fleet: Fleet, customer: string): OptionGroup[] {
@@ -102,16 +102,7 @@ export function TicketForm({
           if (!saving) void submit();
         }}
       >
-        {errors.length > 0 ? (
-          <div class="form-errors" role="alert" data-testid="ticket-form-error">
-            <p>{t('form.notSaved')}</p>
-            <ul>
-              {errors.map((line, i) => (
-                <li key={i}>{line}</li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
+        <FormErrors lines={errors} testId="ticket-form-error" heading={t('form.notSaved')} />
         <div class="form-grid">
           <Select
             testId="ticket-field-customer"
