@@ -10,7 +10,6 @@ use fieldline_store::sync::ConnectionConfig;
 use fieldline_store::Store;
 use fieldline_sync::secrets::{connection_account, Keychain, SecretStore};
 use fieldline_sync::{connector_for, sync_once, SyncReport};
-use std::path::Path;
 use std::time::Duration;
 use tauri::{Emitter, Manager, Runtime};
 
@@ -69,10 +68,7 @@ pub fn run_now<R: Runtime>(
 }
 
 /// The connections whose interval has passed since their last attempt.
-fn due(dir: &Path, now: jiff::Timestamp) -> Vec<String> {
-    let Ok(store) = Store::open(dir) else {
-        return Vec::new();
-    };
+fn due(store: &Store, now: jiff::Timestamp) -> Vec<String> {
     let Ok(configs) = store.connections() else {
         return Vec::new();
     };
@@ -89,18 +85,21 @@ fn due(dir: &Path, now: jiff::Timestamp) -> Vec<String> {
         .collect()
 }
 
-/// Starts the schedule.
+/// Starts the schedule. It reads the schedule through one store connection of its own,
+/// opened once.
 pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
-    std::thread::spawn(move || loop {
-        std::thread::sleep(TICK);
+    std::thread::spawn(move || {
         let state = app.state::<AppState>();
-        let Some(dir) = state.data_dir.clone() else {
+        let Some(store) = state.data_dir.as_deref().and_then(|d| Store::open(d).ok()) else {
             return;
         };
-        let names = due(&dir, state.clock.now());
-        if !names.is_empty() {
-            if let Err(e) = run_now(&app, Some(names)) {
-                eprintln!("fieldline-desktop: scheduled sync: {e}");
+        loop {
+            std::thread::sleep(TICK);
+            let names = due(&store, state.clock.now());
+            if !names.is_empty() {
+                if let Err(e) = run_now(&app, Some(names)) {
+                    eprintln!("fieldline-desktop: scheduled sync: {e}");
+                }
             }
         }
     });

@@ -10,6 +10,15 @@
 //! Not for secrets: nothing here may hold a password, key or token (those live only in
 //! the OS keychain).
 
+/// The outbox states of a change not yet settled with its helpdesk (to send, being sent,
+/// or waiting for the technician's decision), as an SQL list: one definition for every
+/// query that counts or reads what still waits.
+macro_rules! unsettled {
+    () => {
+        "('pending', 'sending', 'conflict')"
+    };
+}
+
 mod error;
 mod fleet;
 mod migrations;

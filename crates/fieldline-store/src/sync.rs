@@ -448,9 +448,13 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let waiting: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM outbox o JOIN ticket_events e ON e.id = o.event
+            concat!(
+                "SELECT COUNT(*) FROM outbox o JOIN ticket_events e ON e.id = o.event
              JOIN tickets t ON t.id = e.ticket
-             WHERE t.source = ?1 AND o.state IN ('pending', 'sending', 'conflict')",
+             WHERE t.source = ?1 AND o.state IN ",
+                unsettled!(),
+                ""
+            ),
             [name],
             |r| r.get(0),
         )?;
@@ -571,8 +575,12 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let waiting: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM outbox o JOIN ticket_events e ON e.id = o.event
-             WHERE e.ticket = ?1 AND o.state IN ('pending', 'sending', 'conflict')",
+            concat!(
+                "SELECT COUNT(*) FROM outbox o JOIN ticket_events e ON e.id = o.event
+             WHERE e.ticket = ?1 AND o.state IN ",
+                unsettled!(),
+                ""
+            ),
             [ticket],
             |r| r.get(0),
         )?;
@@ -720,10 +728,10 @@ impl Store {
                     }
                     // Minutes: the helpdesk's total plus the local time entries not sent yet.
                     tx.execute(
-                        "UPDATE tickets SET title = ?2, customer = ?3, minutes = ?4 + COALESCE((
+                        concat!("UPDATE tickets SET title = ?2, customer = ?3, minutes = ?4 + COALESCE((
                             SELECT SUM(json_extract(e.data, '$.minutes')) FROM outbox o JOIN ticket_events e ON e.id = o.event
-                            WHERE e.ticket = ?1 AND e.kind = 'time' AND o.state IN ('pending', 'sending', 'conflict')), 0)
-                         WHERE id = ?1",
+                            WHERE e.ticket = ?1 AND e.kind = 'time' AND o.state IN ", unsettled!(), "), 0)
+                         WHERE id = ?1"),
                         params![id, title, customer, r.minutes],
                     )?;
                     tx.execute(
@@ -748,13 +756,15 @@ impl Store {
     /// Changes of `connection`'s tickets still to send, oldest first. A ticket with an
     /// unsettled conflict holds back its later changes (they are made on top of it).
     pub fn pending_changes(&self, connection: &str) -> Result<Vec<Pending>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(concat!(
             "SELECT o.id, e.ticket, r.remote_id, e.at, e.data, o.state, o.base, o.attempt
              FROM outbox o JOIN ticket_events e ON e.id = o.event
              JOIN remote_tickets r ON r.ticket = e.ticket
-             WHERE r.connection = ?1 AND o.state IN ('pending', 'sending', 'conflict')
-             ORDER BY o.id",
-        )?;
+             WHERE r.connection = ?1 AND o.state IN ",
+            unsettled!(),
+            "
+             ORDER BY o.id"
+        ))?;
         let rows = stmt.query_map([connection], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -1042,10 +1052,12 @@ fn waiting_fields(
     tx: &rusqlite::Transaction<'_>,
     ticket: i64,
 ) -> Result<Vec<&'static str>, StoreError> {
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare(concat!(
         "SELECT DISTINCT e.kind FROM outbox o JOIN ticket_events e ON e.id = o.event
-         WHERE e.ticket = ?1 AND o.state IN ('pending', 'sending', 'conflict')",
-    )?;
+         WHERE e.ticket = ?1 AND o.state IN ",
+        unsettled!(),
+        ""
+    ))?;
     let kinds: Vec<String> = stmt
         .query_map([ticket], |r| r.get(0))?
         .collect::<Result<_, _>>()?;

@@ -1010,7 +1010,11 @@ impl Store {
     /// Changes made here that no helpdesk has been told of yet, oldest first.
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'conflict')",
+            concat!(
+                "SELECT COUNT(*) FROM outbox WHERE state IN ",
+                unsettled!(),
+                ""
+            ),
             [],
             |r| r.get(0),
         )?)

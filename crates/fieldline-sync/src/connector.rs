@@ -83,13 +83,13 @@ pub enum SyncError {
     Unreachable { url: String, detail: String },
     #[error("the helpdesk refused the credentials (HTTP {status}): the token may be revoked, expired or mistyped. Make a new one and save it in the connection; changes stay queued")]
     Auth { status: u16 },
-    #[error("the helpdesk failed (HTTP {status}) on {what}: {detail}")]
+    #[error("the helpdesk failed (HTTP {status}) on {what}: {detail}. Try again later; if it persists, tell the helpdesk's administrator. Changes stay queued")]
     Server {
         status: u16,
         what: String,
         detail: String,
     },
-    #[error("the helpdesk's answer to {what} could not be read: {detail}")]
+    #[error("the helpdesk's answer to {what} could not be read: {detail}. Check that the connection's address is the helpdesk itself (not a login page or a proxy); changes stay queued")]
     BadAnswer { what: String, detail: String },
     #[error("no secret for connection {0} in the keychain; save the token again")]
     NoSecret(String),

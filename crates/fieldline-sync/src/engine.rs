@@ -220,7 +220,7 @@ fn push(
                     return Err(SyncError::Server {
                         status: 412,
                         what: format!("ticket {}", p.remote_id),
-                        detail: "it kept changing while the change was sent; try again".into(),
+                        detail: "it kept changing while the change was sent".into(),
                     })
                 }
             }

@@ -326,6 +326,20 @@ struct Crash<'a> {
     lose_answer: bool,
 }
 
+impl Crash<'_> {
+    /// Kills the server once the first change reached it; `lose_answer`: before its
+    /// answer comes back.
+    fn after_first_apply<'a>(rt: &'a Rt, cfg: &ConnectionConfig, lose_answer: bool) -> Crash<'a> {
+        Crash {
+            inner: connector(rt, cfg),
+            rt,
+            applies: Cell::new(0),
+            after: 1,
+            lose_answer,
+        }
+    }
+}
+
 impl Connector for Crash<'_> {
     fn test(&self) -> Result<fieldline_sync::ServerInfo, SyncError> {
         self.inner.test()
@@ -378,26 +392,14 @@ fn server_killed_between_two_changes_and_an_answer_lost_apply_nothing_twice() {
     }
 
     // The server dies right after the first change reached it.
-    let crash = Crash {
-        inner: connector(&rt, &cfg),
-        rt: &rt,
-        applies: Cell::new(0),
-        after: 1,
-        lose_answer: false,
-    };
+    let crash = Crash::after_first_apply(&rt, &cfg, false);
     let r = sync_once(&mut store, &crash, &cfg, Timestamp::now);
     assert!(r.error.is_some(), "{r:?}");
     assert_eq!((r.pushed, r.waiting), (1, 2), "{r:?}");
 
     // Back up; the next change reaches RT but its answer is lost (killed before it came).
     rt.start_server().unwrap();
-    let crash = Crash {
-        inner: connector(&rt, &cfg),
-        rt: &rt,
-        applies: Cell::new(0),
-        after: 1,
-        lose_answer: true,
-    };
+    let crash = Crash::after_first_apply(&rt, &cfg, true);
     let r = sync_once(&mut store, &crash, &cfg, Timestamp::now);
     assert!(r.error.is_some(), "{r:?}");
     assert_eq!(r.waiting, 2, "the unconfirmed change still waits: {r:?}");
