@@ -238,11 +238,29 @@ impl Desk {
             serde_json::Value::Object(m) => m,
             _ => unreachable!(),
         };
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.driver_port))
-            .await
-            .expect("WebDriver session with the app");
+        // Under load, WebKitWebDriver sometimes drops the connection that asks for a new
+        // session before answering (seen once in CI: "IncompleteMessage"); a session
+        // request is safe to repeat, so it gets one more try. Anything else fails at once.
+        let url = format!("http://127.0.0.1:{}", self.driver_port);
+        let mut first_error = None;
+        let client = loop {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if first_error.is_none() => {
+                    eprintln!("WebDriver session request failed ({e}); trying once more");
+                    first_error = Some(e);
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!(
+                    "WebDriver session with the app: {e} (first try: {:?})",
+                    first_error
+                ),
+            }
+        };
         // The shell is up when it shows its navigation, or the screen that says why the
         // store could not be opened.
         client
