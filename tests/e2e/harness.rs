@@ -324,9 +324,21 @@ impl Ui {
     }
 
     pub async fn click(&self, id: &str) {
-        self.wait(id)
-            .await
-            .click()
+        let el = self.wait(id).await;
+        // WebDriver clicks at the element's centre as it was a moment earlier: if the page
+        // is still laying out (a strip or badge arriving above it), the click lands on
+        // whatever moved there. Click once the element has stopped moving, as a person would.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut last = el.rectangle().await.ok();
+        loop {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            let now = el.rectangle().await.ok();
+            if now == last || Instant::now() > deadline {
+                break;
+            }
+            last = now;
+        }
+        el.click()
             .await
             .unwrap_or_else(|e| panic!("cannot click {id:?}: {e}"));
     }

@@ -217,12 +217,13 @@ impl GnomeKeyring {
             WAIT,
         )?;
         let keyring = GnomeKeyring { daemon, bus };
-        // Ready once the login keyring is the default collection.
+        // Ready once the login keyring is the default collection and the password on
+        // stdin has unlocked it: a Lock sent before that unlock lands is undone by it.
         let deadline = Instant::now() + WAIT;
-        while keyring.default_collection().is_err() {
+        while !matches!(keyring.is_locked(), Ok(false)) {
             if Instant::now() > deadline {
                 return fail(format!(
-                    "gnome-keyring-daemon has no default collection after {WAIT:?}; its log:\n{}",
+                    "gnome-keyring-daemon has no unlocked default collection after {WAIT:?}; its log:\n{}",
                     keyring.log()
                 ));
             }
@@ -259,16 +260,27 @@ impl GnomeKeyring {
     /// Locks the default collection, as the screen locker or a timeout would.
     pub fn lock(&self) -> Result<(), HarnessError> {
         let collection = self.default_collection()?;
-        self.bus.call(
-            SECRETS,
-            SECRETS_PATH,
-            "org.freedesktop.Secret.Service.Lock",
-            &[&format!("array:objpath:{collection}")],
-        )?;
-        if !self.is_locked()? {
-            return fail(format!("{collection} is still unlocked after Lock"));
+        // The daemon may still be finishing the unlock it was started with; a Lock that
+        // lands first is undone by it, so lock until it stays locked.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            self.bus.call(
+                SECRETS,
+                SECRETS_PATH,
+                "org.freedesktop.Secret.Service.Lock",
+                &[&format!("array:objpath:{collection}")],
+            )?;
+            std::thread::sleep(Duration::from_millis(20));
+            if self.is_locked()? {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return fail(format!(
+                    "{collection} is still unlocked {WAIT:?} after Lock; its log:\n{}",
+                    self.log()
+                ));
+            }
         }
-        Ok(())
     }
 
     /// Whether the default collection is locked.
