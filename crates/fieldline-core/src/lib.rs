@@ -6,6 +6,7 @@
 //! as a table of cases and shared by the CLI and the desktop shell.
 
 pub mod change;
+pub mod checks;
 pub mod csv_import;
 pub mod demo;
 pub mod fleet_file;
@@ -15,5 +16,6 @@ pub mod model;
 pub mod validate;
 
 pub use change::{ChangeError, FleetChange};
+pub use checks::{CheckSpec, CheckState};
 pub use issue::FleetIssue;
 pub use model::{Check, CheckKind, Customer, Endpoint, Fleet, Site, SshSettings};

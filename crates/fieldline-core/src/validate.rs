@@ -335,6 +335,18 @@ pub fn check(fleet: &Fleet) -> Vec<Finding> {
                     &format!("checks[{c}].{key}"),
                     "check parameter is null".into(),
                 );
+            } else if let Err(e) = crate::checks::CheckSpec::parse(check) {
+                let field = if e.field.is_empty() {
+                    format!("checks[{c}]")
+                } else {
+                    format!("checks[{c}].{}", e.field)
+                };
+                push(
+                    k,
+                    i,
+                    &field,
+                    format!("{} check: {}", check.kind.as_str(), e.message),
+                );
             }
         }
     }

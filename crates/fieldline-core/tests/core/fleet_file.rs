@@ -26,7 +26,7 @@ fn the_example_from_the_issue_parses_with_every_field() {
 #[test]
 fn export_then_import_gives_the_same_fleet_and_the_same_text() {
     let rich = format!(
-        "{EXAMPLE}interval = 30\nstatus = [200, 299]\nheaders = {{ Host = \"intranet\" }}\nratio = 0.5\nverify = false\n\
+        "{EXAMPLE}interval = 30\nstatus = [200, 299]\nheaders = {{ Host = \"intranet\" }}\njson = [{{ pointer = \"/load\", max = 0.5 }}]\nverify_tls = false\n\
          [[endpoints.checks]]\nkind = \"tls_expiry\"\nwarn_days = 21\n\n\
          [[customers]]\nid = \"hanbit\"\nname = \"한빛 물류\"\nnotes = \"line one\\nline \\\"two\\\"\"\ndemo = true\n"
     );
@@ -41,7 +41,8 @@ fn export_then_import_gives_the_same_fleet_and_the_same_text() {
     );
     let web = again.endpoint("acme-web1").expect("web1");
     assert_eq!(web.checks[0].params["headers"]["Host"], "intranet");
-    assert_eq!(web.checks[0].params["ratio"], 0.5);
+    assert_eq!(web.checks[0].params["json"][0]["max"], 0.5);
+    assert_eq!(web.checks[0].params["verify_tls"], false);
     assert_eq!(again.customer("hanbit").map(|c| c.demo), Some(true));
 }
 

@@ -1,0 +1,9 @@
+//! Fleet status: the probes of every check kind, and what a round over a fleet found.
+//! The engine, history and the Prometheus/Alertmanager source build on these.
+
+pub mod judge;
+pub mod outcome;
+pub mod probe;
+pub mod round;
+
+pub use outcome::Outcome;
