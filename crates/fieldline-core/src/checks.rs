@@ -255,7 +255,8 @@ impl FailSeverity {
     }
 }
 
-/// `tcp`: `port` (required), `send` (text written after connecting), `expect` (text the
+/// `tcp`: `port` (required), `send` (text written after connecting, as it is: end it with
+/// `\r\n` where the protocol reads lines), `expect` (text the
 /// banner or answer must contain), `warn_ms`/`crit_ms`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

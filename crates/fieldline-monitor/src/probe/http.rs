@@ -289,6 +289,12 @@ pub fn describe_error(e: &reqwest::Error) -> String {
     if lower.contains("message head is too large") || lower.contains("too many headers") {
         return "the answer's headers are too large".into();
     }
+    if lower.contains("invalid http")
+        || lower.contains("parse error")
+        || lower.contains("invalid header")
+    {
+        return format!("the answer is not valid HTTP: {}", clean(&chain, 160));
+    }
     if e.is_connect() {
         return format!("cannot connect: {}", clean(&chain, 160));
     }

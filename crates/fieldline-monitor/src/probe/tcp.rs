@@ -27,8 +27,7 @@ pub async fn probe(host: &str, spec: &TcpSpec, timeout: Duration) -> Outcome {
         };
     let connected = started.elapsed().as_secs_f64() * 1000.0;
     if let Some(send) = &spec.send {
-        let line = format!("{}\r\n", send.trim_end());
-        if let Err(e) = stream.write_all(line.as_bytes()).await {
+        if let Err(e) = stream.write_all(send.as_bytes()).await {
             return Outcome::crit(
                 Some(connected),
                 format!("connected to {address}, then sending failed: {e}"),
