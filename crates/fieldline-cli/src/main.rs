@@ -3,6 +3,7 @@
 //!
 //! Exit status: 0 success, 1 the command failed (the reason is on stderr), 2 usage error.
 
+mod check;
 mod demo;
 mod fleet;
 mod sla;
@@ -45,6 +46,10 @@ enum Command {
     /// Run one sync of the helpdesk connections and report what moved
     Sync(sync::SyncArgs),
     /// Load the demo fleet and answer for its endpoints on loopback until stopped
+    /// Runs every check once; exit 0 all OK, 1 WARN, 2 CRIT, 3 error or UNKNOWN
+    Check(check::CheckArgs),
+    /// Runs the checks again and again, redrawing the terminal after each round
+    Watch(check::WatchArgs),
     Demo(demo::DemoArgs),
     /// Where the store is and which schema it has
     Info,
@@ -73,6 +78,8 @@ pub fn open_store(data_dir: Option<&std::path::Path>) -> Result<Store, Failure> 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Check(args) => return check::run_check(args, cli.data_dir.as_deref()),
+        Command::Watch(args) => return check::run_watch(args, cli.data_dir.as_deref()),
         Command::Fleet(cmd) => fleet::run(cmd, cli.data_dir.as_deref()),
         Command::Sla(cmd) => sla::run(cmd, cli.data_dir.as_deref()),
         Command::Ticket(cmd) => ticket::run(cmd, cli.data_dir.as_deref()),

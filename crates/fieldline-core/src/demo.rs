@@ -22,10 +22,14 @@ fn check(kind: CheckKind, params: &[(&str, serde_json::Value)]) -> Check {
 fn http(path: &str) -> Check {
     check(
         CheckKind::Http,
-        &[(
-            "url",
-            format!("http://127.0.0.1:{DEMO_HTTP_PORT}{path}").into(),
-        )],
+        &[
+            (
+                "url",
+                format!("http://127.0.0.1:{DEMO_HTTP_PORT}{path}").into(),
+            ),
+            // The simulator's slow server answers in 1.5 s: a warning, as it would be.
+            ("warn_ms", 1000.into()),
+        ],
     )
 }
 
