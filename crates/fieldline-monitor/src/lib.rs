@@ -5,5 +5,6 @@ pub mod judge;
 pub mod outcome;
 pub mod probe;
 pub mod round;
+pub mod state;
 
 pub use outcome::Outcome;
