@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Fieldline needs to build, run and test on Debian 12 / Ubuntu 22.04+:
 # system packages (Tauri's WebKitGTK stack, Xvfb, WebKitWebDriver, a CJK font, D-Bus,
-# GNOME Keyring, Request Tracker 5 for the sync tests),
+# GNOME Keyring, Request Tracker 5 for the sync tests, the monitoring stack and sshd for
+# the fleet status tests),
 # the UI's npm packages (exact versions from ui/package-lock.json) and tauri-driver.
 # Idempotent: run it again any time.
 set -euo pipefail
@@ -20,6 +21,10 @@ PACKAGES=(
   libdbus-1-dev gnome-keyring libsecret-tools
   # a real Request Tracker 5 for the helpdesk sync tests (SQLite, standalone server)
   request-tracker5 rt5-db-sqlite rt5-standalone
+  # fleet status tests: a DNS server, node_exporter, Prometheus, Alertmanager, blackbox
+  # (the benchmark's peer), network namespaces (offline and unprivileged-ping tests), sshd
+  dnsmasq-base prometheus-node-exporter prometheus prometheus-alertmanager
+  prometheus-blackbox-exporter iproute2 util-linux openssh-server openssh-client
   # Korean glyphs
   fonts-noto-cjk
 )

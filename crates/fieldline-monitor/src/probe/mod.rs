@@ -1,7 +1,10 @@
 //! One probe per check kind. Each ends within its check's timeout and returns an
 //! [`Outcome`] whose message is safe to show.
 
+pub mod dns;
 pub mod http;
+pub mod node;
+pub mod ping;
 pub mod tcp;
 pub mod tls_expiry;
 
@@ -83,25 +86,50 @@ use crate::outcome::Outcome;
 use fieldline_core::checks::{CheckSpec, KindSpec};
 use fieldline_core::Endpoint;
 
-/// What probes share: HTTP clients (one per TLS setting).
+/// What probes share: HTTP clients (one per TLS setting), and what a check carries from
+/// one run to the next (node_exporter's CPU counters, by endpoint and metrics URL).
 #[derive(Default)]
 pub struct Prober {
     pub http: http::HttpClients,
+    cpu: std::sync::Mutex<CpuMemory>,
 }
+
+type CpuMemory = std::collections::HashMap<(String, String), node::CpuSample>;
 
 impl Prober {
     /// Runs one check of `endpoint` against `host` (the check's own host or the endpoint's).
     pub async fn probe(&self, endpoint: &Endpoint, host: &str, spec: &CheckSpec) -> Outcome {
-        let _ = endpoint;
         let timeout = spec.common.timeout;
         match &spec.kind {
             KindSpec::Http(s) => http::probe(&self.http, host, s, timeout).await,
             KindSpec::Tcp(s) => tcp::probe(host, s, timeout).await,
             KindSpec::TlsExpiry(s) => tls_expiry::probe(host, s, timeout).await,
-            KindSpec::Ping(_)
-            | KindSpec::Dns(_)
-            | KindSpec::NodeExporter(_)
-            | KindSpec::SshCommand(_) => Outcome::unknown("this check kind is not probed yet"),
+            KindSpec::Ping(s) => ping::probe(host, s, timeout).await,
+            KindSpec::Dns(s) => dns::probe(host, s, timeout).await,
+            KindSpec::NodeExporter(s) => {
+                let url = s
+                    .url
+                    .as_deref()
+                    .map(|u| u.replace("{host}", host))
+                    .unwrap_or_else(|| format!("http://{}/metrics", host_port(host, 9100)));
+                let client = match self.http.get(true, None) {
+                    Ok(c) => c,
+                    Err(e) => return Outcome::unknown(e),
+                };
+                // The CPU sample of the last scrape, taken out while this one runs.
+                let key = (endpoint.id.clone(), url.clone());
+                let mut memory = self.cpu().remove(&key);
+                let outcome = node::probe(&client, &url, s, timeout, &mut memory).await;
+                if let Some(sample) = memory {
+                    self.cpu().insert(key, sample);
+                }
+                outcome
+            }
+            KindSpec::SshCommand(_) => Outcome::unknown("this check kind is not probed yet"),
         }
+    }
+
+    fn cpu(&self) -> std::sync::MutexGuard<'_, CpuMemory> {
+        self.cpu.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
