@@ -1,113 +1,130 @@
 //! Judgements shared by the probes that read a body or an output: JSON conditions and
 //! latency thresholds.
 
-use crate::outcome::clean;
 use fieldline_core::checks::{compile_regex, FailSeverity, JsonCondition};
 use fieldline_core::CheckState;
 
-/// The worst failed condition and what it found, or `None` when every condition holds.
+/// Judges JSON conditions against a document: each condition's value is found by JSON
+/// pointer (RFC 6901; `""` is the whole document). `exists = false` passes when the value
+/// is absent; otherwise a missing value fails. `equals` compares JSON values (numbers by
+/// value: 1 equals 1.0), `min`/`max` need a number (or a string holding one), `matches`
+/// is a regex (compiled with [`compile_regex`]) on a string value, or on the JSON text of
+/// any other value. A failed condition counts with its `severity` (CRIT when not given).
+/// `None` when all pass; otherwise the worst state and what failed, `; `-separated.
 pub fn judge_json(
     value: &serde_json::Value,
     conditions: &[JsonCondition],
 ) -> Option<(CheckState, String)> {
-    let mut worst: Option<(CheckState, String)> = None;
-    for c in conditions {
-        let Some(failure) = failed(value, c) else {
-            continue;
-        };
-        let state = c.severity.unwrap_or(FailSeverity::Crit).state();
-        if worst
-            .as_ref()
-            .is_none_or(|(w, _)| state.severity() > w.severity())
-        {
-            worst = Some((state, failure));
+    let mut worst = CheckState::Ok;
+    let mut failures = Vec::new();
+    for condition in conditions {
+        if let Some((state, message)) = judge_one(value, condition) {
+            worst = worst.worst(state);
+            failures.push(message);
         }
     }
-    worst
+    if failures.is_empty() {
+        None
+    } else {
+        Some((worst, failures.join("; ")))
+    }
 }
 
-/// Why one condition fails, or `None` when it holds.
-fn failed(value: &serde_json::Value, c: &JsonCondition) -> Option<String> {
-    let pointer = if c.pointer.is_empty() {
-        "(the whole body)"
+fn judge_one(document: &serde_json::Value, c: &JsonCondition) -> Option<(CheckState, String)> {
+    let fail_state = c.severity.unwrap_or(FailSeverity::Crit).state();
+    let name = if c.pointer.is_empty() {
+        "the document".to_owned()
     } else {
-        c.pointer.as_str()
+        c.pointer.clone()
     };
-    let found = value.pointer(&c.pointer);
-    if let Some(exists) = c.exists {
-        if found.is_some() != exists {
-            return Some(if exists {
-                format!("{pointer} is missing")
-            } else {
-                format!("{pointer} is present")
-            });
+    let Some(found) = document.pointer(&c.pointer) else {
+        if c.exists == Some(false) {
+            return None;
         }
-    }
-    let needs_value =
-        c.equals.is_some() || c.min.is_some() || c.max.is_some() || c.matches.is_some();
-    if !needs_value {
-        return None;
-    }
-    let Some(found) = found else {
-        return Some(format!("{pointer} is missing"));
+        return Some((fail_state, format!("{name} is missing")));
     };
-    let shown = || clean(&found.to_string(), 80);
+    if c.exists == Some(false) {
+        return Some((
+            fail_state,
+            format!("{name} exists ({}), expected absent", show(found)),
+        ));
+    }
+    let mut problems = Vec::new();
     if let Some(expected) = &c.equals {
-        if found != expected && !loosely_equal(found, expected) {
-            return Some(format!(
-                "{pointer} is {} (expected {})",
-                shown(),
-                clean(&expected.to_string(), 80)
-            ));
+        if !json_equal(found, expected) {
+            problems.push(format!("expected {}", show(expected)));
         }
     }
     if c.min.is_some() || c.max.is_some() {
-        let Some(n) = as_number(found) else {
-            return Some(format!("{pointer} is {}, not a number", shown()));
-        };
-        if let Some(min) = c.min {
-            if n < min {
-                return Some(format!("{pointer} is {n} (min {min})"));
-            }
-        }
-        if let Some(max) = c.max {
-            if n > max {
-                return Some(format!("{pointer} is {n} (max {max})"));
+        match as_number(found) {
+            None => problems.push("expected a number".into()),
+            Some(n) => {
+                if let Some(min) = c.min.filter(|min| n < *min) {
+                    problems.push(format!("below min {}", number(min)));
+                }
+                if let Some(max) = c.max.filter(|max| n > *max) {
+                    problems.push(format!("above max {}", number(max)));
+                }
             }
         }
     }
     if let Some(pattern) = &c.matches {
-        let text = match found {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
         match compile_regex(pattern) {
-            Ok(re) if re.is_match(&text) => {}
-            Ok(_) => {
-                return Some(format!(
-                    "{pointer} is {} (does not match {pattern:?})",
-                    shown()
-                ))
+            Err(e) => return Some((CheckState::Unknown, format!("{name}: {e}"))),
+            Ok(re) => {
+                let text = match found {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if !re.is_match(&text) {
+                    problems.push(format!("does not match /{pattern}/"));
+                }
             }
-            Err(e) => return Some(e),
         }
     }
-    None
+    if problems.is_empty() {
+        None
+    } else {
+        Some((
+            fail_state,
+            format!("{name} is {}, {}", show(found), problems.join(", ")),
+        ))
+    }
 }
 
-/// `1` equals `1.0`, and `"5"` equals `5`: a fleet file writes what a person means.
-fn loosely_equal(found: &serde_json::Value, expected: &serde_json::Value) -> bool {
-    match (as_number(found), as_number(expected)) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
+fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    match (a, b) {
+        (serde_json::Value::Number(x), serde_json::Value::Number(y)) => {
+            x == y || matches!((x.as_f64(), y.as_f64()), (Some(p), Some(q)) if p == q)
+        }
+        _ => a == b,
     }
 }
 
 fn as_number(v: &serde_json::Value) -> Option<f64> {
     match v {
         serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
         _ => None,
+    }
+}
+
+fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A JSON value as it reads in a message, at most about 60 characters.
+fn show(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 60 {
+        let cut: String = text.chars().take(57).collect();
+        format!("{cut}…")
+    } else {
+        text
     }
 }
 
@@ -140,39 +157,57 @@ mod tests {
     }
 
     #[test]
-    fn conditions() {
-        let body = json!({"status": "ok", "queue": 120, "db": {"lag": "3"}, "name": "web-01"});
-        let all_hold = [
-            cond(json!({"pointer": "/status", "equals": "ok"})),
-            cond(json!({"pointer": "/db/lag", "max": 5})),
-            cond(json!({"pointer": "/name", "matches": "^web-\\d+$"})),
-            cond(json!({"pointer": "/missing", "exists": false})),
+    fn json_conditions() {
+        let doc = json!({"status": "ok", "count": 12, "ratio": "0.5", "list": [1, 2],
+                         "nested": {"deep": true}, "n": 1.0});
+        let pass = [
+            json!({"pointer": "/status", "equals": "ok"}),
+            json!({"pointer": "/count", "min": 10, "max": 12}),
+            json!({"pointer": "/ratio", "max": 1}),
+            json!({"pointer": "/list/1", "equals": 2}),
+            json!({"pointer": "/nested/deep", "exists": true}),
+            json!({"pointer": "/gone", "exists": false}),
+            json!({"pointer": "/status", "matches": "^o"}),
+            json!({"pointer": "/count", "matches": "^1\\d$"}),
+            json!({"pointer": "/n", "equals": 1}),
+            json!({"pointer": "", "exists": true}),
         ];
-        assert_eq!(judge_json(&body, &all_hold), None);
-        let (state, why) = judge_json(
-            &body,
+        for c in pass {
+            assert_eq!(judge_json(&doc, &[cond(c.clone())]), None, "{c}");
+        }
+        let (state, message) = judge_json(
+            &doc,
+            &[cond(json!({"pointer": "/status", "equals": "degraded"}))],
+        )
+        .expect("fails");
+        assert_eq!(state, CheckState::Crit);
+        assert_eq!(message, r#"/status is "ok", expected "degraded""#);
+        let (state, message) = judge_json(
+            &doc,
             &[
-                cond(json!({"pointer": "/queue", "max": 100, "severity": "warn"})),
-                cond(json!({"pointer": "/status", "equals": "degraded"})),
+                cond(json!({"pointer": "/count", "max": 5, "severity": "warn"})),
+                cond(json!({"pointer": "/missing", "equals": 1, "severity": "warn"})),
+            ],
+        )
+        .expect("fails");
+        assert_eq!(state, CheckState::Warn);
+        assert_eq!(message, "/count is 12, above max 5; /missing is missing");
+        let (state, message) = judge_json(
+            &doc,
+            &[
+                cond(json!({"pointer": "/count", "min": 20, "severity": "warn"})),
+                cond(json!({"pointer": "/status", "exists": false})),
+                cond(json!({"pointer": "/status", "min": 1})),
             ],
         )
         .expect("fails");
         assert_eq!(state, CheckState::Crit);
-        assert_eq!(why, "/status is \"ok\" (expected \"degraded\")");
-        let (state, why) = judge_json(
-            &body,
-            &[cond(
-                json!({"pointer": "/queue", "max": 100, "severity": "warn"}),
-            )],
-        )
-        .expect("fails");
-        assert_eq!(
-            (state, why.as_str()),
-            (CheckState::Warn, "/queue is 120 (max 100)")
-        );
-        let (_, why) =
-            judge_json(&body, &[cond(json!({"pointer": "/gone", "min": 1}))]).expect("fails");
-        assert_eq!(why, "/gone is missing");
+        assert!(message.contains("below min 20"), "{message}");
+        assert!(message.contains("expected absent"), "{message}");
+        assert!(message.contains("expected a number"), "{message}");
+        let (state, _) = judge_json(&doc, &[cond(json!({"pointer": "/status", "matches": "("}))])
+            .expect("bad regex");
+        assert_eq!(state, CheckState::Unknown);
     }
 
     #[test]

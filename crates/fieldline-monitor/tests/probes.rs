@@ -152,7 +152,7 @@ async fn status_latency_body_and_json_are_judged() {
         ] }),
     )
     .await;
-    assert_state(&o, CheckState::Warn, "/queue is 120 (max 100)");
+    assert_state(&o, CheckState::Warn, "/queue is 120, above max 100");
     let (o, _) = http(
         Cert::Plain,
         Case::Ok,

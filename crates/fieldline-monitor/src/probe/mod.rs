@@ -5,6 +5,7 @@ pub mod dns;
 pub mod http;
 pub mod node;
 pub mod ping;
+pub mod ssh_command;
 pub mod tcp;
 pub mod tls_expiry;
 
@@ -125,7 +126,16 @@ impl Prober {
                 }
                 outcome
             }
-            KindSpec::SshCommand(_) => Outcome::unknown("this check kind is not probed yet"),
+            KindSpec::SshCommand(s) => {
+                ssh_command::probe(
+                    host,
+                    endpoint.ssh.user.as_deref(),
+                    endpoint.ssh.port,
+                    s,
+                    timeout,
+                )
+                .await
+            }
         }
     }
 
