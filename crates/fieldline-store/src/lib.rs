@@ -24,6 +24,7 @@ mod fleet;
 mod migrations;
 pub mod notifications;
 pub mod reports;
+pub mod status;
 pub mod sync;
 pub mod tickets;
 

@@ -113,6 +113,49 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN theirs TEXT;   -- JSON RemoteTicket that conflicts
     ALTER TABLE outbox ADD COLUMN detail TEXT;   -- why it waits, or the remote reference
     CREATE INDEX outbox_state ON outbox (state);",
+    // 4: fleet status history (see status.rs): each check once, its raw results (48 h),
+    // 5-minute buckets (30 days) and hourly buckets (a year). States are integers
+    // (CheckState::severity), times Unix seconds; WITHOUT ROWID keeps a result ~25 bytes.
+    "CREATE TABLE status_checks (
+        id       INTEGER PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        idx      INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        tracker  TEXT,                 -- JSON: the engine's memory of this check, for restarts
+        UNIQUE (endpoint, idx)
+    ) STRICT;
+    CREATE TABLE status_raw (
+        check_id INTEGER NOT NULL,
+        at       INTEGER NOT NULL,
+        state    INTEGER NOT NULL,
+        latency  REAL,
+        message  TEXT,                 -- NULL: the same as the check's previous result
+        PRIMARY KEY (check_id, at)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE status_5m (
+        check_id INTEGER NOT NULL,
+        bucket   INTEGER NOT NULL,
+        up       INTEGER NOT NULL,     -- OK or WARN: it answered
+        down     INTEGER NOT NULL,     -- CRIT
+        other    INTEGER NOT NULL,     -- UNKNOWN or STALE: not counted in uptime
+        worst    INTEGER NOT NULL,
+        lat_sum  REAL NOT NULL,
+        lat_n    INTEGER NOT NULL,
+        lat_max  REAL,
+        PRIMARY KEY (check_id, bucket)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE status_1h (
+        check_id INTEGER NOT NULL,
+        bucket   INTEGER NOT NULL,
+        up       INTEGER NOT NULL,
+        down     INTEGER NOT NULL,
+        other    INTEGER NOT NULL,
+        worst    INTEGER NOT NULL,
+        lat_sum  REAL NOT NULL,
+        lat_n    INTEGER NOT NULL,
+        lat_max  REAL,
+        PRIMARY KEY (check_id, bucket)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes and understands.
