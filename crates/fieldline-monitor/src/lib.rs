@@ -1,6 +1,7 @@
 //! Fleet status: the probes of every check kind, and what a round over a fleet found.
 //! The engine, history and the Prometheus/Alertmanager source build on these.
 
+pub mod alerts;
 pub mod judge;
 pub mod outcome;
 pub mod probe;

@@ -5,6 +5,7 @@
 //! Pure: the engine feeds results in and acts on the [`Transition`]s that come out.
 
 use fieldline_core::CheckState;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Results kept to judge flapping, and the thresholds (per cent of changes among them),
@@ -14,7 +15,7 @@ pub const FLAP_START: f64 = 0.5;
 pub const FLAP_STOP: f64 = 0.25;
 
 /// One check's memory of its results. Times are seconds since the Unix epoch.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tracker {
     /// The state alerts and rollups use.
     pub hard: CheckState,
