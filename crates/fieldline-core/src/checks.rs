@@ -67,6 +67,20 @@ impl CheckState {
     }
 }
 
+/// One result of one check, as it is kept in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub endpoint: String,
+    /// The check's position in the endpoint's list.
+    pub check: u32,
+    pub kind: CheckKind,
+    /// Unix seconds.
+    pub at: i64,
+    pub state: CheckState,
+    pub latency_ms: Option<f64>,
+    pub message: String,
+}
+
 /// Upper bounds that keep a fleet file from asking for something absurd.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);

@@ -1,8 +1,9 @@
 //! Who hears about a transition. Pure: given what changed and the fleet's hard states,
 //! decide which alerts go out now and which wait. Rules a technician can predict:
 //! - a hard problem alerts once; a change of severity while still a problem alerts again;
-//! - a problem under a parent that is down (CRIT, transitively up the `parent` chain) is
-//!   held, not dropped: when the parent comes back and the child is still down, it alerts;
+//! - a problem under a parent that is down (CRIT, transitively up the `parent` chain) or
+//!   failing right now (the engine decides which parents count as down) is held, not
+//!   dropped: when the parent is fine again and the child is still down, it alerts;
 //! - a recovery notice always goes out for a problem that was announced, parent or not;
 //! - a flapping check alerts once that it flaps, then stays quiet until it settles;
 //! - STALE never alerts (the laptop could not look);
@@ -12,7 +13,7 @@
 use crate::state::Transition;
 use fieldline_core::{CheckKind, CheckState, Fleet};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// A check, by endpoint id and position in its list.
 pub type CheckKey = (String, u32);
@@ -146,12 +147,12 @@ fn alert(kind: AlertKind, view: &CheckView) -> Alert {
 pub fn down_ancestor<'a>(
     fleet: &'a Fleet,
     endpoint: &str,
-    down: &HashMap<&str, bool>,
+    down: &HashSet<String>,
 ) -> Option<&'a str> {
     let mut current = fleet.endpoint(endpoint)?;
     for _ in 0..fleet.endpoints.len() {
         let parent = fleet.endpoint(current.parent.as_deref()?)?;
-        if down.get(parent.id.as_str()).copied().unwrap_or(false) {
+        if down.contains(&parent.id) {
             return Some(parent.id.as_str());
         }
         current = parent;
@@ -279,9 +280,9 @@ host = "10.0.0.3"
 parent = "switch"
 "#;
         let fleet = fieldline_core::fleet_file::parse("f.toml", text).expect("fleet");
-        let down: HashMap<&str, bool> = [("router", true)].into();
+        let down: HashSet<String> = ["router".to_string()].into();
         assert_eq!(down_ancestor(&fleet, "pc", &down), Some("router"));
         assert_eq!(down_ancestor(&fleet, "router", &down), None);
-        assert_eq!(down_ancestor(&fleet, "pc", &HashMap::new()), None);
+        assert_eq!(down_ancestor(&fleet, "pc", &HashSet::new()), None);
     }
 }

@@ -2,6 +2,7 @@
 //! The engine, history and the Prometheus/Alertmanager source build on these.
 
 pub mod alerts;
+pub mod engine;
 pub mod judge;
 pub mod outcome;
 pub mod probe;

@@ -8,6 +8,7 @@
 //! results; a site's and a customer's are the mean of their endpoints'.
 
 use crate::{Store, StoreError};
+use fieldline_core::checks::Observation;
 use fieldline_core::{CheckKind, CheckState, Fleet};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
@@ -46,20 +47,6 @@ impl Resolution {
     }
 }
 
-/// One result to keep.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResultRow {
-    pub endpoint: String,
-    /// The check's position in the endpoint's list.
-    pub check: u32,
-    pub kind: CheckKind,
-    /// Unix seconds.
-    pub at: i64,
-    pub state: CheckState,
-    pub latency_ms: Option<f64>,
-    pub message: String,
-}
-
 /// A point of a check's history at some resolution: a raw result or a bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct HistoryPoint {
@@ -95,7 +82,7 @@ fn state_from(severity: i64) -> CheckState {
 impl Store {
     /// Keeps a batch of results: raw, and added into their 5-minute and hourly buckets.
     /// A message equal to the check's previous one is stored once.
-    pub fn record_results(&mut self, rows: &[ResultRow]) -> Result<(), StoreError> {
+    pub fn record_results(&mut self, rows: &[Observation]) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -404,7 +391,7 @@ fn add_to_bucket(
     tx: &rusqlite::Transaction<'_>,
     resolution: Resolution,
     id: i64,
-    row: &ResultRow,
+    row: &Observation,
 ) -> Result<(), StoreError> {
     let bucket = row.at - row.at.rem_euclid(resolution.seconds());
     let (up, down, other) = match row.state {

@@ -2,8 +2,9 @@
 //! per endpoint, site and customer, retention, and the engine's memory across restarts.
 #![allow(clippy::unwrap_used)]
 
+use fieldline_core::checks::Observation;
 use fieldline_core::{CheckKind, CheckState, Fleet};
-use fieldline_store::status::{ResultRow, RETENTION};
+use fieldline_store::status::RETENTION;
 use fieldline_store::Store;
 
 const FLEET: &str = r#"
@@ -47,8 +48,8 @@ fn store() -> (tempfile::TempDir, Store, Fleet) {
     (dir, store, fleet)
 }
 
-fn row(endpoint: &str, check: u32, at: i64, state: CheckState, latency: f64) -> ResultRow {
-    ResultRow {
+fn row(endpoint: &str, check: u32, at: i64, state: CheckState, latency: f64) -> Observation {
+    Observation {
         endpoint: endpoint.into(),
         check,
         kind: if endpoint == "web" && check == 0 {
@@ -113,7 +114,7 @@ fn uptime_rolls_up_from_checks_to_endpoints_sites_and_customers() {
 #[test]
 fn history_comes_raw_for_hours_and_in_buckets_for_days() {
     let (_dir, mut store, _fleet) = store();
-    let rows: Vec<ResultRow> = (0..120)
+    let rows: Vec<Observation> = (0..120)
         .map(|m| {
             row(
                 "web",
@@ -192,7 +193,7 @@ fn each_resolution_ages_out_on_its_own_schedule() {
 #[test]
 fn repeated_messages_are_kept_once_and_removed_checks_lose_their_history() {
     let (_dir, mut store, fleet) = store();
-    let rows: Vec<ResultRow> = (0..100)
+    let rows: Vec<Observation> = (0..100)
         .map(|i| row("web", 1, NOW - 100 + i, CheckState::Ok, 1.0))
         .collect();
     store.record_results(&rows).unwrap();
