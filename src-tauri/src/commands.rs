@@ -9,16 +9,17 @@ use crate::error::to_ipc;
 use crate::AppState;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
 use fieldline_core::{Fleet, FleetChange};
-use fieldline_ipc::ConnectionView;
 use fieldline_ipc::{
     AppInfo, ImportSummary, IpcError, Language, NamedFile, SavedFile, Settings, SlaBoard,
     SlaConfigInfo,
 };
+use fieldline_ipc::{ConnectionView, FleetStatus};
 use fieldline_notify::engine;
 use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::Priority;
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{self, SlaReport};
+use fieldline_store::status::{HistoryPoint, Uptimes};
 use fieldline_store::sync::{
     ConnectionConfig, ConnectorKind, Resolution, SyncConflict, SyncStatus,
 };
@@ -474,4 +475,52 @@ pub async fn resolve_conflict(
     let t = with_store(&state, |s| s.resolve_conflict(outbox_id, resolution, now))?;
     wake(&state);
     Ok(t)
+}
+
+#[tauri::command]
+pub async fn fleet_status(state: State<'_, AppState>) -> Res<FleetStatus> {
+    let (mut checks, offline) = {
+        let board = state.status.lock().map_err(|_| IpcError::Store {
+            message: "fleet status is unavailable after an earlier failure; restart Fieldline"
+                .into(),
+        })?;
+        (
+            board.checks.values().cloned().collect::<Vec<_>>(),
+            board.offline.clone(),
+        )
+    };
+    checks.sort_by(|a, b| (&a.endpoint, a.check).cmp(&(&b.endpoint, b.check)));
+    let now = fieldline_monitor::engine::now_unix();
+    let uptime_24h = with_store(&state, |s| {
+        let fleet = s.fleet()?;
+        s.uptime(&fleet, now, 86_400)
+    })?;
+    Ok(FleetStatus {
+        checks,
+        offline,
+        uptime_24h,
+    })
+}
+
+#[tauri::command]
+pub async fn status_history(
+    state: State<'_, AppState>,
+    endpoint: String,
+    check: u32,
+    from_s: i64,
+    to_s: i64,
+) -> Res<Vec<HistoryPoint>> {
+    let now = fieldline_monitor::engine::now_unix();
+    with_store(&state, |s| {
+        s.status_history(&endpoint, check, from_s, to_s, now)
+    })
+}
+
+#[tauri::command]
+pub async fn uptime(state: State<'_, AppState>, window_hours: u32) -> Res<Uptimes> {
+    let now = fieldline_monitor::engine::now_unix();
+    with_store(&state, |s| {
+        let fleet = s.fleet()?;
+        s.uptime(&fleet, now, i64::from(window_hours.max(1)) * 3600)
+    })
 }

@@ -4,6 +4,7 @@
 
 mod commands;
 mod error;
+mod monitor;
 mod notifier;
 mod syncer;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub data_dir: Option<PathBuf>,
     /// One helpdesk sync run at a time.
     pub sync_lock: Mutex<()>,
+    /// Fleet status as the engine last reported it.
+    pub status: Mutex<monitor::StatusBoard>,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
             clock,
             wake: Mutex::new(notifier::detached()),
             sync_lock: Mutex::new(()),
+            status: Mutex::new(monitor::StatusBoard::default()),
         }
     }
 }
@@ -97,6 +101,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::sync_now,
         commands::sync_conflicts,
         commands::resolve_conflict,
+        commands::fleet_status,
+        commands::status_history,
+        commands::uptime,
     ])
 }
 
@@ -151,6 +158,7 @@ pub fn run() {
             }
             watch_external_changes(app.handle().clone());
             syncer::start(app.handle().clone());
+            monitor::start(app.handle().clone());
             Ok(())
         });
     if let Err(e) = with_commands(builder).run(tauri::generate_context!("tauri.conf.json")) {

@@ -30,7 +30,7 @@ pub fn detached() -> Wake {
     Wake(mpsc::channel().0)
 }
 
-fn show_window<R: Runtime>(app: &tauri::AppHandle<R>) {
+pub fn show_window<R: Runtime>(app: &tauri::AppHandle<R>) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();
         let _ = w.show();

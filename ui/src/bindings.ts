@@ -432,6 +432,64 @@ export type Resolution = "keep_mine" | "take_theirs";
 
 export type SyncStarted = { connection: string, };
 
+export type CheckState = "OK" | "WARN" | "CRIT" | "UNKNOWN" | "STALE";
+
+export type CheckStatus = { endpoint: string, check: number, kind: CheckKind, 
+/**
+ * What to show: STALE while the laptop cannot look, else the hard state.
+ */
+state: CheckState, 
+/**
+ * The last known hard state (kept under STALE).
+ */
+hard: CheckState, 
+/**
+ * The last result (a soft problem shows here first).
+ */
+last: CheckState, 
+/**
+ * Unix seconds: since when `hard` holds.
+ */
+since: number, 
+/**
+ * Unix seconds: the last real result.
+ */
+last_seen: number | null, latency_ms: number | null, message: string, flapping: boolean, 
+/**
+ * Why its alerts are held or it is not run (a down parent, maintenance, ...).
+ */
+quiet: string | null, };
+
+export type Offline = { 
+/**
+ * Unix seconds.
+ */
+since: number, reason: string, };
+
+export type Uptimes = { endpoints: { [key in string]: number }, sites: { [key in string]: number }, customers: { [key in string]: number }, };
+
+export type HistoryPoint = { 
+/**
+ * Unix seconds: the result's time, or the bucket's start.
+ */
+at: number, 
+/**
+ * The worst state seen in the bucket (the state, for a raw result).
+ */
+state: CheckState, latency_ms: number | null, latency_max_ms: number | null, 
+/**
+ * Share of results that were up, when any counted.
+ */
+up: number | null, };
+
+export type FleetStatus = { checks: Array<CheckStatus>, offline: Offline | null, 
+/**
+ * Uptime over the last 24 hours.
+ */
+uptime_24h: Uptimes, };
+
+export type StatusChanged = { checks: Array<CheckStatus>, offline: Offline | null, };
+
 /** Every command: its arguments and its result. */
 export interface Commands {
   app_info: { args: {  }; result: AppInfo };
@@ -463,6 +521,9 @@ export interface Commands {
   test_connection: { args: { config: ConnectionConfig; secret: string | null }; result: ConnectionTest };
   sync_now: { args: { name: string | null }; result: Array<SyncReport> };
   sync_conflicts: { args: {  }; result: Array<SyncConflict> };
+  fleet_status: { args: {  }; result: FleetStatus };
+  status_history: { args: { endpoint: string; check: number; fromS: number; toS: number }; result: Array<HistoryPoint> };
+  uptime: { args: { windowHours: number }; result: Uptimes };
   resolve_conflict: { args: { outboxId: number; resolution: Resolution }; result: Ticket };
 }
 
@@ -472,6 +533,7 @@ export interface Events {
   "open-item": OpenItem;
   "sync-changed": SyncReport;
   "sync-started": SyncStarted;
+  "status-changed": StatusChanged;
 }
 
 /** Check kinds in their canonical order. */

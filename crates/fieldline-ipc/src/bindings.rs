@@ -2,11 +2,15 @@
 
 use crate::*;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport, EndpointField};
-use fieldline_core::{Check, CheckKind, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings};
+use fieldline_core::{
+    Check, CheckKind, CheckState, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings,
+};
+use fieldline_monitor::engine::{CheckStatus, Offline};
 use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::{ClockKind, Priority, TicketState};
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{Outcome, PriorityLine, ReportTicket, SlaReport};
+use fieldline_store::status::{HistoryPoint, Uptimes};
 use fieldline_store::sync::{
     ConnectionConfig, ConnectorKind, Mapping, Resolution, SyncConflict, SyncStatus,
 };
@@ -159,6 +163,22 @@ pub fn commands() -> Vec<Command> {
             ty::<Vec<SyncReport>>(),
         ),
         c("sync_conflicts", vec![], ty::<Vec<SyncConflict>>()),
+        c("fleet_status", vec![], ty::<FleetStatus>()),
+        c(
+            "status_history",
+            vec![
+                ("endpoint", ty::<String>()),
+                ("check", ty::<u32>()),
+                ("fromS", "number".to_string()),
+                ("toS", "number".to_string()),
+            ],
+            ty::<Vec<HistoryPoint>>(),
+        ),
+        c(
+            "uptime",
+            vec![("windowHours", ty::<u32>())],
+            ty::<Uptimes>(),
+        ),
         c(
             "resolve_conflict",
             vec![
@@ -234,6 +254,13 @@ pub fn render() -> String {
     decl::<SyncConflict>(&mut out);
     decl::<Resolution>(&mut out);
     decl::<SyncStarted>(&mut out);
+    decl::<CheckState>(&mut out);
+    decl::<CheckStatus>(&mut out);
+    decl::<Offline>(&mut out);
+    decl::<Uptimes>(&mut out);
+    decl::<HistoryPoint>(&mut out);
+    decl::<FleetStatus>(&mut out);
+    decl::<StatusChanged>(&mut out);
 
     out.push_str(
         "/** Every command: its arguments and its result. */\nexport interface Commands {\n",
@@ -252,7 +279,7 @@ pub fn render() -> String {
     }
     out.push_str("}\n\n/** Every event: its name and its payload. */\nexport interface Events {\n");
     out.push_str(&format!(
-        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
+        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
         events::FLEET_CHANGED,
         ty::<FleetChanged>(),
         events::OPEN_ITEM,
@@ -260,7 +287,9 @@ pub fn render() -> String {
         events::SYNC_CHANGED,
         ty::<SyncReport>(),
         events::SYNC_STARTED,
-        ty::<SyncStarted>()
+        ty::<SyncStarted>(),
+        events::STATUS_CHANGED,
+        ty::<StatusChanged>()
     ));
     out.push_str(
         "\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [",

@@ -185,8 +185,27 @@ pub struct SyncStarted {
     pub connection: String,
 }
 
+/// The fleet's status now: every check the engine runs, and the offline banner.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct FleetStatus {
+    pub checks: Vec<fieldline_monitor::engine::CheckStatus>,
+    pub offline: Option<fieldline_monitor::engine::Offline>,
+    /// Uptime over the last 24 hours.
+    pub uptime_24h: fieldline_store::status::Uptimes,
+}
+
+/// Event `status-changed`: checks whose status changed since the last event (a few events
+/// a second at most, never one per probe), and the offline banner as it is now.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct StatusChanged {
+    pub checks: Vec<fieldline_monitor::engine::CheckStatus>,
+    pub offline: Option<fieldline_monitor::engine::Offline>,
+}
+
 /// Names of the events the shell emits.
 pub mod events {
+    /// Fleet status moved; payload: [`super::StatusChanged`].
+    pub const STATUS_CHANGED: &str = "status-changed";
     pub const FLEET_CHANGED: &str = "fleet-changed";
     pub const OPEN_ITEM: &str = "open-item";
     /// A sync run ended (scheduled or asked for); payload: its report.

@@ -19,14 +19,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, watch, Semaphore};
+use ts_rs::TS;
 
 /// Whether this laptop can see a host right now. A failed probe of a host it cannot see
 /// is STALE, not a problem: losing the laptop's own network must not page anyone.
 pub trait Lookout: Send + Sync + 'static {
     /// `None` when the way to `host` is clear; otherwise why it is not (said to a person).
     fn blocked(&self, host: &str) -> impl Future<Output = Option<String>> + Send;
-    /// While the laptop as a whole is offline: since when (Unix seconds) and why.
-    fn offline(&self) -> Option<(i64, String)>;
+    /// While the laptop as a whole is offline: since when and why.
+    fn offline(&self) -> Option<Offline>;
 }
 
 /// A lookout that always sees: for `fieldline check`-style rounds and tests of the rest.
@@ -36,7 +37,7 @@ impl Lookout for AlwaysClear {
     async fn blocked(&self, _host: &str) -> Option<String> {
         None
     }
-    fn offline(&self) -> Option<(i64, String)> {
+    fn offline(&self) -> Option<Offline> {
         None
     }
 }
@@ -77,7 +78,7 @@ impl Default for EngineConfig {
 }
 
 /// A check as the window and the store see it now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CheckStatus {
     pub endpoint: String,
     pub check: u32,
@@ -89,8 +90,10 @@ pub struct CheckStatus {
     /// The last result (a soft problem shows here first).
     pub last: CheckState,
     /// Unix seconds: since when `hard` holds.
+    #[ts(type = "number")]
     pub since: i64,
     /// Unix seconds: the last real result.
+    #[ts(type = "number | null")]
     pub last_seen: Option<i64>,
     pub latency_ms: Option<f64>,
     pub message: String,
@@ -99,14 +102,25 @@ pub struct CheckStatus {
     pub quiet: Option<String>,
 }
 
-/// What the engine hands out: changed statuses, new results, alerts, and the offline banner.
-#[derive(Debug, Clone, Default, Serialize)]
+/// The laptop has no usable network: since when and why (the window's banner).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Offline {
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub since: i64,
+    pub reason: String,
+}
+
+/// What the engine hands out: changed statuses (with the memory to keep for a restart),
+/// new results, alerts, and the offline banner.
+#[derive(Debug, Clone, Default)]
 pub struct Batch {
     pub statuses: Vec<CheckStatus>,
+    pub trackers: Vec<(CheckKey, CheckKind, Tracker)>,
     pub results: Vec<Observation>,
     pub alerts: Vec<Alert>,
-    /// Since when and why the laptop is offline, while it is.
-    pub offline: Option<(i64, String)>,
+    /// While the laptop is offline.
+    pub offline: Option<Offline>,
 }
 
 struct Slot {
@@ -205,7 +219,7 @@ struct Engine {
     seed: u64,
     fleet: Arc<Fleet>,
     config: EngineConfig,
-    last_offline: Option<(i64, String)>,
+    last_offline: Option<Offline>,
 }
 
 impl Engine {
@@ -415,6 +429,10 @@ impl Engine {
         let changed = transitions.iter().any(|t| *t != Transition::None)
             || outcome.state != CheckState::Stale;
         if changed {
+            self.pending.trackers.retain(|(k, _, _)| *k != done.key);
+            self.pending
+                .trackers
+                .push((done.key.clone(), slot.kind, slot.tracker.clone()));
             let status = status_of(&done.key, slot);
             self.pending
                 .statuses
@@ -441,7 +459,7 @@ impl Engine {
     }
 
     /// Whether a batch should go out now; releases held alerts whose reason is gone first.
-    fn flush_ready(&mut self, offline: Option<(i64, String)>) -> bool {
+    fn flush_ready(&mut self, offline: Option<Offline>) -> bool {
         let offline_changed = offline != self.last_offline;
         self.last_offline = offline.clone();
         self.pending.offline = offline;

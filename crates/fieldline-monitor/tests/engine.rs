@@ -5,7 +5,7 @@
 
 use fieldline_core::{CheckState, Fleet};
 use fieldline_monitor::alerts::AlertKind;
-use fieldline_monitor::engine::{run, AlwaysClear, Batch, EngineConfig, Lookout};
+use fieldline_monitor::engine::{run, AlwaysClear, Batch, EngineConfig, Lookout, Offline};
 use fieldline_monitor::probe::Prober;
 use std::collections::HashMap;
 use std::net::TcpListener;

@@ -1,0 +1,187 @@
+//! Fleet status in the app: the monitoring engine (`fieldline_monitor::engine`) runs on
+//! Tauri's async runtime; one thread of ours takes its batches, keeps them in the store
+//! (on a connection of its own, never the window's), keeps the board the window reads
+//! (`AppState::status`), emits `status-changed` (a few a second at most), and shows
+//! alerts on the desktop. It notices fleet edits (the window's or the CLI's) through
+//! SQLite's `data_version` and hands the engine the new fleet.
+
+use crate::AppState;
+use fieldline_core::{CheckState, Fleet};
+use fieldline_ipc::{events, OpenItem, StatusChanged};
+use fieldline_monitor::alerts::{Alert, AlertKind, CheckKey};
+use fieldline_monitor::engine::{run, AlwaysClear, Batch, CheckStatus, EngineConfig, Offline};
+use fieldline_monitor::probe::Prober;
+use fieldline_monitor::state::Tracker;
+use fieldline_notify::desktop::Desktop;
+use fieldline_notify::plan::{Outgoing, Urgency};
+use fieldline_store::Store;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tauri::{Emitter, Manager, Runtime};
+use tokio::sync::{mpsc, watch};
+
+/// How often aged-out history is deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// What the window reads of fleet status.
+#[derive(Default)]
+pub struct StatusBoard {
+    pub checks: HashMap<CheckKey, CheckStatus>,
+    pub offline: Option<Offline>,
+}
+
+pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
+    let Some(dir) = app.state::<AppState>().data_dir.clone() else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Err(e) = keep(&app, &dir) {
+            eprintln!("fieldline-desktop: fleet status stopped: {e}");
+        }
+    });
+}
+
+fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<(), String> {
+    let mut store = Store::open(dir).map_err(|e| e.to_string())?;
+    let mut fleet = store.fleet().map_err(|e| e.to_string())?;
+    let memory: HashMap<CheckKey, Tracker> = store
+        .status_trackers()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|(endpoint, idx, _, json)| {
+            Some(((endpoint, idx), serde_json::from_str(&json).ok()?))
+        })
+        .collect();
+    let (fleet_tx, fleet_rx) = watch::channel(Arc::new(fleet.clone()));
+    let (tx, mut rx) = mpsc::channel::<Batch>(16);
+    tauri::async_runtime::spawn(run(
+        Arc::new(Prober::default()),
+        Arc::new(AlwaysClear),
+        EngineConfig::default(),
+        fleet_rx,
+        memory,
+        tx,
+    ));
+    let desktop = Desktop::new("Fieldline");
+    let clicked = app.clone();
+    desktop.on_open(move |target| {
+        crate::notifier::show_window(&clicked);
+        let _ = clicked.emit(events::OPEN_ITEM, OpenItem { target });
+    });
+    let mut revision = store.external_revision().ok();
+    let mut pruned = Instant::now() - PRUNE_EVERY;
+    loop {
+        let next = tauri::async_runtime::block_on(async {
+            tokio::time::timeout(Duration::from_secs(1), rx.recv()).await
+        });
+        match next {
+            Ok(None) => return Ok(()),
+            Ok(Some(batch)) => take(app, &mut store, &fleet, &desktop, batch),
+            Err(_) => {}
+        }
+        let now_revision = store.external_revision().ok();
+        if now_revision != revision {
+            revision = now_revision;
+            if let Ok(next) = store.fleet() {
+                if next != fleet {
+                    fleet = next;
+                    let _ = store.forget_status_outside(&fleet);
+                    if let Ok(mut board) = app.state::<AppState>().status.lock() {
+                        board.checks.retain(|(e, i), _| {
+                            fleet
+                                .endpoint(e)
+                                .is_some_and(|ep| (*i as usize) < ep.checks.len())
+                        });
+                    }
+                    if fleet_tx.send(Arc::new(fleet.clone())).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = Instant::now();
+            let _ = store.prune_status(fieldline_monitor::engine::now_unix());
+        }
+    }
+}
+
+fn take<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    store: &mut Store,
+    fleet: &Fleet,
+    desktop: &Desktop,
+    batch: Batch,
+) {
+    if let Err(e) = store.record_results(&batch.results) {
+        eprintln!("fieldline-desktop: results not kept: {e}");
+    }
+    let trackers: Vec<_> = batch
+        .trackers
+        .iter()
+        .filter_map(|((e, i), kind, t)| {
+            Some((e.clone(), *i, *kind, serde_json::to_string(t).ok()?))
+        })
+        .collect();
+    if let Err(e) = store.save_status_trackers(&trackers) {
+        eprintln!("fieldline-desktop: check states not kept: {e}");
+    }
+    if let Ok(mut board) = app.state::<AppState>().status.lock() {
+        for s in &batch.statuses {
+            board
+                .checks
+                .insert((s.endpoint.clone(), s.check), s.clone());
+        }
+        board.offline = batch.offline.clone();
+    }
+    let _ = app.emit(
+        events::STATUS_CHANGED,
+        StatusChanged {
+            checks: batch.statuses,
+            offline: batch.offline,
+        },
+    );
+    for alert in &batch.alerts {
+        if let Err(e) = desktop.show(&outgoing(fleet, alert)) {
+            eprintln!(
+                "fieldline-desktop: alert not shown ({}): {e}",
+                alert.endpoint
+            );
+        }
+    }
+}
+
+/// An alert as a desktop notification: one per check on the screen (a recovery replaces
+/// its problem), the endpoint's name and customer in the title, the check's message as the
+/// body (escaped by `Desktop::show` for daemons that read markup).
+pub fn outgoing(fleet: &Fleet, alert: &Alert) -> Outgoing {
+    let endpoint = fleet.endpoint(&alert.endpoint);
+    let name = endpoint
+        .map(|e| {
+            if e.name.is_empty() {
+                e.id.as_str()
+            } else {
+                e.name.as_str()
+            }
+        })
+        .unwrap_or(alert.endpoint.as_str());
+    let customer = endpoint
+        .and_then(|e| fleet.site(&e.site))
+        .and_then(|s| fleet.customer(&s.customer))
+        .map(|c| c.name.as_str())
+        .unwrap_or("");
+    let (what, urgency) = match alert.kind {
+        AlertKind::Problem if alert.state == CheckState::Crit => ("CRIT", Urgency::Critical),
+        AlertKind::Problem => (alert.state.as_str(), Urgency::Normal),
+        AlertKind::Recovery => ("OK again", Urgency::Low),
+        AlertKind::Flapping => ("flapping", Urgency::Normal),
+    };
+    Outgoing {
+        group: format!("status:{}:{}", alert.endpoint, alert.check),
+        summary: format!("{what}: {name} ({customer})"),
+        body: format!("{}: {}", alert.check_kind.as_str(), alert.message),
+        urgency,
+        open: Some(format!("endpoint:{}", alert.endpoint)),
+    }
+}
