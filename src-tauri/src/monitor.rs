@@ -9,9 +9,10 @@ use crate::AppState;
 use fieldline_core::{CheckState, Fleet};
 use fieldline_ipc::{events, OpenItem, StatusChanged};
 use fieldline_monitor::alerts::{Alert, AlertKind, CheckKey};
-use fieldline_monitor::engine::{run, AlwaysClear, Batch, CheckStatus, EngineConfig, Offline};
+use fieldline_monitor::engine::{run, Batch, CheckStatus, EngineConfig, Offline};
 use fieldline_monitor::probe::Prober;
 use fieldline_monitor::state::Tracker;
+use fieldline_monitor::vantage::Vantage;
 use fieldline_notify::desktop::Desktop;
 use fieldline_notify::plan::{Outgoing, Urgency};
 use fieldline_store::Store;
@@ -55,9 +56,17 @@ fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<
         .collect();
     let (fleet_tx, fleet_rx) = watch::channel(Arc::new(fleet.clone()));
     let (tx, mut rx) = mpsc::channel::<Batch>(16);
+    // The laptop's view of the network: a failed probe of a host it cannot reach is STALE.
+    let vantage = Vantage::default();
+    let watcher = vantage.clone();
+    // Looks again every 2 s so the offline banner comes and goes by itself; it stops when
+    // the engine (the last holder of the vantage) stops.
+    tauri::async_runtime::spawn(async move {
+        drop(watcher.watch(Duration::from_secs(2)));
+    });
     tauri::async_runtime::spawn(run(
         Arc::new(Prober::default()),
-        Arc::new(AlwaysClear),
+        Arc::new(vantage),
         EngineConfig::default(),
         fleet_rx,
         memory,

@@ -462,7 +462,7 @@ quiet: string | null, };
 
 export type Offline = { 
 /**
- * Unix seconds.
+ * Unix seconds, when it was first seen offline.
  */
 since: number, reason: string, };
 

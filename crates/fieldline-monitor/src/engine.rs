@@ -10,6 +10,8 @@ use crate::outcome::Outcome;
 use crate::probe::Prober;
 use crate::round::Limits;
 use crate::state::{Tracker, Transition};
+pub use crate::vantage::Offline;
+use crate::vantage::Vantage;
 use fieldline_core::checks::{CheckSpec, Observation};
 use fieldline_core::{CheckKind, CheckState, Endpoint, Fleet};
 use serde::Serialize;
@@ -28,6 +30,39 @@ pub trait Lookout: Send + Sync + 'static {
     fn blocked(&self, host: &str) -> impl Future<Output = Option<String>> + Send;
     /// While the laptop as a whole is offline: since when and why.
     fn offline(&self) -> Option<Offline>;
+    /// A probe of `host` passed: the way to it is known good (a VPN's path is remembered).
+    fn reached(&self, _host: &str) {}
+}
+
+/// The real lookout: routes and links of this machine ([`crate::vantage`]).
+impl Lookout for Vantage {
+    async fn blocked(&self, host: &str) -> Option<String> {
+        let ip = match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+            Ok(ip) => Some(ip),
+            // A name: resolve it (bounded); if that fails, only the uplink can be asked.
+            Err(_) => {
+                tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host((host, 0)))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .and_then(|mut a| a.next())
+                    .map(|a| a.ip())
+            }
+        };
+        let sight = match ip {
+            Some(ip) => self.sight(ip).await,
+            None => self.uplink().await,
+        };
+        sight.reason().map(str::to_owned)
+    }
+    fn offline(&self) -> Option<Offline> {
+        self.status()
+    }
+    fn reached(&self, host: &str) {
+        if let Ok(ip) = host.trim_matches(['[', ']']).parse() {
+            Vantage::reached(self, ip);
+        }
+    }
 }
 
 /// A lookout that always sees: for `fieldline check`-style rounds and tests of the rest.
@@ -100,15 +135,6 @@ pub struct CheckStatus {
     pub flapping: bool,
     /// Why its alerts are held or it is not run (a down parent, maintenance, ...).
     pub quiet: Option<String>,
-}
-
-/// The laptop has no usable network: since when and why (the window's banner).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct Offline {
-    /// Unix seconds.
-    #[ts(type = "number")]
-    pub since: i64,
-    pub reason: String,
 }
 
 /// What the engine hands out: changed statuses (with the memory to keep for a restart),
@@ -372,10 +398,10 @@ impl Engine {
         }
         let host = slot.host.clone();
         let mut outcome = done.outcome;
-        if outcome.state != CheckState::Ok {
-            if let Some(why) = lookout.blocked(&host).await {
-                outcome = Outcome::new(CheckState::Stale, None, why);
-            }
+        if outcome.state == CheckState::Ok {
+            lookout.reached(&host);
+        } else if let Some(why) = lookout.blocked(&host).await {
+            outcome = Outcome::new(CheckState::Stale, None, why);
         }
         let hush = self
             .config

@@ -8,5 +8,6 @@ pub mod outcome;
 pub mod probe;
 pub mod round;
 pub mod state;
+pub mod vantage;
 
 pub use outcome::Outcome;

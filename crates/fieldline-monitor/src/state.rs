@@ -30,6 +30,10 @@ pub struct Tracker {
     pub flapping: bool,
     /// The laptop cannot look right now; `hard` is the last known state.
     pub stale: bool,
+    /// Sight just came back: the way may still be settling (neighbour discovery, DHCP,
+    /// the VPN's handshake), so a first failure stays soft even with no retries.
+    #[serde(default)]
+    pub settling: bool,
     recent: VecDeque<CheckState>,
 }
 
@@ -67,6 +71,7 @@ impl Tracker {
             passes_in_row: 0,
             flapping: false,
             stale: false,
+            settling: false,
             recent: VecDeque::with_capacity(FLAP_WINDOW),
         }
     }
@@ -99,6 +104,7 @@ impl Tracker {
         }
         if self.stale {
             self.stale = false;
+            self.settling = true;
             out.push(Transition::Fresh);
         }
         self.last = result;
@@ -108,6 +114,7 @@ impl Tracker {
         }
         self.recent.push_back(result);
         if result == CheckState::Ok {
+            self.settling = false;
             self.passes_in_row += 1;
             self.fails_in_row = 0;
             if self.hard != CheckState::Ok && self.passes_in_row >= recover_after.max(1) {
@@ -119,7 +126,13 @@ impl Tracker {
             self.passes_in_row = 0;
             let was = self.hard;
             if was == CheckState::Ok {
+                let retries = if self.settling {
+                    retries.max(1)
+                } else {
+                    retries
+                };
                 if self.fails_in_row > retries {
+                    self.settling = false;
                     self.set_hard(result, now);
                     out.push(Transition::Problem {
                         from: was,
@@ -242,6 +255,28 @@ mod tests {
             vec![Transition::WentStale, Transition::Fresh]
         );
         assert_eq!(t.hard, Ok);
+    }
+
+    #[test]
+    fn the_first_failure_after_sight_returns_stays_soft() {
+        let mut t = Tracker::new(0);
+        feed(&mut t, &[Ok, Stale], 0, 1);
+        assert_eq!(
+            feed(&mut t, &[Crit], 0, 1),
+            vec![Transition::Fresh],
+            "settling: soft"
+        );
+        assert_eq!(
+            feed(&mut t, &[Crit], 0, 1),
+            vec![Transition::Problem { from: Ok, to: Crit }]
+        );
+        // Once a result passed, no grace is left.
+        let mut t = Tracker::new(0);
+        feed(&mut t, &[Stale, Ok], 0, 1);
+        assert_eq!(
+            feed(&mut t, &[Crit], 0, 1),
+            vec![Transition::Problem { from: Ok, to: Crit }]
+        );
     }
 
     #[test]

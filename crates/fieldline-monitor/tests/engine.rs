@@ -296,10 +296,11 @@ impl Lookout for Switch {
             .load(Ordering::SeqCst)
             .then(|| "no network: the link is down".to_string())
     }
-    fn offline(&self) -> Option<(i64, String)> {
-        self.0
-            .load(Ordering::SeqCst)
-            .then(|| (0, "the link is down".to_string()))
+    fn offline(&self) -> Option<Offline> {
+        self.0.load(Ordering::SeqCst).then(|| Offline {
+            since: 0,
+            reason: "the link is down".to_string(),
+        })
     }
 }
 
