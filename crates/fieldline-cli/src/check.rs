@@ -9,6 +9,7 @@ use clap::Args;
 use fieldline_core::{CheckState, Fleet};
 use fieldline_monitor::probe::Prober;
 use fieldline_monitor::round::{run_round, Limits, RoundReport};
+use fieldline_monitor::source_prom::{self, PromSource};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,6 +35,16 @@ pub struct CheckArgs {
     /// Probes running at once against one host
     #[arg(long, default_value_t = Limits::default().per_host)]
     per_host: usize,
+    /// Also read this Prometheus (its `up` and alerts, mapped to endpoints by host or by a
+    /// `fieldline_endpoint` label): the scale path when the MSP already runs one
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+    /// Read alerts and silences from this Alertmanager instead of Prometheus
+    #[arg(long, value_name = "URL", requires = "prometheus")]
+    alertmanager: Option<String>,
+    /// Do not probe from this machine: only what Prometheus says
+    #[arg(long, requires = "prometheus")]
+    no_probe: bool,
 }
 
 #[derive(Args)]
@@ -59,11 +70,10 @@ pub fn run_check(args: CheckArgs, data_dir: Option<&Path>) -> ExitCode {
         Ok(x) => x,
         Err(e) => return error(e),
     };
-    let report = runtime.block_on(run_round(
-        Arc::new(Prober::default()),
-        &fleet,
-        limits(&args),
-    ));
+    let report = match runtime.block_on(round(&args, Arc::new(Prober::default()), &fleet)) {
+        Ok(r) => r,
+        Err(e) => return error(e),
+    };
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),
@@ -81,15 +91,18 @@ pub fn run_watch(args: WatchArgs, data_dir: Option<&Path>) -> ExitCode {
         Err(e) => return error(e),
     };
     let prober = Arc::new(Prober::default());
-    let mut round = 0;
+    let mut rounds = 0;
     loop {
         // The fleet is read again each round: edits in the app show up here.
         let fleet = match prepare(&args.check, data_dir) {
             Ok((fleet, _)) => fleet,
             Err(e) => return error(e),
         };
-        let report = runtime.block_on(run_round(prober.clone(), &fleet, limits(&args.check)));
-        round += 1;
+        let report = match runtime.block_on(round(&args.check, prober.clone(), &fleet)) {
+            Ok(r) => r,
+            Err(e) => return error(e),
+        };
+        rounds += 1;
         if args.check.json {
             match serde_json::to_string(&report) {
                 Ok(text) => println!("{text}"),
@@ -98,13 +111,56 @@ pub fn run_watch(args: WatchArgs, data_dir: Option<&Path>) -> ExitCode {
         } else {
             // Clear the screen and home the cursor, then the round.
             print!("\x1b[2J\x1b[H{}", render(&fleet, &report));
-            println!("\nround {round}, next in {} s (Ctrl-C stops)", args.every);
+            println!("\nround {rounds}, next in {} s (Ctrl-C stops)", args.every);
         }
-        if args.rounds.is_some_and(|n| round >= n) {
+        if args.rounds.is_some_and(|n| rounds >= n) {
             return exit_status(&report);
         }
         std::thread::sleep(Duration::from_secs(args.every.max(1)));
     }
+}
+
+/// One round: the probes (unless `--no-probe`), then what Prometheus says, if asked.
+async fn round(
+    args: &CheckArgs,
+    prober: Arc<Prober>,
+    fleet: &Fleet,
+) -> Result<RoundReport, String> {
+    let mut probed = fleet.clone();
+    if args.no_probe {
+        for e in &mut probed.endpoints {
+            e.checks.clear();
+        }
+    }
+    let mut report = run_round(prober, &probed, limits(args)).await;
+    if let Some(url) = &args.prometheus {
+        let source = PromSource {
+            alertmanager_url: args.alertmanager.clone(),
+            ..PromSource::new(url)
+        };
+        let client = source_prom::client().map_err(|e| e.to_string())?;
+        let found = source_prom::read(&client, &source, None, fleet)
+            .await
+            .map_err(|e| format!("cannot read Prometheus at {url}: {e}"))?;
+        for warning in &found.warnings {
+            eprintln!("fieldline: {warning}");
+        }
+        if found.unmatched_count > 0 {
+            eprintln!(
+                "fieldline: {} series matched no endpoint (first: {})",
+                found.unmatched_count,
+                found
+                    .unmatched
+                    .iter()
+                    .take(3)
+                    .map(|u| format!("{} {}", u.name, u.series))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        report.merge_source(&found);
+    }
+    Ok(report)
 }
 
 fn limits(args: &CheckArgs) -> Limits {
@@ -155,11 +211,10 @@ fn prepare(
 }
 
 fn exit_status(report: &RoundReport) -> ExitCode {
-    let states = report
+    let worst = report
         .endpoints
         .iter()
-        .flat_map(|e| e.checks.iter().map(|c| c.state));
-    let worst = states.fold(CheckState::Ok, CheckState::worst);
+        .fold(CheckState::Ok, |w, e| w.worst(e.state));
     ExitCode::from(match worst {
         CheckState::Ok | CheckState::Stale => 0,
         CheckState::Warn => 1,
@@ -200,6 +255,15 @@ fn render(fleet: &Fleet, report: &RoundReport) -> String {
                 c.state.as_str(),
                 c.kind.as_str(),
                 c.message
+            ));
+        }
+        for r in e.sources.iter().filter(|r| r.state.is_problem()) {
+            let silenced = if r.silenced { " (silenced)" } else { "" };
+            out.push_str(&format!(
+                "        {} prometheus {}: {}{silenced}\n",
+                r.state.as_str(),
+                r.name,
+                r.message
             ));
         }
     }

@@ -194,6 +194,7 @@ pub async fn run<L: Lookout>(
         global: Arc::new(Semaphore::new(config.limits.global.max(1))),
         per_host: HashMap::new(),
         pending: Batch::default(),
+        changed: std::collections::HashSet::new(),
         generation: 0,
         seed: now_unix() as u64 ^ 0x9e37_79b9_7f4a_7c15,
         fleet: fleet.borrow_and_update().clone(),
@@ -241,6 +242,8 @@ struct Engine {
     global: Arc<Semaphore>,
     per_host: HashMap<String, Arc<Semaphore>>,
     pending: Batch,
+    /// Checks whose status changed since the last batch.
+    changed: std::collections::HashSet<CheckKey>,
     generation: u64,
     seed: u64,
     fleet: Arc<Fleet>,
@@ -455,15 +458,7 @@ impl Engine {
         let changed = transitions.iter().any(|t| *t != Transition::None)
             || outcome.state != CheckState::Stale;
         if changed {
-            self.pending.trackers.retain(|(k, _, _)| *k != done.key);
-            self.pending
-                .trackers
-                .push((done.key.clone(), slot.kind, slot.tracker.clone()));
-            let status = status_of(&done.key, slot);
-            self.pending
-                .statuses
-                .retain(|s| (s.endpoint.as_str(), s.check) != (done.key.0.as_str(), done.key.1));
-            self.pending.statuses.push(status);
+            self.changed.insert(done.key.clone());
         }
         let next = Instant::now() + interval.mul_f64(jitter.max(0.5));
         self.queue.push(Reverse((next, slot.generation, done.key)));
@@ -489,7 +484,7 @@ impl Engine {
         let offline_changed = offline != self.last_offline;
         self.last_offline = offline.clone();
         self.pending.offline = offline;
-        if self.pending.statuses.is_empty() && self.pending.results.is_empty() && !offline_changed {
+        if self.changed.is_empty() && self.pending.results.is_empty() && !offline_changed {
             return false;
         }
         let down = self.down_endpoints();
@@ -512,12 +507,16 @@ impl Engine {
             if let Some(slot) = slots.get_mut(&key) {
                 if slot.quiet != quiet {
                     slot.quiet = quiet;
-                    let status = status_of(&key, slot);
-                    self.pending
-                        .statuses
-                        .retain(|s| (s.endpoint.as_str(), s.check) != (key.0.as_str(), key.1));
-                    self.pending.statuses.push(status);
+                    self.changed.insert(key);
                 }
+            }
+        }
+        for key in std::mem::take(&mut self.changed) {
+            if let Some(slot) = self.slots.get(&key) {
+                self.pending
+                    .trackers
+                    .push((key.clone(), slot.kind, slot.tracker.clone()));
+                self.pending.statuses.push(status_of(&key, slot));
             }
         }
         self.pending.alerts.extend(released);

@@ -7,6 +7,7 @@ pub mod judge;
 pub mod outcome;
 pub mod probe;
 pub mod round;
+pub mod source_prom;
 pub mod state;
 pub mod vantage;
 

@@ -47,6 +47,10 @@ pub struct EndpointStatus {
     pub site: String,
     pub state: CheckState,
     pub checks: Vec<CheckResult>,
+    /// What an existing Prometheus/Alertmanager says of this endpoint (silenced results are
+    /// shown but do not count towards its state).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<crate::source_prom::SourceResult>,
 }
 
 /// A site or customer: its worst state and how many endpoints are in each.
@@ -72,6 +76,7 @@ pub async fn run_round(prober: Arc<Prober>, fleet: &Fleet, limits: Limits) -> Ro
     let global = Arc::new(Semaphore::new(limits.global.max(1)));
     let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut outcomes: HashMap<(usize, usize), Outcome> = HashMap::new();
     for (e, endpoint) in fleet.endpoints.iter().enumerate() {
         for (c, check) in endpoint.checks.iter().enumerate() {
             let spec = CheckSpec::parse(check);
@@ -84,23 +89,34 @@ pub async fn run_round(prober: Arc<Prober>, fleet: &Fleet, limits: Limits) -> Ro
                 .entry(host.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(limits.per_host.max(1))))
                 .clone();
-            let global = global.clone();
+            // The check waits for its global slot before its task exists, so a round holds
+            // at most `global` probe tasks, not one per check (10,000 waiting tasks cost
+            // ~35 MB). The semaphore is fair: probes start in the fleet's order.
+            let slot = match &spec {
+                Ok(_) => Some(global.clone().acquire_owned().await),
+                Err(_) => None,
+            };
             let prober = prober.clone();
             let endpoint = endpoint.clone();
             tasks.spawn(async move {
                 let outcome = match spec {
                     Err(e) => Outcome::unknown(format!("the check's settings are wrong: {e}")),
                     Ok(spec) => {
-                        let _g = global.acquire_owned().await;
+                        let _g = slot;
                         let _h = host_cap.acquire_owned().await;
                         prober.probe(&endpoint, &host, &spec).await
                     }
                 };
                 (e, c, outcome)
             });
+            // A finished task keeps its memory until it is joined.
+            while let Some(done) = tasks.try_join_next() {
+                if let Ok((e, c, outcome)) = done {
+                    outcomes.insert((e, c), outcome);
+                }
+            }
         }
     }
-    let mut outcomes: HashMap<(usize, usize), Outcome> = HashMap::new();
     while let Some(done) = tasks.join_next().await {
         if let Ok((e, c, outcome)) = done {
             outcomes.insert((e, c), outcome);
@@ -112,17 +128,44 @@ pub async fn run_round(prober: Arc<Prober>, fleet: &Fleet, limits: Limits) -> Ro
         .enumerate()
         .map(|(e, endpoint)| status_of(fleet, endpoint, |c| outcomes.remove(&(e, c))))
         .collect();
-    let sites = rollups(&endpoints, |s| &s.site);
-    let customers = rollups(&endpoints, |s| &s.customer);
-    let state = endpoints
-        .iter()
-        .fold(CheckState::Ok, |worst, e| worst.worst(e.state));
-    RoundReport {
-        took_ms: started.elapsed().as_millis() as u64,
-        state,
+    let mut report = RoundReport {
+        took_ms: 0,
+        state: CheckState::Ok,
         endpoints,
-        sites,
-        customers,
+        sites: Vec::new(),
+        customers: Vec::new(),
+    };
+    report.roll_up();
+    report.took_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+impl RoundReport {
+    /// Recomputes every endpoint's, site's and customer's state from the results.
+    fn roll_up(&mut self) {
+        for e in &mut self.endpoints {
+            let probes = e.checks.iter().map(|c| c.state);
+            let sources = e.sources.iter().filter(|r| !r.silenced).map(|r| r.state);
+            e.state = probes
+                .chain(sources)
+                .fold(CheckState::Ok, CheckState::worst);
+        }
+        self.sites = rollups(&self.endpoints, |s| &s.site);
+        self.customers = rollups(&self.endpoints, |s| &s.customer);
+        self.state = self
+            .endpoints
+            .iter()
+            .fold(CheckState::Ok, |w, e| w.worst(e.state));
+    }
+
+    /// Adds what an existing Prometheus/Alertmanager says to the endpoints it maps to.
+    pub fn merge_source(&mut self, source: &crate::source_prom::SourceReport) {
+        for found in &source.endpoints {
+            if let Some(e) = self.endpoints.iter_mut().find(|e| e.id == found.endpoint) {
+                e.sources.extend(found.results.iter().cloned());
+            }
+        }
+        self.roll_up();
     }
 }
 
@@ -148,6 +191,7 @@ fn status_of(
         .collect();
     let state = checks.iter().fold(CheckState::Ok, |w, c| w.worst(c.state));
     EndpointStatus {
+        sources: Vec::new(),
         id: endpoint.id.clone(),
         name: endpoint.name.clone(),
         customer: fleet
