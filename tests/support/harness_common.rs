@@ -320,3 +320,34 @@ pub fn xml_escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+/// A `sh` watchdog in its own process group: it runs `script` with the test's pid and a
+/// folder (`$1`, `$2`), so that when the test process dies (even by `kill -9`) the script
+/// can stop what the harness started and remove the folder. Killed when dropped.
+pub struct Watchdog {
+    child: Child,
+}
+
+impl Watchdog {
+    pub fn spawn(script: &str, name: &str, dir: &Path) -> Result<Watchdog, HarnessError> {
+        use std::os::unix::process::CommandExt;
+        let child = Command::new("sh")
+            .args(["-c", script, name])
+            .arg(std::process::id().to_string())
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .or_else(|e| fail(format!("cannot start the watchdog (sh): {e}")))?;
+        Ok(Watchdog { child })
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

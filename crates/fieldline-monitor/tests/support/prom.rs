@@ -40,7 +40,7 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -112,7 +112,7 @@ pub fn install_if_missing() -> Result<Option<Duration>, HarnessError> {
 /// The temp folder all daemons live in. Shared (`Arc`) by the daemons, so it goes last.
 pub struct Workspace {
     // Drop order: the watchdog first (it must not fire), the folder last.
-    watchdog: Watchdog,
+    watchdog: common::Watchdog,
     dir: tempfile::TempDir,
 }
 
@@ -120,7 +120,7 @@ impl Workspace {
     pub fn new() -> Result<Arc<Workspace>, HarnessError> {
         let dir = common::temp_dir("fieldline-prom-")?;
         write(&dir.path().join("pids"), "")?;
-        let watchdog = Watchdog::spawn(dir.path())?;
+        let watchdog = common::Watchdog::spawn(WATCHDOG_SH, "fieldline-prom-watchdog", dir.path())?;
         Ok(Arc::new(Workspace { watchdog, dir }))
     }
 
@@ -152,10 +152,6 @@ impl Workspace {
     }
 }
 
-struct Watchdog {
-    child: Child,
-}
-
 const WATCHDOG_SH: &str = r#"
 parent=$1; dir=$2
 while kill -0 "$parent" 2>/dev/null; do sleep 1; done
@@ -164,30 +160,6 @@ sleep 2
 for pid in $(cat "$dir/pids"); do env kill -KILL "$pid" 2>/dev/null; done
 rm -rf "$dir"
 "#;
-
-impl Watchdog {
-    fn spawn(dir: &Path) -> Result<Watchdog, HarnessError> {
-        use std::os::unix::process::CommandExt;
-        let child = Command::new("sh")
-            .args(["-c", WATCHDOG_SH, "fieldline-prom-watchdog"])
-            .arg(std::process::id().to_string())
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .or_else(|e| fail(format!("cannot start the watchdog (sh): {e}")))?;
-        Ok(Watchdog { child })
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // One daemon

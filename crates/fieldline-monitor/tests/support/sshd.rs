@@ -49,7 +49,6 @@ use common::{fail, log_file, read_lossy, write};
 
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -148,7 +147,7 @@ impl Default for Options {
 /// One running sshd (or a killed one, until [`Sshd::start_again`]).
 pub struct Sshd {
     // Drop order: watchdog first (must not fire), then the server, the folder last.
-    watchdog: Watchdog,
+    watchdog: common::Watchdog,
     listener: Option<Child>,
     port: u16,
     options: Options,
@@ -175,7 +174,7 @@ impl Sshd {
             .prefix(&format!("fieldline-{}-", options.name))
             .tempdir()
             .or_else(|e| fail(format!("cannot create a temp folder: {e}")))?;
-        let watchdog = Watchdog::spawn(dir.path())?;
+        let watchdog = common::Watchdog::spawn(WATCHDOG_SH, "fieldline-sshd-watchdog", dir.path())?;
         let d = dir.path();
         // sshd reads authorized_keys as the target user: TEST_USER must get through.
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o711))
@@ -710,9 +709,6 @@ fn children(pid: u32) -> Vec<u32> {
 
 // A watchdog: once the test process is gone, SIGKILL every pid in DIR/pids with its
 // descendants (same walk as signal_tree, with pgrep -P), then remove DIR.
-struct Watchdog {
-    child: Child,
-}
 
 const WATCHDOG_SH: &str = r#"
 parent=$1; dir=$2
@@ -726,29 +722,6 @@ for e in $(grep -lzxF "FIELDLINE_SSHD_DIR=$dir" /proc/[0-9]*/environ 2>/dev/null
 done
 rm -rf "$dir"
 "#;
-
-impl Watchdog {
-    fn spawn(dir: &Path) -> Result<Watchdog, HarnessError> {
-        let child = Command::new("sh")
-            .args(["-c", WATCHDOG_SH, "fieldline-sshd-watchdog"])
-            .arg(std::process::id().to_string())
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .or_else(|e| fail(format!("cannot start the watchdog (sh): {e}")))?;
-        Ok(Watchdog { child })
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 

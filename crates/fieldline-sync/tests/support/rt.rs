@@ -156,7 +156,7 @@ impl Default for Options {
 pub struct Rt {
     // Fields drop in this order: the watchdog first (it must not fire), then the server,
     // the temp folder last.
-    watchdog: Watchdog,
+    watchdog: common::Watchdog,
     server: Mutex<Option<Server>>,
     port: u16,
     token: String,
@@ -185,7 +185,7 @@ impl Rt {
             }
         }
         let dir = common::temp_dir("fieldline-rt-")?;
-        let watchdog = Watchdog::spawn(dir.path())?;
+        let watchdog = common::Watchdog::spawn(WATCHDOG_SH, "fieldline-rt-watchdog", dir.path())?;
         for sub in ["site.d", "var", "mason", "sessions"] {
             std::fs::create_dir_all(dir.path().join(sub))
                 .or_else(|e| fail(format!("cannot make {sub}: {e}")))?;
@@ -672,13 +672,6 @@ impl Drop for Server {
     }
 }
 
-/// A `sh` in its own process group that waits for this test process to end and then stops
-/// rt-server's group (TERM, then KILL) and removes the folder. Killed when the `Rt` drops
-/// normally, so it only acts when the `Rt` was never dropped (a `static`, SIGKILL, abort).
-struct Watchdog {
-    child: Child,
-}
-
 const WATCHDOG_SH: &str = r#"
 parent=$1; dir=$2
 while kill -0 "$parent" 2>/dev/null; do sleep 1; done
@@ -690,29 +683,6 @@ if [ -f "$dir/server.pgid" ]; then
 fi
 rm -rf "$dir"
 "#;
-
-impl Watchdog {
-    fn spawn(dir: &Path) -> Result<Watchdog, HarnessError> {
-        let child = Command::new("sh")
-            .args(["-c", WATCHDOG_SH, "fieldline-rt-watchdog"])
-            .arg(std::process::id().to_string())
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .or_else(|e| fail(format!("cannot start the watchdog (sh): {e}")))?;
-        Ok(Watchdog { child })
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A command with RT pointed at the temp folder's config (and nothing of /etc).
 fn rt_command(mut command: Command, dir: &Path) -> Command {
