@@ -714,3 +714,138 @@ async fn rt_tickets_sync_offline_edits_reach_rt_once_and_a_conflict_waits() {
     assert!(!gone, "the settled conflict is gone");
     ui.quit().await;
 }
+
+/// A loopback TCP service that greets every connection with `banner`, until the test ends.
+fn banner_server(banner: &'static str) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            use std::io::Write;
+            let _ = stream.write_all(banner.as_bytes());
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_status_shows_problems_first_and_an_endpoints_words_stay_text() {
+    let _serial = SERIAL.lock().await;
+    let desk = Desk::new();
+    // A healthy service, a closed port, and a service whose banner is hostile markup.
+    let healthy = banner_server("SSH-2.0-OpenSSH_9.2\r\n");
+    let hostile = banner_server(
+        "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>\r\n",
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let fleet = format!(
+        r#"
+[[customers]]
+id = "acme"
+name = "ACME Corp"
+[[customers]]
+id = "hanbit"
+name = "Hanbit Logistics"
+[[sites]]
+id = "acme-hq"
+customer = "acme"
+name = "HQ"
+timezone = "Asia/Seoul"
+[[sites]]
+id = "hanbit-dc"
+customer = "hanbit"
+name = "DC"
+timezone = "Asia/Seoul"
+[[endpoints]]
+id = "acme-bastion"
+site = "acme-hq"
+host = "127.0.0.1"
+[[endpoints.checks]]
+kind = "tcp"
+port = {healthy}
+expect = "SSH-"
+interval = "2s"
+[[endpoints]]
+id = "acme-evil"
+site = "acme-hq"
+host = "127.0.0.1"
+[[endpoints.checks]]
+kind = "tcp"
+port = {hostile}
+expect = "SSH-"
+interval = "2s"
+timeout = "2s"
+[[endpoints]]
+id = "hanbit-nas"
+site = "hanbit-dc"
+host = "127.0.0.1"
+[[endpoints.checks]]
+kind = "tcp"
+port = {closed}
+interval = "2s"
+"#
+    );
+    let file = desk.home.path().join("fleet.toml");
+    std::fs::write(&file, fleet).expect("write fleet");
+    desk.cli_ok(&["fleet", "import", file.to_str().expect("path")]);
+    let ui = desk.launch().await;
+
+    // The engine runs in the app: tiles roll up, problems come first.
+    ui.wait_attr(
+        "status-tile-hanbit",
+        "data-state",
+        "CRIT",
+        Duration::from_secs(20),
+    )
+    .await;
+    ui.wait_attr(
+        "status-tile-acme",
+        "data-state",
+        "CRIT",
+        Duration::from_secs(20),
+    )
+    .await;
+    ui.wait("status-problem-hanbit-nas-0").await;
+    ui.wait("status-problem-acme-evil-0").await;
+    assert!(
+        !ui.is_present("status-problem-acme-bastion-0").await,
+        "a healthy endpoint is not a problem"
+    );
+    ui.wait_attr(
+        "tree-state-acme-bastion",
+        "data-state",
+        "OK",
+        Duration::from_secs(20),
+    )
+    .await;
+
+    // The hostile banner is shown as the words it is, and nothing of it runs.
+    ui.click("status-problem-acme-evil-0").await;
+    ui.wait_attr(
+        "status-check-acme-evil-0",
+        "data-state",
+        "CRIT",
+        Duration::from_secs(10),
+    )
+    .await;
+    let message = ui
+        .wait_text("status-message-acme-evil-0", "<img src=x")
+        .await;
+    assert!(message.contains("<script>"), "{message}");
+    let pwned = ui
+        .client
+        .execute("return [document.querySelectorAll('img[src=\"x\"]').length, window.__pwned === undefined];", vec![])
+        .await
+        .expect("script");
+    assert_eq!(
+        pwned,
+        serde_json::json!([0, true]),
+        "markup from an endpoint became elements or ran"
+    );
+    ui.screenshot("fleet-status").await;
+    ui.quit().await;
+}

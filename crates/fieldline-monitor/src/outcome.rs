@@ -80,6 +80,12 @@ pub fn clean(text: &str, max: usize) -> String {
     out
 }
 
+/// Outside text in quotes, for a message: cleaned, and quoted as a person writes it (not
+/// with Rust's escapes, which would show `\"` to the technician).
+pub fn quoted(text: &str, max: usize) -> String {
+    format!("\"{}\"", clean(text, max))
+}
+
 /// Characters that change how the text around them reads without being seen.
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')

@@ -4,6 +4,7 @@ import { call, newerDatabase, onEvent } from '../api';
 import type { IpcError } from '../bindings';
 import { applyLanguage, systemLanguage, t, type MessageKey } from '../i18n';
 import { banner, fleet, openItem, reloadFleet, section, SECTIONS, type Section } from '../state';
+import { loadStatus, startStatus } from '../status/store';
 import { refreshSync, syncEnded, syncStarted } from '../sync/status';
 import { ComingNext } from './ComingNext';
 import { FleetSection } from './FleetSection';
@@ -79,9 +80,13 @@ export function App() {
 
   useEffect(() => {
     void start();
+    // Fleet health: read once, then merged with each batch the monitor sends.
+    const stopStatus = startStatus();
     // The CLI or another window changed the store: show what is there now.
     const unlisten = onEvent('fleet-changed', () => {
       void reloadFleet();
+      // Endpoints or checks may have gone or moved: read their statuses again.
+      void loadStatus();
     }).catch((e: unknown) => {
       banner.value = e as IpcError;
       return undefined;
@@ -120,6 +125,9 @@ export function App() {
       void unlistenOpen.then((stop) => stop?.());
       void unlistenSync.then((stop) => stop?.());
       void unlistenStart.then((stop) => stop?.());
+      void stopStatus.then((stop) => {
+        stop();
+      });
     };
   }, []);
 

@@ -5,6 +5,7 @@ import type { Check, Customer, Endpoint, Fleet, JsonValue, Site } from '../bindi
 import { dependents, descendants, endpointLabel, type EntityRef } from '../fleet/tree';
 import { count, t, type MessageKey } from '../i18n';
 import { reveal, selection } from '../state';
+import { EndpointStatus, GroupStatus } from './EndpointStatus';
 
 type Props = { fleet: Fleet; onEdit: (ref: EntityRef) => void; onDelete: (ref: EntityRef) => void };
 
@@ -177,7 +178,13 @@ function find(fleet: Fleet, ref: EntityRef) {
         customer && {
           title: customer.name || customer.id,
           kind: 'entity.customer' as const,
-          body: <CustomerFields fleet={fleet} customer={customer} />,
+          body: (
+            <>
+              <GroupStatus kind="customer" id={customer.id} />
+              <h3>{t('status.inventory')}</h3>
+              <CustomerFields fleet={fleet} customer={customer} />
+            </>
+          ),
           demo: customer.demo,
         }
       );
@@ -188,7 +195,13 @@ function find(fleet: Fleet, ref: EntityRef) {
         site && {
           title: site.name || site.id,
           kind: 'entity.site' as const,
-          body: <SiteFields fleet={fleet} site={site} />,
+          body: (
+            <>
+              <GroupStatus kind="site" id={site.id} />
+              <h3>{t('status.inventory')}</h3>
+              <SiteFields fleet={fleet} site={site} />
+            </>
+          ),
           demo: false,
         }
       );
@@ -199,7 +212,13 @@ function find(fleet: Fleet, ref: EntityRef) {
         endpoint && {
           title: endpointLabel(endpoint),
           kind: 'entity.endpoint' as const,
-          body: <EndpointFields fleet={fleet} endpoint={endpoint} />,
+          body: (
+            <>
+              <EndpointStatus endpoint={endpoint} />
+              <h3>{t('status.inventory')}</h3>
+              <EndpointFields fleet={fleet} endpoint={endpoint} />
+            </>
+          ),
           demo: false,
         }
       );

@@ -1,3 +1,8 @@
+// The Fleet section, health first: the offline banner, the most urgent SLA clocks, one
+// tile per customer (worst first), then three panes: the inventory tree (with a state
+// badge per row) | the problem list | the detail of what is selected (health, charts and
+// uptime above the inventory fields). The tree stays where it was, so the inventory and
+// its forms are never more than a click away, and the problems are on screen at start.
 import { useState } from 'preact/hooks';
 import type { Fleet } from '../bindings';
 import { ancestors, buildTree, filterTree, isFiltered, NO_FILTER, type EntityRef } from '../fleet/tree';
@@ -10,7 +15,10 @@ import { EmptyFleet } from './EmptyFleet';
 import { EndpointForm } from './EndpointForm';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog } from './ImportDialog';
+import { OfflineBanner } from './OfflineBanner';
 import { SiteForm } from './SiteForm';
+import { StatusPane } from './StatusPane';
+import { StatusTiles } from './StatusTiles';
 import { Toolbar, type ToolbarAction } from './Toolbar';
 import { Tree } from './Tree';
 import { UrgentStrip } from './UrgentStrip';
@@ -62,7 +70,9 @@ export function FleetSection() {
 
   return (
     <section class="fleet" aria-label={t('nav.fleet')}>
+      <OfflineBanner />
       <UrgentStrip />
+      <StatusTiles />
       <Toolbar fleet={fleet} onAction={setOpen} />
       {fleet.customers.length === 0 ? (
         <EmptyFleet
@@ -92,6 +102,7 @@ export function FleetSection() {
               </p>
             )}
           </div>
+          <StatusPane />
           <Detail
             fleet={fleet}
             onEdit={(target) => {

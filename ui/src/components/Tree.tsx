@@ -1,7 +1,8 @@
 // The fleet as a flat ARIA tree (rows carry aria-level), so arrow keys can walk the
 // visible rows in order: Up/Down move, Right expands, Left collapses or goes to the parent.
+import { Component } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import type { Endpoint } from '../bindings';
+import type { CheckState, Endpoint } from '../bindings';
 import {
   endpointLabel,
   refKey,
@@ -12,6 +13,9 @@ import {
 } from '../fleet/tree';
 import { t } from '../i18n';
 import { collapsed, selection, toggleCollapsed } from '../state';
+import type { Rollup } from '../status/rollup';
+import { health } from '../status/store';
+import { StatusBadge } from './StatusBadge';
 
 function rowElement(container: HTMLElement | null, ref: EntityRef): HTMLElement | undefined {
   const key = refKey(ref);
@@ -31,11 +35,13 @@ type RowProps = {
   label: string;
   detail: string;
   badge?: string | undefined;
+  /** Health, when anything of it was checked. */
+  state?: CheckState | null | undefined;
   expandable: boolean;
   tabbable: boolean;
 };
 
-function Row({ entity, level, label, detail, badge, expandable, tabbable }: RowProps) {
+function RowView({ entity, level, label, detail, badge, state, expandable, tabbable }: RowProps) {
   const key = refKey(entity);
   const selected = selection.value !== null && refKey(selection.value) === key;
   const open = !collapsed.value.has(key);
@@ -71,11 +77,47 @@ function Row({ entity, level, label, detail, badge, expandable, tabbable }: RowP
       <span class="row-label">{label}</span>
       {badge ? <span class="tag demo">{badge}</span> : null}
       <span class="row-detail">{detail}</span>
+      {state ? (
+        <StatusBadge
+          state={state}
+          compact
+          testId={entity.kind === 'endpoint' ? `tree-state-${entity.id}` : undefined}
+        />
+      ) : null}
     </div>
   );
 }
 
-function endpointRow(e: Endpoint, tabbable: (ref: EntityRef) => boolean) {
+function sameRow(a: RowProps, b: RowProps): boolean {
+  return (
+    a.entity.kind === b.entity.kind &&
+    a.entity.id === b.entity.id &&
+    a.level === b.level &&
+    a.label === b.label &&
+    a.detail === b.detail &&
+    a.badge === b.badge &&
+    a.state === b.state &&
+    a.expandable === b.expandable &&
+    a.tabbable === b.tabbable
+  );
+}
+
+/**
+ * A row re-renders only when its own props change: a status batch changes a few states
+ * out of 10,000 rows. The signals a row reads (selection, collapsed, language) still
+ * re-render it by themselves.
+ */
+class Row extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    return !sameRow(this.props, next);
+  }
+
+  override render() {
+    return <RowView {...this.props} />;
+  }
+}
+
+function endpointRow(e: Endpoint, tabbable: (ref: EntityRef) => boolean, states: Rollup) {
   const ref: EntityRef = { kind: 'endpoint', id: e.id };
   return (
     <Row
@@ -84,13 +126,14 @@ function endpointRow(e: Endpoint, tabbable: (ref: EntityRef) => boolean) {
       level={3}
       label={endpointLabel(e)}
       detail={e.host}
+      state={states.endpoints.get(e.id)?.state}
       expandable={false}
       tabbable={tabbable(ref)}
     />
   );
 }
 
-function siteRows(node: SiteNode, tabbable: (ref: EntityRef) => boolean) {
+function siteRows(node: SiteNode, tabbable: (ref: EntityRef) => boolean, states: Rollup) {
   const ref: EntityRef = { kind: 'site', id: node.site.id };
   const open = !collapsed.value.has(refKey(ref));
   return [
@@ -100,16 +143,18 @@ function siteRows(node: SiteNode, tabbable: (ref: EntityRef) => boolean) {
       level={2}
       label={node.site.name}
       detail={String(node.endpoints.length)}
+      state={states.sites.get(node.site.id)?.state}
       expandable={node.endpoints.length > 0}
       tabbable={tabbable(ref)}
     />,
-    ...(open ? node.endpoints.map((e) => endpointRow(e, tabbable)) : []),
+    ...(open ? node.endpoints.map((e) => endpointRow(e, tabbable, states)) : []),
   ];
 }
 
 export function Tree({ tree }: { tree: CustomerNode[] }) {
   const container = useRef<HTMLDivElement>(null);
   const rows = visibleRows(tree, collapsed.value);
+  const states = health.value;
   const sel = selection.value;
   const selKey = sel ? refKey(sel) : null;
   // One row is in the Tab order: the selected one, or the first.
@@ -185,10 +230,11 @@ export function Tree({ tree }: { tree: CustomerNode[] }) {
             label={node.customer.name}
             detail={String(node.sites.reduce((n, s) => n + s.endpoints.length, 0))}
             badge={node.customer.demo ? t('tree.demo') : undefined}
+            state={states.customers.get(node.customer.id)?.state}
             expandable={node.sites.length > 0}
             tabbable={tabbable(ref)}
           />,
-          ...(open ? node.sites.flatMap((s) => siteRows(s, tabbable)) : []),
+          ...(open ? node.sites.flatMap((s) => siteRows(s, tabbable, states)) : []),
         ];
       })}
     </div>

@@ -1,10 +1,12 @@
 import type {
+  CheckStatus,
   ClockView,
   ConnectionConfig,
   ConnectionView,
   Customer,
   Endpoint,
   Fleet,
+  FleetStatus,
   Site,
   SlaBoard,
   SlaRow,
@@ -259,5 +261,57 @@ export function syncReport(extra: Partial<SyncReport> = {}): SyncReport {
     finished_at: '2026-11-24T01:00:00Z',
     took_ms: 120,
     ...extra,
+  };
+}
+
+/** 2026-11-24 14:12 in the computer's zone, unix seconds: "now" in the status tests. */
+export const STATUS_NOW_S = Math.floor(new Date(2026, 10, 24, 14, 12).getTime() / 1000);
+
+export function checkStatus(endpoint: string, check: number, extra: Partial<CheckStatus> = {}): CheckStatus {
+  const state = extra.state ?? 'OK';
+  return {
+    endpoint,
+    check,
+    kind: 'http',
+    state,
+    hard: state,
+    last: state,
+    since: STATUS_NOW_S - 3600,
+    last_seen: STATUS_NOW_S - 30,
+    latency_ms: 20,
+    message: state === 'OK' ? 'HTTP 200 OK' : `HTTP check ${state}`,
+    flapping: false,
+    quiet: null,
+    ...extra,
+  };
+}
+
+export function fleetStatus(checks: CheckStatus[], extra: Partial<FleetStatus> = {}): FleetStatus {
+  return {
+    checks,
+    offline: null,
+    uptime_24h: { endpoints: {}, sites: {}, customers: {} },
+    ...extra,
+  };
+}
+
+/** The sample fleet with checks: every ACME endpoint has an http check, the gateway also ping. */
+export function monitoredFleet(): Fleet {
+  const fleet = sampleFleet();
+  return {
+    ...fleet,
+    endpoints: fleet.endpoints.map((e) =>
+      e.id === 'acme-gw'
+        ? {
+            ...e,
+            checks: [
+              { kind: 'ping', params: { host: '10.0.0.1' } },
+              { kind: 'http', params: { url: 'https://gw.acme.example/' } },
+            ],
+          }
+        : e.id.startsWith('acme-')
+          ? { ...e, checks: [{ kind: 'http', params: { url: `https://${e.id}.acme.example/` } }] }
+          : e,
+    ),
   };
 }

@@ -5,15 +5,26 @@ import { afterEach } from 'vitest';
 // The app modules are imported late, so a test file's vi.mock of Tauri applies to them.
 afterEach(async () => {
   cleanup();
-  const [{ resetState }, { newerDatabase }, { applyLanguage }, { resetBoard }, { resetSync }] =
-    await Promise.all([
-      import('../state'),
-      import('../api'),
-      import('../i18n'),
-      import('../sla/board'),
-      import('../sync/status'),
-    ]);
+  const [
+    { resetState },
+    { newerDatabase },
+    { applyLanguage },
+    { resetBoard },
+    { resetSync },
+    { resetStatus },
+    { resetUptimes },
+  ] = await Promise.all([
+    import('../state'),
+    import('../api'),
+    import('../i18n'),
+    import('../sla/board'),
+    import('../sync/status'),
+    import('../status/store'),
+    import('../status/uptime'),
+  ]);
   resetState();
+  resetStatus();
+  resetUptimes();
   resetBoard();
   resetSync();
   newerDatabase.value = null;

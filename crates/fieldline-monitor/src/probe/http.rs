@@ -4,7 +4,7 @@
 //! read, so a slow drip, an endless body or a gzip bomb costs a bounded amount.
 
 use crate::judge::{judge_json, judge_latency};
-use crate::outcome::{clean, Outcome};
+use crate::outcome::{clean, quoted, Outcome};
 use crate::probe::error_chain;
 use fieldline_core::checks::{compile_regex, HttpMethod, HttpSpec};
 use fieldline_core::CheckState;
@@ -123,9 +123,9 @@ async fn exchange(client: &reqwest::Client, url: &str, spec: &HttpSpec) -> Outco
                 return Outcome::crit(
                     None,
                     format!(
-                        "HTTP {} redirects to an invalid location {:?}",
+                        "HTTP {} redirects to an invalid location {}",
                         status.as_u16(),
-                        clean(location, 100)
+                        quoted(location, 100)
                     ),
                 )
             }
@@ -188,7 +188,7 @@ async fn exchange(client: &reqwest::Client, url: &str, spec: &HttpSpec) -> Outco
             if !text.contains(word.as_str()) {
                 findings.push((
                     CheckState::Crit,
-                    format!("the body does not contain {:?}{cut_note}", clean(word, 60)),
+                    format!("the body does not contain {}{cut_note}", quoted(word, 60)),
                 ));
             }
         }
@@ -197,7 +197,7 @@ async fn exchange(client: &reqwest::Client, url: &str, spec: &HttpSpec) -> Outco
                 Ok(re) if re.is_match(&text) => {}
                 Ok(_) => findings.push((
                     CheckState::Crit,
-                    format!("the body does not match {:?}{cut_note}", clean(pattern, 60)),
+                    format!("the body does not match {}{cut_note}", quoted(pattern, 60)),
                 )),
                 Err(e) => return Outcome::unknown(e),
             }

@@ -3,7 +3,7 @@
 //! at most 4 KiB.
 
 use crate::judge::judge_latency;
-use crate::outcome::{clean, Outcome};
+use crate::outcome::{quoted, Outcome};
 use crate::probe::seconds;
 use fieldline_core::checks::TcpSpec;
 use std::time::{Duration, Instant};
@@ -58,14 +58,14 @@ pub async fn probe(host: &str, spec: &TcpSpec, timeout: Duration) -> Outcome {
         let shown = if text.trim().is_empty() {
             "nothing".to_owned()
         } else {
-            format!("{:?}", clean(&text, 80))
+            quoted(&text, 80)
         };
         match read {
             Ok(Ok(true)) => {}
             Ok(Ok(false)) => {
                 return Outcome::crit(
                     Some(connected),
-                    format!("{address} answered {shown}, not {:?}", clean(expect, 60)),
+                    format!("{address} answered {shown}, not {}", quoted(expect, 60)),
                 )
             }
             Ok(Err(e)) => {
@@ -78,8 +78,8 @@ pub async fn probe(host: &str, spec: &TcpSpec, timeout: Duration) -> Outcome {
                 return Outcome::crit(
                     Some(connected),
                     format!(
-                        "{address} sent {shown} and no {:?} within {}",
-                        clean(expect, 60),
+                        "{address} sent {shown} and no {} within {}",
+                        quoted(expect, 60),
                         seconds(timeout)
                     ),
                 )
