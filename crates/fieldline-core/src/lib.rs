@@ -12,6 +12,7 @@ pub mod demo;
 pub mod fleet_file;
 pub mod issue;
 pub mod limits;
+pub mod maintenance;
 pub mod model;
 pub mod validate;
 
