@@ -7,6 +7,10 @@ pub fn to_ipc(e: StoreError) -> IpcError {
     let message = e.to_string();
     match e {
         StoreError::Invalid(issues) => IpcError::Invalid { message, issues },
+        StoreError::Rejected(_) => IpcError::Invalid {
+            message,
+            issues: Vec::new(),
+        },
         StoreError::NotFound { .. } => IpcError::NotFound { message },
         StoreError::AlreadyExists { .. } => IpcError::AlreadyExists { message },
         StoreError::BadFile(_) => IpcError::BadFile { message },

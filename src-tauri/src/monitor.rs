@@ -6,10 +6,11 @@
 //! SQLite's `data_version` and hands the engine the new fleet.
 
 use crate::AppState;
+use fieldline_core::maintenance::{quiet, Acknowledgement, MaintenanceWindow};
 use fieldline_core::{CheckState, Fleet};
 use fieldline_ipc::{events, OpenItem, StatusChanged};
 use fieldline_monitor::alerts::{Alert, AlertKind, CheckKey};
-use fieldline_monitor::engine::{run, Batch, CheckStatus, EngineConfig, Offline};
+use fieldline_monitor::engine::{run, Batch, CheckStatus, EngineConfig, Hush, HushFn, Offline};
 use fieldline_monitor::probe::Prober;
 use fieldline_monitor::state::Tracker;
 use fieldline_monitor::vantage::Vantage;
@@ -21,6 +22,31 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tauri::{Emitter, Manager, Runtime};
 use tokio::sync::{mpsc, watch};
+
+/// Maintenance windows and acknowledgements as the store last had them.
+type QuietData = Arc<std::sync::RwLock<(Vec<MaintenanceWindow>, Vec<Acknowledgement>)>>;
+
+fn read_quiet(store: &Store) -> (Vec<MaintenanceWindow>, Vec<Acknowledgement>) {
+    (
+        store.maintenance().unwrap_or_default(),
+        store.acknowledgements().unwrap_or_default(),
+    )
+}
+
+/// The engine's question "is this check quiet now?", answered from the windows and
+/// acknowledgements the store holds.
+fn hush_from(data: QuietData) -> HushFn {
+    Arc::new(move |fleet, key, now| {
+        let Ok(data) = data.read() else {
+            return Hush::None;
+        };
+        match quiet(fleet, &data.0, &data.1, &key.0, key.1, now) {
+            Some((true, why)) => Hush::SkipCheck(why),
+            Some((false, why)) => Hush::HoldAlerts(why),
+            None => Hush::None,
+        }
+    })
+}
 
 /// How often aged-out history is deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -54,6 +80,7 @@ fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<
             Some(((endpoint, idx), serde_json::from_str(&json).ok()?))
         })
         .collect();
+    let quiet_data: QuietData = Arc::new(std::sync::RwLock::new(read_quiet(&store)));
     let (fleet_tx, fleet_rx) = watch::channel(Arc::new(fleet.clone()));
     let (tx, mut rx) = mpsc::channel::<Batch>(16);
     // The laptop's view of the network: a failed probe of a host it cannot reach is STALE.
@@ -67,7 +94,10 @@ fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<
     tauri::async_runtime::spawn(run(
         Arc::new(Prober::default()),
         Arc::new(vantage),
-        EngineConfig::default(),
+        EngineConfig {
+            hush: Some(hush_from(quiet_data.clone())),
+            ..EngineConfig::default()
+        },
         fleet_rx,
         memory,
         tx,
@@ -86,12 +116,18 @@ fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<
         });
         match next {
             Ok(None) => return Ok(()),
-            Ok(Some(batch)) => take(app, &mut store, &fleet, &desktop, batch),
+            Ok(Some(batch)) => {
+                settle_acknowledgements(app, &mut store, &quiet_data, &batch);
+                take(app, &mut store, &fleet, &desktop, batch);
+            }
             Err(_) => {}
         }
         let now_revision = store.external_revision().ok();
         if now_revision != revision {
             revision = now_revision;
+            if let Ok(mut data) = quiet_data.write() {
+                *data = read_quiet(&store);
+            }
             if let Ok(next) = store.fleet() {
                 if next != fleet {
                     fleet = next;
@@ -112,6 +148,46 @@ fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<
         if pruned.elapsed() >= PRUNE_EVERY {
             pruned = Instant::now();
             let _ = store.prune_status(fieldline_monitor::engine::now_unix());
+        }
+    }
+}
+
+/// Acknowledgements end when their check is OK again (endpoint-wide ones when the whole
+/// endpoint is), or when they expire.
+fn settle_acknowledgements<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    store: &mut Store,
+    data: &QuietData,
+    batch: &Batch,
+) {
+    let acked: Vec<String> = match data.read() {
+        Ok(d) => d.1.iter().map(|a| a.endpoint.clone()).collect(),
+        Err(_) => return,
+    };
+    if acked.is_empty() {
+        return;
+    }
+    let now = fieldline_monitor::engine::now_unix();
+    let mut settled = 0;
+    for s in batch
+        .statuses
+        .iter()
+        .filter(|s| s.hard == CheckState::Ok && acked.contains(&s.endpoint))
+    {
+        let endpoint_ok = app.state::<AppState>().status.lock().is_ok_and(|board| {
+            board
+                .checks
+                .iter()
+                .filter(|((e, i), _)| *e == s.endpoint && *i != s.check)
+                .all(|(_, other)| other.hard == CheckState::Ok)
+        });
+        settled += store
+            .settle_acknowledgements(&s.endpoint, s.check, endpoint_ok, now)
+            .unwrap_or(0);
+    }
+    if settled > 0 {
+        if let Ok(mut d) = data.write() {
+            *d = read_quiet(store);
         }
     }
 }

@@ -6,6 +6,7 @@
 mod check;
 mod demo;
 mod fleet;
+mod maintenance;
 mod sla;
 mod sync;
 mod ticket;
@@ -50,6 +51,12 @@ enum Command {
     Check(check::CheckArgs),
     /// Runs the checks again and again, redrawing the terminal after each round
     Watch(check::WatchArgs),
+    /// Maintenance windows: alerts held (or checks stopped) for a customer, site or endpoint
+    #[command(subcommand)]
+    Maintenance(maintenance::MaintenanceCommand),
+    /// Acknowledgements: an endpoint's alerts held until it is OK again
+    #[command(subcommand)]
+    Ack(maintenance::AckCommand),
     Demo(demo::DemoArgs),
     /// Where the store is and which schema it has
     Info,
@@ -85,6 +92,8 @@ fn main() -> ExitCode {
         Command::Ticket(cmd) => ticket::run(cmd, cli.data_dir.as_deref()),
         Command::Connection(cmd) => sync::run_connection(cmd, cli.data_dir.as_deref()),
         Command::Sync(args) => sync::run_sync(args, cli.data_dir.as_deref()),
+        Command::Maintenance(cmd) => maintenance::run_maintenance(cmd, cli.data_dir.as_deref()),
+        Command::Ack(cmd) => maintenance::run_ack(cmd, cli.data_dir.as_deref()),
         Command::Demo(args) => demo::run(args, cli.data_dir.as_deref()),
         Command::Info => info(cli.data_dir.as_deref()),
     };

@@ -340,13 +340,18 @@ impl Engine {
                 .unwrap_or(Hush::None);
             let spec = match (&slot.spec, hush) {
                 (_, Hush::SkipCheck(why)) => {
-                    // Not run: look again at the next interval.
-                    slot.quiet = Some(why);
+                    // Not run: look again at the next interval (or within a minute, so
+                    // the end of the window is noticed soon).
+                    if slot.quiet.as_deref() != Some(why.as_str()) {
+                        slot.quiet = Some(why);
+                        self.changed.insert(key.clone());
+                    }
                     let interval = slot
                         .spec
                         .as_ref()
                         .map(|s| s.common.interval)
-                        .unwrap_or(Duration::from_secs(60));
+                        .unwrap_or(Duration::from_secs(60))
+                        .min(Duration::from_secs(60));
                     let generation = slot.generation;
                     self.queue.push(Reverse((now + interval, generation, key)));
                     continue;

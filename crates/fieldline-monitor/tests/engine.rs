@@ -354,3 +354,104 @@ async fn while_the_way_is_blocked_failures_are_stale_and_alert_nothing() {
         "STALE is not a result"
     );
 }
+
+#[tokio::test]
+async fn maintenance_stops_checks_or_holds_alerts_until_it_ends() {
+    use fieldline_core::maintenance::{
+        quiet, MaintenanceMode, MaintenanceWindow, Schedule, Scope, ScopeKind,
+    };
+    use fieldline_monitor::engine::{Hush, HushFn};
+    let up = listen(0);
+    let down = free_port();
+    let now = fieldline_monitor::engine::now_unix();
+    let window = |id: &str, mode| MaintenanceWindow {
+        id: 1,
+        scope: Scope {
+            kind: ScopeKind::Endpoint,
+            id: id.into(),
+        },
+        mode,
+        schedule: Schedule::Once {
+            from: now - 60,
+            to: now + 3600,
+        },
+        reason: "disk swap".into(),
+    };
+    let windows = Arc::new(std::sync::RwLock::new(vec![
+        window("quiet", MaintenanceMode::StopChecking),
+        window("nas", MaintenanceMode::StopNotifying),
+    ]));
+    let read = windows.clone();
+    let hush: HushFn = Arc::new(move |fleet, key, at| {
+        match quiet(fleet, &read.read().unwrap(), &[], &key.0, key.1, at) {
+            Some((true, why)) => Hush::SkipCheck(why),
+            Some((false, why)) => Hush::HoldAlerts(why),
+            None => Hush::None,
+        }
+    });
+    let (fleet_tx, fleet_rx) = watch::channel(Arc::new(fleet(&[
+        ("quiet", None, up.port, 0),
+        ("nas", None, down, 0),
+    ])));
+    let (tx, rx) = mpsc::channel(64);
+    let config = EngineConfig {
+        start_spread: Duration::from_millis(200),
+        hush: Some(hush),
+        ..EngineConfig::default()
+    };
+    tokio::spawn(run(
+        Arc::new(Prober::default()),
+        Arc::new(AlwaysClear),
+        config,
+        fleet_rx,
+        HashMap::new(),
+        tx,
+    ));
+    let mut engine = Running {
+        batches: rx,
+        fleet: fleet_tx,
+        seen: Vec::new(),
+    };
+    engine
+        .until(Duration::from_secs(10), "the nas down, held", |b| {
+            b.iter()
+                .flat_map(|b| &b.statuses)
+                .any(|s| s.endpoint == "nas" && s.hard == CheckState::Crit)
+        })
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    engine
+        .until(Duration::from_secs(3), "a batch", |b| !b.is_empty())
+        .await;
+    assert!(
+        engine.alerts().is_empty(),
+        "held in maintenance: {:?}",
+        engine.alerts()
+    );
+    assert_eq!(
+        engine.last_status("nas").unwrap().quiet.as_deref(),
+        Some("in maintenance: disk swap")
+    );
+    assert!(
+        !engine
+            .seen
+            .iter()
+            .flat_map(|b| &b.results)
+            .any(|r| r.endpoint == "quiet"),
+        "stop checking: not run"
+    );
+    assert_eq!(
+        engine.last_status("quiet").unwrap().quiet.as_deref(),
+        Some("in maintenance: disk swap")
+    );
+
+    // The window is removed; the nas is still down: its alert goes out now.
+    windows.write().unwrap().clear();
+    engine
+        .until(Duration::from_secs(10), "the held alert released", |b| {
+            b.iter()
+                .flat_map(|b| &b.alerts)
+                .any(|a| a.endpoint == "nas" && a.kind == AlertKind::Problem)
+        })
+        .await;
+}

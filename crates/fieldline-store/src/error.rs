@@ -43,6 +43,10 @@ pub enum StoreError {
     Invalid(Vec<FleetIssue>),
     #[error("{0}")]
     BadFile(String),
+    /// A request the store refuses, in words (a maintenance window for a site that does
+    /// not exist, an acknowledgement without a comment).
+    #[error("{0}")]
+    Rejected(String),
 }
 
 impl From<ChangeError> for StoreError {

@@ -21,6 +21,7 @@ macro_rules! unsettled {
 
 mod error;
 mod fleet;
+pub mod maintenance;
 mod migrations;
 pub mod notifications;
 pub mod reports;

@@ -156,6 +156,16 @@ const MIGRATIONS: &[&str] = &[
         lat_max  REAL,
         PRIMARY KEY (check_id, bucket)
     ) STRICT, WITHOUT ROWID;",
+    // 5: maintenance windows and acknowledgements (see maintenance.rs).
+    "CREATE TABLE maintenance (
+        id     INTEGER PRIMARY KEY,
+        window TEXT NOT NULL            -- JSON fieldline_core::maintenance::MaintenanceWindow
+    ) STRICT;
+    CREATE TABLE acknowledgements (
+        id       INTEGER PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        ack      TEXT NOT NULL          -- JSON fieldline_core::maintenance::Acknowledgement
+    ) STRICT;",
 ];
 
 /// The schema version this build writes and understands.
