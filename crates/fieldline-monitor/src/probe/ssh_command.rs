@@ -1283,15 +1283,37 @@ mod tests {
             Some("ssh-ed25519".into())
         );
         assert_eq!(key_type_of_blob(b"\0\0\0\x0bssh"), None);
-        assert!(key_needs_passphrase(
-            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n"
-        ));
-        assert!(key_needs_passphrase(
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n"
-        ));
-        assert!(!key_needs_passphrase(
-            "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n"
-        ));
+    }
+
+    /// Keys made now with `ssh-keygen` in a temp folder (no key material in the source).
+    #[test]
+    fn encrypted_keys_are_told_from_plain_ones() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = |name: &str, args: &[&str]| {
+            let path = dir.path().join(name);
+            let status = std::process::Command::new("ssh-keygen")
+                .args(["-q", "-f"])
+                .arg(&path)
+                .args(args)
+                .status()
+                .expect("ssh-keygen (Debian openssh-client)");
+            assert!(status.success());
+            std::fs::read_to_string(&path).expect("key")
+        };
+        let plain = key("plain", &["-t", "ed25519", "-N", ""]);
+        let locked = key("locked", &["-t", "ed25519", "-N", "a passphrase"]);
+        let pem_locked = key(
+            "pem",
+            &["-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "a passphrase"],
+        );
+        let pem_plain = key(
+            "pem-plain",
+            &["-t", "rsa", "-b", "2048", "-m", "PEM", "-N", ""],
+        );
+        assert!(!key_needs_passphrase(&plain));
+        assert!(key_needs_passphrase(&locked));
+        assert!(key_needs_passphrase(&pem_locked));
+        assert!(!key_needs_passphrase(&pem_plain));
     }
 
     #[test]
