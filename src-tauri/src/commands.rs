@@ -8,6 +8,7 @@
 use crate::error::to_ipc;
 use crate::AppState;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
+use fieldline_core::maintenance::{Acknowledgement, MaintenanceWindow};
 use fieldline_core::{Fleet, FleetChange};
 use fieldline_ipc::{
     AppInfo, ImportSummary, IpcError, Language, NamedFile, SavedFile, Settings, SlaBoard,
@@ -522,5 +523,76 @@ pub async fn uptime(state: State<'_, AppState>, window_hours: u32) -> Res<Uptime
     with_store(&state, |s| {
         let fleet = s.fleet()?;
         s.uptime(&fleet, now, i64::from(window_hours.max(1)) * 3600)
+    })
+}
+
+#[tauri::command]
+pub async fn maintenance_windows(state: State<'_, AppState>) -> Res<Vec<MaintenanceWindow>> {
+    with_store(&state, |s| s.maintenance())
+}
+
+/// Adds a window (its `id` is ignored; the stored window comes back with its own). The
+/// engine picks it up within a second.
+#[tauri::command]
+pub async fn add_maintenance(
+    state: State<'_, AppState>,
+    window: MaintenanceWindow,
+) -> Res<MaintenanceWindow> {
+    with_store(&state, |s| s.add_maintenance(window))
+}
+
+#[tauri::command]
+pub async fn remove_maintenance(state: State<'_, AppState>, id: i64) -> Res<()> {
+    with_store(&state, |s| {
+        if s.remove_maintenance(id)? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound {
+                what: "maintenance window",
+                id: id.to_string(),
+            })
+        }
+    })
+}
+
+#[tauri::command]
+pub async fn acknowledgements(state: State<'_, AppState>) -> Res<Vec<Acknowledgement>> {
+    with_store(&state, |s| s.acknowledgements())
+}
+
+/// Acknowledges an endpoint's problem (one check, or all of them) with a comment, until
+/// `until_s` (Unix seconds) or until the check is OK again.
+#[tauri::command]
+pub async fn acknowledge(
+    state: State<'_, AppState>,
+    endpoint: String,
+    check: Option<u32>,
+    comment: String,
+    until_s: Option<i64>,
+) -> Res<Acknowledgement> {
+    let at = fieldline_monitor::engine::now_unix();
+    with_store(&state, |s| {
+        s.acknowledge(Acknowledgement {
+            id: 0,
+            endpoint,
+            check,
+            comment,
+            at,
+            until: until_s,
+        })
+    })
+}
+
+#[tauri::command]
+pub async fn remove_acknowledgement(state: State<'_, AppState>, id: i64) -> Res<()> {
+    with_store(&state, |s| {
+        if s.remove_acknowledgement(id)? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound {
+                what: "acknowledgement",
+                id: id.to_string(),
+            })
+        }
     })
 }

@@ -104,6 +104,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::fleet_status,
         commands::status_history,
         commands::uptime,
+        commands::maintenance_windows,
+        commands::add_maintenance,
+        commands::remove_maintenance,
+        commands::acknowledgements,
+        commands::acknowledge,
+        commands::remove_acknowledgement,
     ])
 }
 

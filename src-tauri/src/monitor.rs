@@ -15,7 +15,9 @@ use fieldline_monitor::probe::Prober;
 use fieldline_monitor::state::Tracker;
 use fieldline_monitor::vantage::Vantage;
 use fieldline_notify::desktop::Desktop;
-use fieldline_notify::plan::{Outgoing, Urgency};
+use fieldline_notify::engine::{entry, held_name, Sender};
+use fieldline_notify::plan::{held_for, NotifySettings, Outgoing, Urgency};
+use fieldline_store::notifications::CentreEntry;
 use fieldline_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -227,14 +229,58 @@ fn take<R: Runtime>(
             offline: batch.offline,
         },
     );
-    for alert in &batch.alerts {
-        if let Err(e) = desktop.show(&outgoing(fleet, alert)) {
-            eprintln!(
-                "fieldline-desktop: alert not shown ({}): {e}",
-                alert.endpoint
-            );
-        }
+    if batch.alerts.is_empty() {
+        return;
     }
+    // Read per batch with alerts: the technician may have changed them a moment ago.
+    let settings = fieldline_notify::engine::settings(store).unwrap_or_default();
+    let entries = deliver(
+        fleet,
+        &batch.alerts,
+        &settings,
+        jiff::Timestamp::now(),
+        desktop,
+    );
+    if let Err(e) = store.add_to_centre(&entries) {
+        eprintln!("fieldline-desktop: alerts not kept in the notification centre: {e}");
+    }
+}
+
+/// Shows fleet alerts on the desktop under the technician's notification settings (a
+/// muted customer, notifications off, do not disturb, quiet hours hold them, as they hold
+/// SLA alerts); returns every one as the notification centre keeps it, shown or held with why.
+pub fn deliver(
+    fleet: &Fleet,
+    alerts: &[Alert],
+    settings: &NotifySettings,
+    now: jiff::Timestamp,
+    sender: &dyn Sender,
+) -> Vec<CentreEntry> {
+    let quiet = settings.in_quiet_hours(now);
+    alerts
+        .iter()
+        .map(|alert| {
+            let o = outgoing(fleet, alert);
+            let customer = fleet
+                .endpoint(&alert.endpoint)
+                .and_then(|e| fleet.site(&e.site))
+                .map(|s| s.customer.as_str())
+                .unwrap_or("");
+            match held_for(customer, settings, quiet) {
+                Some(why) => entry(&o, now, false, held_name(why).into()),
+                None => match sender.send(&o) {
+                    Ok(_) => entry(&o, now, true, String::new()),
+                    Err(e) => {
+                        eprintln!(
+                            "fieldline-desktop: alert not shown ({}): {e}",
+                            alert.endpoint
+                        );
+                        entry(&o, now, false, e)
+                    }
+                },
+            }
+        })
+        .collect()
 }
 
 /// An alert as a desktop notification: one per check on the screen (a recovery replaces
@@ -268,5 +314,119 @@ pub fn outgoing(fleet: &Fleet, alert: &Alert) -> Outgoing {
         body: format!("{}: {}", alert.check_kind.as_str(), alert.message),
         urgency,
         open: Some(format!("endpoint:{}", alert.endpoint)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldline_core::CheckKind;
+    use std::sync::Mutex;
+
+    /// Records what would reach the desktop (the real daemon is in the notify crate's tests).
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Outgoing>>);
+
+    impl Sender for Recorder {
+        fn send(&self, n: &Outgoing) -> Result<Option<u32>, String> {
+            self.0.lock().expect("lock").push(n.clone());
+            Ok(Some(1))
+        }
+    }
+
+    fn fleet() -> Fleet {
+        let text = r#"
+[[customers]]
+id = "acme"
+name = "ACME"
+[[customers]]
+id = "hanbit"
+name = "Hanbit"
+[[sites]]
+id = "acme-hq"
+customer = "acme"
+name = "HQ"
+timezone = "Asia/Seoul"
+[[sites]]
+id = "hanbit-dc"
+customer = "hanbit"
+name = "DC"
+timezone = "Asia/Seoul"
+[[endpoints]]
+id = "acme-fw"
+site = "acme-hq"
+host = "10.0.0.1"
+[[endpoints]]
+id = "hanbit-nas"
+site = "hanbit-dc"
+host = "10.0.1.1"
+"#;
+        fieldline_core::fleet_file::parse("f.toml", text).expect("fleet")
+    }
+
+    fn problem(endpoint: &str) -> Alert {
+        Alert {
+            endpoint: endpoint.into(),
+            check: 0,
+            check_kind: CheckKind::Tcp,
+            kind: AlertKind::Problem,
+            state: CheckState::Crit,
+            message: "connection refused".into(),
+        }
+    }
+
+    #[test]
+    fn fleet_alerts_follow_the_notification_settings() {
+        let fleet = fleet();
+        let alerts = [problem("acme-fw"), problem("hanbit-nas")];
+        // 03:00 in Seoul.
+        let night: jiff::Timestamp = "2026-11-24T18:00:00Z".parse().expect("time");
+        let noon: jiff::Timestamp = "2026-11-25T03:00:00Z".parse().expect("time");
+
+        let mut settings = NotifySettings::default();
+        settings.muted_customers.insert("hanbit".into());
+        let desk = Recorder::default();
+        let kept = deliver(&fleet, &alerts, &settings, noon, &desk);
+        let shown = desk.0.lock().expect("lock").clone();
+        assert_eq!(
+            shown.len(),
+            1,
+            "a muted customer's alert stays off the desktop"
+        );
+        assert!(shown[0].summary.contains("ACME"), "{:?}", shown[0]);
+        assert_eq!(kept.len(), 2, "both are in the centre");
+        assert!(kept[0].shown && kept[0].held.is_empty());
+        assert!(!kept[1].shown);
+        assert_eq!(kept[1].held, "muted");
+
+        let settings = NotifySettings {
+            quiet_from: Some("22:00".into()),
+            quiet_to: Some("07:00".into()),
+            timezone: Some("Asia/Seoul".into()),
+            ..NotifySettings::default()
+        };
+        let desk = Recorder::default();
+        let kept = deliver(&fleet, &alerts, &settings, night, &desk);
+        assert!(
+            desk.0.lock().expect("lock").is_empty(),
+            "quiet hours hold them"
+        );
+        assert!(kept.iter().all(|e| e.held == "quiet_hours"), "{kept:?}");
+        let desk = Recorder::default();
+        deliver(&fleet, &alerts, &settings, noon, &desk);
+        assert_eq!(
+            desk.0.lock().expect("lock").len(),
+            2,
+            "outside quiet hours they show"
+        );
+
+        let settings = NotifySettings {
+            do_not_disturb: true,
+            ..NotifySettings::default()
+        };
+        let desk = Recorder::default();
+        let kept = deliver(&fleet, &alerts, &settings, noon, &desk);
+        assert!(desk.0.lock().expect("lock").is_empty());
+        assert!(kept.iter().all(|e| e.held == "do_not_disturb"), "{kept:?}");
     }
 }

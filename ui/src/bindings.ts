@@ -490,6 +490,30 @@ uptime_24h: Uptimes, };
 
 export type StatusChanged = { checks: Array<CheckStatus>, offline: Offline | null, };
 
+export type ScopeKind = "customer" | "site" | "endpoint";
+
+export type Scope = { kind: ScopeKind, id: string, };
+
+export type MaintenanceMode = "stop_notifying" | "stop_checking";
+
+export type Schedule = { "kind": "once", from: number, to: number, } | { "kind": "weekly", days: Array<number>, start_minute: number, minutes: number, };
+
+export type MaintenanceWindow = { id: number, scope: Scope, mode: MaintenanceMode, schedule: Schedule, reason: string, };
+
+export type Acknowledgement = { id: number, endpoint: string, 
+/**
+ * One check (its position), or every check of the endpoint.
+ */
+check: number | null, comment: string, 
+/**
+ * Unix seconds.
+ */
+at: number, 
+/**
+ * Unix seconds; `None` until the check is OK again.
+ */
+until: number | null, };
+
 /** Every command: its arguments and its result. */
 export interface Commands {
   app_info: { args: {  }; result: AppInfo };
@@ -524,6 +548,12 @@ export interface Commands {
   fleet_status: { args: {  }; result: FleetStatus };
   status_history: { args: { endpoint: string; check: number; fromS: number; toS: number }; result: Array<HistoryPoint> };
   uptime: { args: { windowHours: number }; result: Uptimes };
+  maintenance_windows: { args: {  }; result: Array<MaintenanceWindow> };
+  add_maintenance: { args: { window: MaintenanceWindow }; result: MaintenanceWindow };
+  remove_maintenance: { args: { id: number }; result: null };
+  acknowledgements: { args: {  }; result: Array<Acknowledgement> };
+  acknowledge: { args: { endpoint: string; check: number | null; comment: string; untilS: number | null }; result: Acknowledgement };
+  remove_acknowledgement: { args: { id: number }; result: null };
   resolve_conflict: { args: { outboxId: number; resolution: Resolution }; result: Ticket };
 }
 

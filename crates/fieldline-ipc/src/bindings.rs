@@ -2,6 +2,9 @@
 
 use crate::*;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport, EndpointField};
+use fieldline_core::maintenance::{
+    Acknowledgement, MaintenanceMode, MaintenanceWindow, Schedule, Scope, ScopeKind,
+};
 use fieldline_core::{
     Check, CheckKind, CheckState, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings,
 };
@@ -180,6 +183,37 @@ pub fn commands() -> Vec<Command> {
             ty::<Uptimes>(),
         ),
         c(
+            "maintenance_windows",
+            vec![],
+            ty::<Vec<MaintenanceWindow>>(),
+        ),
+        c(
+            "add_maintenance",
+            vec![("window", ty::<MaintenanceWindow>())],
+            ty::<MaintenanceWindow>(),
+        ),
+        c(
+            "remove_maintenance",
+            vec![("id", "number".to_string())],
+            ty::<()>(),
+        ),
+        c("acknowledgements", vec![], ty::<Vec<Acknowledgement>>()),
+        c(
+            "acknowledge",
+            vec![
+                ("endpoint", ty::<String>()),
+                ("check", ty::<Option<u32>>()),
+                ("comment", ty::<String>()),
+                ("untilS", "number | null".to_string()),
+            ],
+            ty::<Acknowledgement>(),
+        ),
+        c(
+            "remove_acknowledgement",
+            vec![("id", "number".to_string())],
+            ty::<()>(),
+        ),
+        c(
             "resolve_conflict",
             vec![
                 ("outboxId", ty::<i64>()),
@@ -261,6 +295,12 @@ pub fn render() -> String {
     decl::<HistoryPoint>(&mut out);
     decl::<FleetStatus>(&mut out);
     decl::<StatusChanged>(&mut out);
+    decl::<ScopeKind>(&mut out);
+    decl::<Scope>(&mut out);
+    decl::<MaintenanceMode>(&mut out);
+    decl::<Schedule>(&mut out);
+    decl::<MaintenanceWindow>(&mut out);
+    decl::<Acknowledgement>(&mut out);
 
     out.push_str(
         "/** Every command: its arguments and its result. */\nexport interface Commands {\n",

@@ -130,7 +130,8 @@ pub struct Round {
 /// How many of the most urgent clocks [`Round::next_crossing`] looks ahead for.
 pub const LOOK_AHEAD_ROWS: usize = 500;
 
-fn entry(o: &Outgoing, now: Timestamp, shown: bool, held: String) -> CentreEntry {
+/// A notification as the centre keeps it: shown, or held with why (`held`).
+pub fn entry(o: &Outgoing, now: Timestamp, shown: bool, held: String) -> CentreEntry {
     CentreEntry {
         id: 0,
         at: now.to_string(),
@@ -144,7 +145,8 @@ fn entry(o: &Outgoing, now: Timestamp, shown: bool, held: String) -> CentreEntry
     }
 }
 
-fn held_name(h: Held) -> &'static str {
+/// The word the centre keeps for why a notification was held.
+pub fn held_name(h: Held) -> &'static str {
     match h {
         Held::Disabled => "disabled",
         Held::DoNotDisturb => "do_not_disturb",

@@ -220,8 +220,10 @@ fn due(a: &Alert, seen: Option<&Notified>, repeat: Option<SignedDuration>, now: 
     }
 }
 
-fn held_by(a: &Alert, settings: &NotifySettings, quiet: bool) -> Option<Held> {
-    if settings.muted_customers.contains(&a.customer) {
+/// What holds any alert of `customer` back from the desktop (muted, notifications off,
+/// do not disturb, quiet hours): the rules SLA alerts and fleet alerts share.
+pub fn held_for(customer: &str, settings: &NotifySettings, quiet: bool) -> Option<Held> {
+    if settings.muted_customers.contains(customer) {
         Some(Held::Muted)
     } else if !settings.enabled {
         Some(Held::Disabled)
@@ -229,6 +231,14 @@ fn held_by(a: &Alert, settings: &NotifySettings, quiet: bool) -> Option<Held> {
         Some(Held::DoNotDisturb)
     } else if quiet {
         Some(Held::QuietHours)
+    } else {
+        None
+    }
+}
+
+fn held_by(a: &Alert, settings: &NotifySettings, quiet: bool) -> Option<Held> {
+    if let Some(why) = held_for(&a.customer, settings, quiet) {
+        Some(why)
     } else if a.severity == Severity::Warning
         && settings.warnings_in_service_hours_only
         && !a.in_service_hours

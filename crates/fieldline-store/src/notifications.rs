@@ -39,6 +39,25 @@ pub struct CentreEntry {
     pub held: String,
 }
 
+/// Adds entries to the centre and trims it to [`CENTRE_KEEPS`].
+fn insert_centre(
+    tx: &rusqlite::Transaction<'_>,
+    entries: &[CentreEntry],
+) -> Result<(), StoreError> {
+    for e in entries {
+        tx.execute(
+            "INSERT INTO notifications (at, grp, summary, body, urgency, open, shown, held)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![e.at, e.group, e.summary, e.body, e.urgency, e.open, e.shown, e.held],
+        )?;
+    }
+    tx.execute(
+        "DELETE FROM notifications WHERE id <= (SELECT MAX(id) FROM notifications) - ?1",
+        [CENTRE_KEEPS],
+    )?;
+    Ok(())
+}
+
 impl Store {
     pub fn notify_ledger(&self) -> Result<Vec<LedgerEntry>, StoreError> {
         let mut stmt = self
@@ -81,13 +100,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for e in entries {
-            tx.execute(
-                "INSERT INTO notifications (at, grp, summary, body, urgency, open, shown, held)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![e.at, e.group, e.summary, e.body, e.urgency, e.open, e.shown, e.held],
-            )?;
-        }
+        insert_centre(&tx, entries)?;
         for l in ledger {
             tx.execute(
                 "INSERT INTO notified (key, level, at, shown) VALUES (?1, ?2, ?3, ?4)
@@ -105,10 +118,20 @@ impl Store {
         for k in stale {
             tx.execute("DELETE FROM notified WHERE key = ?1", [k])?;
         }
-        tx.execute(
-            "DELETE FROM notifications WHERE id <= (SELECT MAX(id) FROM notifications) - ?1",
-            [CENTRE_KEEPS],
-        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Adds notifications to the centre without touching the SLA ledger (fleet alerts are
+    /// edges the engine decided once, not standing alerts a round re-plans).
+    pub fn add_to_centre(&mut self, entries: &[CentreEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        insert_centre(&tx, entries)?;
         tx.commit()?;
         Ok(())
     }
