@@ -14,7 +14,8 @@ use fieldline_ipc::{
     AppInfo, ImportSummary, IpcError, Language, NamedFile, SavedFile, Settings, SlaBoard,
     SlaConfigInfo,
 };
-use fieldline_ipc::{ConnectionView, FleetStatus};
+use fieldline_ipc::{ConnectionView, FleetStatus, PromSettings};
+use fieldline_monitor::source_prom::{PromSource, SourceReport};
 use fieldline_notify::engine;
 use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::Priority;
@@ -36,7 +37,7 @@ type Res<T> = Result<T, IpcError>;
 
 const LANGUAGE_KEY: &str = "language";
 
-fn with_store<T>(
+pub(crate) fn with_store<T>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, fieldline_store::StoreError>,
 ) -> Res<T> {
@@ -480,7 +481,7 @@ pub async fn resolve_conflict(
 
 #[tauri::command]
 pub async fn fleet_status(state: State<'_, AppState>) -> Res<FleetStatus> {
-    let (mut checks, offline) = {
+    let (mut checks, offline, source) = {
         let board = state.status.lock().map_err(|_| IpcError::Store {
             message: "fleet status is unavailable after an earlier failure; restart Fieldline"
                 .into(),
@@ -488,6 +489,7 @@ pub async fn fleet_status(state: State<'_, AppState>) -> Res<FleetStatus> {
         (
             board.checks.values().cloned().collect::<Vec<_>>(),
             board.offline.clone(),
+            board.source.clone(),
         )
     };
     checks.sort_by(|a, b| (&a.endpoint, a.check).cmp(&(&b.endpoint, b.check)));
@@ -500,6 +502,7 @@ pub async fn fleet_status(state: State<'_, AppState>) -> Res<FleetStatus> {
         checks,
         offline,
         uptime_24h,
+        source,
     })
 }
 
@@ -595,4 +598,84 @@ pub async fn remove_acknowledgement(state: State<'_, AppState>, id: i64) -> Res<
             })
         }
     })
+}
+
+/// The Prometheus source as Settings shows it (the keychain is asked whether it holds the
+/// secret; the secret itself never goes to the UI).
+fn prom_settings(source: Option<PromSource>) -> PromSettings {
+    let (has_secret, secret_error) = match Keychain::default().get(crate::prom::ACCOUNT) {
+        Ok(found) => (found.is_some(), None),
+        Err(e) => (false, Some(e.to_string())),
+    };
+    PromSettings {
+        source,
+        template: PromSource::new(""),
+        has_secret,
+        secret_error,
+    }
+}
+
+fn source_error(e: fieldline_monitor::source_prom::SourceError) -> IpcError {
+    IpcError::Invalid {
+        message: e.to_string(),
+        issues: Vec::new(),
+    }
+}
+
+#[tauri::command]
+pub async fn prometheus_source(state: State<'_, AppState>) -> Res<PromSettings> {
+    let source = with_store(&state, |s| crate::prom::load(s))?;
+    Ok(prom_settings(source))
+}
+
+/// Saves the source (read within seconds, then every 30 s), or removes it and its secret
+/// (`None`). A `secret` goes to the keychain first; `None` keeps the one there.
+#[tauri::command]
+pub async fn save_prometheus_source(
+    state: State<'_, AppState>,
+    source: Option<PromSource>,
+    secret: Option<String>,
+) -> Res<PromSettings> {
+    match &source {
+        Some(src) => {
+            src.validate().map_err(source_error)?;
+            if let Some(secret) = secret.filter(|s| !s.trim().is_empty()) {
+                Keychain::default()
+                    .set(crate::prom::ACCOUNT, secret.trim())
+                    .map_err(keychain_error)?;
+            }
+        }
+        None => Keychain::default()
+            .delete(crate::prom::ACCOUNT)
+            .map_err(keychain_error)?,
+    }
+    with_store(&state, |s| crate::prom::save(s, source.as_ref()))?;
+    Ok(prom_settings(source))
+}
+
+/// Reads the source once with these settings and `secret` (or the keychain's), before or
+/// after saving: what it matched, what it could not, and its warnings.
+#[tauri::command]
+pub async fn test_prometheus_source(
+    state: State<'_, AppState>,
+    source: PromSource,
+    secret: Option<String>,
+) -> Res<SourceReport> {
+    source.validate().map_err(source_error)?;
+    let secret = match secret.filter(|s| !s.trim().is_empty()) {
+        Some(s) => Some(s.trim().to_string()),
+        None => {
+            let wanted = source.clone();
+            tauri::async_runtime::spawn_blocking(move || crate::prom::secret(&wanted))
+                .await
+                .map_err(|e| IpcError::Keychain {
+                    message: format!("the keychain lookup stopped: {e}"),
+                })?
+                .map_err(|message| IpcError::Keychain { message })?
+        }
+    };
+    let fleet = with_store(&state, |s| s.fleet())?;
+    crate::prom::read_once(&source, secret.as_deref(), &fleet)
+        .await
+        .map_err(|message| IpcError::Unreachable { message })
 }

@@ -6,6 +6,7 @@ mod commands;
 mod error;
 mod monitor;
 mod notifier;
+mod prom;
 mod syncer;
 
 use fieldline_ipc::{events, FleetChanged, IpcError};
@@ -110,6 +111,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::acknowledgements,
         commands::acknowledge,
         commands::remove_acknowledgement,
+        commands::prometheus_source,
+        commands::save_prometheus_source,
+        commands::test_prometheus_source,
     ])
 }
 
@@ -165,6 +169,7 @@ pub fn run() {
             watch_external_changes(app.handle().clone());
             syncer::start(app.handle().clone());
             monitor::start(app.handle().clone());
+            prom::start(app.handle().clone());
             Ok(())
         });
     if let Err(e) = with_commands(builder).run(tauri::generate_context!("tauri.conf.json")) {

@@ -58,6 +58,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 pub struct StatusBoard {
     pub checks: HashMap<CheckKey, CheckStatus>,
     pub offline: Option<Offline>,
+    /// What the Prometheus source last said (`crate::prom`).
+    pub source: Option<fieldline_ipc::SourceView>,
 }
 
 pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {

@@ -19,6 +19,7 @@ const KIND_NAMES: Record<IpcError['kind'], true> = {
   NewerDatabase: true,
   Store: true,
   Keychain: true,
+  Unreachable: true,
 };
 const KINDS: ReadonlySet<string> = new Set(Object.keys(KIND_NAMES));
 

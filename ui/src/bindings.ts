@@ -81,7 +81,7 @@ imported: boolean, created: number, updated: number,
  */
 bad_rows: Array<FleetIssue>, };
 
-export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "Keychain", message: string, };
+export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "Keychain", message: string, } | { "kind": "Unreachable", message: string, };
 
 export type Language = "en" | "ko";
 
@@ -486,7 +486,11 @@ export type FleetStatus = { checks: Array<CheckStatus>, offline: Offline | null,
 /**
  * Uptime over the last 24 hours.
  */
-uptime_24h: Uptimes, };
+uptime_24h: Uptimes, 
+/**
+ * What the Prometheus/Alertmanager source last said, when one is set up.
+ */
+source: SourceView | null, };
 
 export type StatusChanged = { checks: Array<CheckStatus>, offline: Offline | null, };
 
@@ -513,6 +517,138 @@ at: number,
  * Unix seconds; `None` until the check is OK again.
  */
 until: number | null, };
+
+export type PromAuth = { "kind": "none" } | { "kind": "bearer" } | { "kind": "basic", username: string, };
+
+export type InfoAlerts = "note" | "skip";
+
+export type PromSource = { 
+/**
+ * Base URL of Prometheus (`https://prom.example.net/`, or with a path prefix such as
+ * `https://host/prometheus/`); `api/v1/...` is appended.
+ */
+prometheus_url: string, 
+/**
+ * Base URL of Alertmanager; when set, alerts (with silences) come from it.
+ */
+alertmanager_url: string | null, 
+/**
+ * How to authenticate to both; the secret itself comes from the OS keychain.
+ */
+auth: PromAuth, 
+/**
+ * The label whose value names the endpoint's host (`instance`).
+ */
+match_label: string, 
+/**
+ * A label whose value is the endpoint's id, taking precedence (`fieldline_endpoint`).
+ */
+endpoint_label: string, 
+/**
+ * How long one request may take, body included (`"15s"` or a number of seconds).
+ */
+timeout: string, 
+/**
+ * The most body one answer may have, decompressed (32 MiB).
+ */
+max_response_bytes: number, 
+/**
+ * How many unmatched series are listed (all are counted).
+ */
+max_unmatched: number, 
+/**
+ * What `severity: info` (and `none`) alerts become.
+ */
+info_alerts: InfoAlerts, };
+
+export type PromSettings = { source: PromSource | null, 
+/**
+ * A new source with every default (the form starts from it).
+ */
+template: PromSource, has_secret: boolean, 
+/**
+ * Why the keychain could not be asked, if it could not.
+ */
+secret_error: string | null, };
+
+export type ResultKind = "up" | "alert";
+
+export type SourceResult = { kind: ResultKind, 
+/**
+ * Stable across reads while the series/alert keeps its labels (a hash of them), for
+ * the state engine and history.
+ */
+key: string, 
+/**
+ * The scrape job (`up`) or the alert name; cleaned.
+ */
+name: string, state: CheckState, message: string, 
+/**
+ * Unix seconds: when the alert started (Alertmanager `startsAt`, Prometheus
+ * `activeAt`). `None` for `up`: Prometheus's instant query does not say since when.
+ */
+since: number | null, 
+/**
+ * Silenced or inhibited in Alertmanager: shown, not alerting.
+ */
+silenced: boolean, 
+/**
+ * The series' `match_label` value (e.g. `10.0.0.5:9100`), cleaned; empty if none.
+ */
+series: string, };
+
+export type EndpointResults = { endpoint: string, 
+/**
+ * The worst state of its results that are not silenced (OK if none).
+ */
+state: CheckState, results: Array<SourceResult>, };
+
+export type Unmatched = { kind: ResultKind, 
+/**
+ * Job or alert name, cleaned.
+ */
+name: string, 
+/**
+ * The `match_label` value, cleaned; empty when the series has none.
+ */
+series: string, reason: string, };
+
+export type AlertsFrom = "alertmanager" | "prometheus";
+
+export type SourceReport = { took_ms: number, alerts_from: AlertsFrom, 
+/**
+ * Endpoints with at least one result, in fleet order.
+ */
+endpoints: Array<EndpointResults>, 
+/**
+ * Every `up` series and alert that mapped to no endpoint (info alerts not counted).
+ */
+unmatched_count: number, 
+/**
+ * The first `max_unmatched` of them, sorted.
+ */
+unmatched: Array<Unmatched>, 
+/**
+ * Ids of fleet endpoints that no series or alert mapped to.
+ */
+unseen: Array<string>, 
+/**
+ * Things a technician should know: Alertmanager failed and Prometheus's alerts were
+ * used instead; Prometheus's own warnings.
+ */
+warnings: Array<string>, };
+
+export type SourceView = { prometheus_url: string, alertmanager_url: string | null, 
+/**
+ * Unix seconds of the last good read.
+ */
+read_at: number | null, report: SourceReport | null, 
+/**
+ * Unix seconds of the last attempt.
+ */
+tried_at: number, error: string | null, };
+
+export type SourceChanged = { source: SourceView | null, };
 
 /** Every command: its arguments and its result. */
 export interface Commands {
@@ -554,6 +690,9 @@ export interface Commands {
   acknowledgements: { args: {  }; result: Array<Acknowledgement> };
   acknowledge: { args: { endpoint: string; check: number | null; comment: string; untilS: number | null }; result: Acknowledgement };
   remove_acknowledgement: { args: { id: number }; result: null };
+  prometheus_source: { args: {  }; result: PromSettings };
+  save_prometheus_source: { args: { source: PromSource | null; secret: string | null }; result: PromSettings };
+  test_prometheus_source: { args: { source: PromSource; secret: string | null }; result: SourceReport };
   resolve_conflict: { args: { outboxId: number; resolution: Resolution }; result: Ticket };
 }
 
@@ -564,6 +703,7 @@ export interface Events {
   "sync-changed": SyncReport;
   "sync-started": SyncStarted;
   "status-changed": StatusChanged;
+  "source-changed": SourceChanged;
 }
 
 /** Check kinds in their canonical order. */

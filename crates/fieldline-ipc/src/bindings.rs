@@ -9,6 +9,10 @@ use fieldline_core::{
     Check, CheckKind, CheckState, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings,
 };
 use fieldline_monitor::engine::{CheckStatus, Offline};
+use fieldline_monitor::source_prom::{
+    AlertsFrom, Auth as PromAuth, EndpointResults, InfoAlerts, PromSource, ResultKind,
+    SourceReport, SourceResult, Unmatched,
+};
 use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::{ClockKind, Priority, TicketState};
 use fieldline_store::notifications::CentreEntry;
@@ -213,6 +217,23 @@ pub fn commands() -> Vec<Command> {
             vec![("id", "number".to_string())],
             ty::<()>(),
         ),
+        c("prometheus_source", vec![], ty::<PromSettings>()),
+        c(
+            "save_prometheus_source",
+            vec![
+                ("source", ty::<Option<PromSource>>()),
+                ("secret", ty::<Option<String>>()),
+            ],
+            ty::<PromSettings>(),
+        ),
+        c(
+            "test_prometheus_source",
+            vec![
+                ("source", ty::<PromSource>()),
+                ("secret", ty::<Option<String>>()),
+            ],
+            ty::<SourceReport>(),
+        ),
         c(
             "resolve_conflict",
             vec![
@@ -301,6 +322,18 @@ pub fn render() -> String {
     decl::<Schedule>(&mut out);
     decl::<MaintenanceWindow>(&mut out);
     decl::<Acknowledgement>(&mut out);
+    decl::<PromAuth>(&mut out);
+    decl::<InfoAlerts>(&mut out);
+    decl::<PromSource>(&mut out);
+    decl::<PromSettings>(&mut out);
+    decl::<ResultKind>(&mut out);
+    decl::<SourceResult>(&mut out);
+    decl::<EndpointResults>(&mut out);
+    decl::<Unmatched>(&mut out);
+    decl::<AlertsFrom>(&mut out);
+    decl::<SourceReport>(&mut out);
+    decl::<SourceView>(&mut out);
+    decl::<SourceChanged>(&mut out);
 
     out.push_str(
         "/** Every command: its arguments and its result. */\nexport interface Commands {\n",
@@ -319,7 +352,7 @@ pub fn render() -> String {
     }
     out.push_str("}\n\n/** Every event: its name and its payload. */\nexport interface Events {\n");
     out.push_str(&format!(
-        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
+        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
         events::FLEET_CHANGED,
         ty::<FleetChanged>(),
         events::OPEN_ITEM,
@@ -329,7 +362,9 @@ pub fn render() -> String {
         events::SYNC_STARTED,
         ty::<SyncStarted>(),
         events::STATUS_CHANGED,
-        ty::<StatusChanged>()
+        ty::<StatusChanged>(),
+        events::SOURCE_CHANGED,
+        ty::<SourceChanged>()
     ));
     out.push_str(
         "\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [",

@@ -39,6 +39,8 @@ pub enum IpcError {
     Store { message: String },
     /// The OS keychain could not keep or give a secret (locked, no keychain service).
     Keychain { message: String },
+    /// A server (Prometheus, Alertmanager) could not be reached or answered wrongly.
+    Unreachable { message: String },
 }
 
 impl IpcError {
@@ -50,7 +52,8 @@ impl IpcError {
             | IpcError::BadFile { message }
             | IpcError::NewerDatabase { message, .. }
             | IpcError::Store { message }
-            | IpcError::Keychain { message } => message,
+            | IpcError::Keychain { message }
+            | IpcError::Unreachable { message } => message,
         }
     }
 }
@@ -192,6 +195,42 @@ pub struct FleetStatus {
     pub offline: Option<fieldline_monitor::engine::Offline>,
     /// Uptime over the last 24 hours.
     pub uptime_24h: fieldline_store::status::Uptimes,
+    /// What the Prometheus/Alertmanager source last said, when one is set up.
+    pub source: Option<SourceView>,
+}
+
+/// The Prometheus/Alertmanager source as Settings shows it; the secret stays in the OS
+/// keychain (only whether it holds one comes here).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PromSettings {
+    pub source: Option<fieldline_monitor::source_prom::PromSource>,
+    /// A new source with every default (the form starts from it).
+    pub template: fieldline_monitor::source_prom::PromSource,
+    pub has_secret: bool,
+    /// Why the keychain could not be asked, if it could not.
+    pub secret_error: Option<String>,
+}
+
+/// What the window knows from the source: the last good read (kept while the source is
+/// unreachable, with its time) and why the last attempt failed, if it did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SourceView {
+    pub prometheus_url: String,
+    pub alertmanager_url: Option<String>,
+    /// Unix seconds of the last good read.
+    #[ts(type = "number | null")]
+    pub read_at: Option<i64>,
+    pub report: Option<fieldline_monitor::source_prom::SourceReport>,
+    /// Unix seconds of the last attempt.
+    #[ts(type = "number")]
+    pub tried_at: i64,
+    pub error: Option<String>,
+}
+
+/// Event `source-changed`: the source was read (or failed to be), set up or removed.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SourceChanged {
+    pub source: Option<SourceView>,
 }
 
 /// Event `status-changed`: checks whose status changed since the last event (a few events
@@ -211,4 +250,6 @@ pub mod events {
     /// A sync run ended (scheduled or asked for); payload: its report.
     pub const SYNC_CHANGED: &str = "sync-changed";
     pub const SYNC_STARTED: &str = "sync-started";
+    /// The Prometheus source was read; payload: [`super::SourceChanged`].
+    pub const SOURCE_CHANGED: &str = "source-changed";
 }

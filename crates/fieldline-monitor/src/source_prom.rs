@@ -35,6 +35,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
+use ts_rs::TS;
 
 /// Longest text kept for a name (job, alert name) or a label value shown to a person.
 const MAX_NAME: usize = 100;
@@ -46,7 +47,7 @@ const MAX_QUOTE: usize = 160;
 
 /// Where and how to read an existing Prometheus/Alertmanager. Plain data, kept in a
 /// settings table; the secret is not here (see [`Auth`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PromSource {
     /// Base URL of Prometheus (`https://prom.example.net/`, or with a path prefix such as
     /// `https://host/prometheus/`); `api/v1/...` is appended.
@@ -65,6 +66,7 @@ pub struct PromSource {
     pub endpoint_label: String,
     /// How long one request may take, body included (`"15s"` or a number of seconds).
     #[serde(default = "default_timeout", with = "duration_text")]
+    #[ts(type = "string")]
     pub timeout: Duration,
     /// The most body one answer may have, decompressed (32 MiB).
     #[serde(default = "default_max_response")]
@@ -78,8 +80,9 @@ pub struct PromSource {
 }
 
 /// The kind of credentials; the secret is passed to [`read`] separately.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(rename = "PromAuth")]
 pub enum Auth {
     #[default]
     None,
@@ -91,7 +94,7 @@ pub enum Auth {
 
 /// `severity: info` / `none` alerts are notes, not problems (kube-prometheus uses them for
 /// `Watchdog` and `InfoInhibitor`, which fire all the time by design).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum InfoAlerts {
     /// Shown as an OK result whose message starts with `info:`.
@@ -250,7 +253,7 @@ pub fn client() -> Result<reqwest::Client, SourceError> {
 // What a read gives
 
 /// Where a result came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultKind {
     /// A scrape target's `up`.
@@ -260,7 +263,7 @@ pub enum ResultKind {
 }
 
 /// One thing the source says about an endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct SourceResult {
     pub kind: ResultKind,
     /// Stable across reads while the series/alert keeps its labels (a hash of them), for
@@ -280,7 +283,7 @@ pub struct SourceResult {
 }
 
 /// The results that map to one endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct EndpointResults {
     pub endpoint: String,
     /// The worst state of its results that are not silenced (OK if none).
@@ -289,7 +292,7 @@ pub struct EndpointResults {
 }
 
 /// A series or alert that maps to no endpoint, and why: what to fix in the mapping.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Unmatched {
     pub kind: ResultKind,
     /// Job or alert name, cleaned.
@@ -300,7 +303,7 @@ pub struct Unmatched {
 }
 
 /// Where the alerts of a report came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertsFrom {
     /// Alertmanager: silences and inhibitions known.
@@ -309,7 +312,7 @@ pub enum AlertsFrom {
     Prometheus,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct SourceReport {
     pub took_ms: u64,
     pub alerts_from: AlertsFrom,

@@ -291,6 +291,7 @@ export function fleetStatus(checks: CheckStatus[], extra: Partial<FleetStatus> =
     checks,
     offline: null,
     uptime_24h: { endpoints: {}, sites: {}, customers: {} },
+    source: null,
     ...extra,
   };
 }

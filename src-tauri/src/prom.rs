@@ -1,0 +1,166 @@
+//! The scale path in the app: when the technician sets up an MSP's Prometheus (and
+//! Alertmanager), the window shows what it says next to what the laptop probes itself.
+//! The settings are a row of the store's settings table; the token or password is in the
+//! OS keychain (service `app.fieldline.console`, account `prometheus`), never in the store.
+//!
+//! One task reads the source every [`READ_EVERY`] (at once after the settings change) and
+//! keeps the result in the status board (`StatusBoard::source`); every read, good or
+//! failed, is emitted as `source-changed`. A failed read keeps the last good report with
+//! its time, so a laptop that lost its network shows old news as old, not as healthy or down.
+
+use crate::AppState;
+use fieldline_ipc::{events, SourceChanged, SourceView};
+use fieldline_monitor::source_prom::{self, Auth, PromSource, SourceReport};
+use fieldline_store::{Store, StoreError};
+use fieldline_sync::secrets::{Keychain, SecretStore};
+use std::time::{Duration, Instant};
+use tauri::{Emitter, Manager, Runtime};
+
+/// The store setting that holds the source's JSON.
+pub const SETTING: &str = "prometheus_source";
+/// The keychain account of the source's token or password.
+pub const ACCOUNT: &str = "prometheus";
+/// How often the source is read.
+pub const READ_EVERY: Duration = Duration::from_secs(30);
+/// How often the settings are looked at (a change is read at once).
+const LOOK_EVERY: Duration = Duration::from_secs(2);
+
+/// The source as saved, if one is.
+pub fn load(store: &Store) -> Result<Option<PromSource>, StoreError> {
+    match store.setting(SETTING)?.as_deref() {
+        None | Some("") => Ok(None),
+        Some(text) => serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| StoreError::Damaged {
+                what: "setting",
+                id: SETTING.into(),
+                detail: e.to_string(),
+            }),
+    }
+}
+
+/// Saves the source, or forgets it (`None`).
+pub fn save(store: &mut Store, source: Option<&PromSource>) -> Result<(), StoreError> {
+    let text = match source {
+        Some(s) => serde_json::to_string(s).map_err(|e| StoreError::Rejected(e.to_string()))?,
+        None => String::new(),
+    };
+    store.set_setting(SETTING, &text)
+}
+
+/// The secret the source's auth needs, from the keychain (`None` for no auth).
+pub fn secret(source: &PromSource) -> Result<Option<String>, String> {
+    if source.auth == Auth::None {
+        return Ok(None);
+    }
+    match Keychain::default().get(ACCOUNT) {
+        Ok(Some(s)) => Ok(Some(s)),
+        Ok(None) => Err(
+            "the keychain holds no token or password for Prometheus; enter it in Settings".into(),
+        ),
+        Err(e) => Err(format!(
+            "the keychain could not give the Prometheus secret: {e}"
+        )),
+    }
+}
+
+/// Reads `source` once over the fleet as the store has it now.
+pub async fn read_once(
+    source: &PromSource,
+    secret: Option<&str>,
+    fleet: &fieldline_core::Fleet,
+) -> Result<SourceReport, String> {
+    let client = source_prom::client().map_err(|e| e.to_string())?;
+    source_prom::read(&client, source, secret, fleet)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        let mut last: Option<(PromSource, Instant)> = None;
+        let mut logged: Option<String> = None;
+        loop {
+            let state = app.state::<AppState>();
+            let now_source = crate::commands::with_store(&state, |s| Ok((load(s)?, s.fleet()?)));
+            match now_source {
+                Ok((None, _)) => {
+                    if last.take().is_some() {
+                        set_board(&app, None);
+                    }
+                }
+                Ok((Some(source), fleet)) => {
+                    let due = match &last {
+                        Some((was, at)) => *was != source || at.elapsed() >= READ_EVERY,
+                        None => true,
+                    };
+                    if due {
+                        let changed = last.as_ref().is_none_or(|(was, _)| *was != source);
+                        last = Some((source.clone(), Instant::now()));
+                        let view = read_view(&app, &source, &fleet, changed).await;
+                        set_board(&app, Some(view));
+                    }
+                }
+                Err(e) => {
+                    let said = e.to_string();
+                    if logged.as_deref() != Some(said.as_str()) {
+                        eprintln!("fieldline-desktop: Prometheus settings unreadable: {said}");
+                        logged = Some(said);
+                    }
+                }
+            }
+            tokio::time::sleep(LOOK_EVERY).await;
+        }
+    });
+}
+
+/// One read as the window will see it: a failure keeps the last good report of the same
+/// source (not of one the technician has since replaced).
+async fn read_view<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    source: &PromSource,
+    fleet: &fieldline_core::Fleet,
+    changed: bool,
+) -> SourceView {
+    let tried_at = fieldline_monitor::engine::now_unix();
+    let wanted = source.clone();
+    let secret = tauri::async_runtime::spawn_blocking(move || secret(&wanted))
+        .await
+        .unwrap_or_else(|e| Err(format!("the keychain lookup stopped: {e}")));
+    let result = match secret {
+        Ok(secret) => read_once(source, secret.as_deref(), fleet).await,
+        Err(e) => Err(e),
+    };
+    let previous = if changed {
+        None
+    } else {
+        app.state::<AppState>()
+            .status
+            .lock()
+            .ok()
+            .and_then(|b| b.source.clone())
+    };
+    let (read_at, report, error) = match result {
+        Ok(report) => (Some(tried_at), Some(report), None),
+        Err(e) => (
+            previous.as_ref().and_then(|p| p.read_at),
+            previous.and_then(|p| p.report),
+            Some(e),
+        ),
+    };
+    SourceView {
+        prometheus_url: source.prometheus_url.clone(),
+        alertmanager_url: source.alertmanager_url.clone(),
+        read_at,
+        report,
+        tried_at,
+        error,
+    }
+}
+
+fn set_board<R: Runtime>(app: &tauri::AppHandle<R>, view: Option<SourceView>) {
+    if let Ok(mut board) = app.state::<AppState>().status.lock() {
+        board.source = view.clone();
+    }
+    let _ = app.emit(events::SOURCE_CHANGED, SourceChanged { source: view });
+}
