@@ -5,6 +5,9 @@
 mod harness;
 #[path = "../../crates/fieldline-sync/tests/support/keychain.rs"]
 mod keychain;
+#[path = "../../crates/fieldline-monitor/tests/support/prom.rs"]
+#[allow(clippy::unwrap_used)]
+mod prom;
 #[path = "../../crates/fieldline-sync/tests/support/rt.rs"]
 mod rt;
 
@@ -847,5 +850,132 @@ interval = "2s"
         "markup from an endpoint became elements or ran"
     );
     ui.screenshot("fleet-status").await;
+    ui.quit().await;
+}
+
+/// The scale path in the window: a real Prometheus scrapes a node_exporter that is up and
+/// a target that is down; the technician sets Prometheus up in Settings (tested before it
+/// is saved), and the Fleet shows what it says for endpoints the laptop does not probe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prometheus_set_up_in_settings_shows_its_targets_in_the_fleet() {
+    let _serial = SERIAL.lock().await;
+    let ws = prom::Workspace::new().expect("prometheus workspace");
+    let node = prom::NodeExporter::start(&ws).expect("node_exporter");
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    // `127.0.0.1:P` matches the endpoint whose host is 127.0.0.1, `localhost:Q` the one
+    // whose host is localhost: neither has a check of its own, so only Prometheus speaks.
+    let up_target = node.daemon.addr();
+    let down_target = format!("localhost:{down}");
+    let p = prom::Prometheus::start(
+        &ws,
+        prom::PrometheusOptions {
+            jobs: vec![prom::Job::scrape(
+                "node",
+                &[up_target.clone(), down_target.clone()],
+            )],
+            ..Default::default()
+        },
+    )
+    .expect("prometheus");
+    p.wait_query(
+        "up",
+        &[
+            &format!("\"instance\":\"{up_target}\""),
+            &format!("\"instance\":\"{down_target}\""),
+        ],
+        Duration::from_secs(30),
+    )
+    .expect("prometheus scraped both targets");
+
+    let desk = Desk::new();
+    let fleet = r#"
+[[customers]]
+id = "acme"
+name = "ACME Corp"
+[[customers]]
+id = "hanbit"
+name = "Hanbit Logistics"
+[[sites]]
+id = "acme-hq"
+customer = "acme"
+name = "HQ"
+timezone = "Asia/Seoul"
+[[sites]]
+id = "hanbit-dc"
+customer = "hanbit"
+name = "DC"
+timezone = "Asia/Seoul"
+[[endpoints]]
+id = "acme-node"
+site = "acme-hq"
+host = "127.0.0.1"
+[[endpoints]]
+id = "hanbit-app"
+site = "hanbit-dc"
+host = "localhost"
+"#;
+    let file = desk.home.path().join("fleet.toml");
+    std::fs::write(&file, fleet).expect("write fleet");
+    desk.cli_ok(&["fleet", "import", file.to_str().expect("path")]);
+    let ui = desk.launch().await;
+
+    ui.click("nav-settings").await;
+    // A wrong address is refused in words before anything is saved.
+    ui.fill("prom-url", "ftp://prometheus").await;
+    ui.click("prom-test").await;
+    ui.wait_text("prom-error", "http").await;
+    ui.fill("prom-url", &format!("http://{}/", p.daemon.addr()))
+        .await;
+    ui.click("prom-test").await;
+    let tested = ui.wait_text("prom-test-result", "2").await;
+    assert!(tested.contains('2'), "{tested}");
+    ui.click("prom-save").await;
+    ui.wait("prom-status").await;
+
+    ui.click("nav-fleet").await;
+    ui.wait_attr(
+        "status-tile-hanbit",
+        "data-state",
+        "CRIT",
+        Duration::from_secs(30),
+    )
+    .await;
+    ui.wait_attr(
+        "status-tile-acme",
+        "data-state",
+        "OK",
+        Duration::from_secs(30),
+    )
+    .await;
+    ui.wait("status-source-hanbit-app-0").await;
+    assert!(
+        !ui.is_present("status-source-acme-node-0").await,
+        "a target that is up is not a problem"
+    );
+    ui.screenshot("fleet-prometheus").await;
+
+    // The settings survive a restart; the secret never went to the store.
+    ui.quit().await;
+    let db = rusqlite::Connection::open(desk.data_dir.join("fieldline.db")).expect("db");
+    let saved: String = db
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'prometheus_source'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the source is saved");
+    assert!(saved.contains(&p.daemon.addr()), "{saved}");
+    let ui = desk.launch().await;
+    ui.wait_attr(
+        "status-tile-hanbit",
+        "data-state",
+        "CRIT",
+        Duration::from_secs(30),
+    )
+    .await;
     ui.quit().await;
 }
