@@ -223,6 +223,19 @@ describe('keyboard and export', () => {
     });
     fireEvent.keyDown(tree, { key: 'ArrowLeft' });
     expect(acme.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(acme);
+    // Right on an open row goes to its first child; on a closed one, opens it.
+    fireEvent.keyDown(tree, { key: 'ArrowRight' });
+    expect(document.activeElement).toBe(screen.getByTestId('tree-site-acme-store'));
+    expect(screen.getByTestId('tree-site-acme-store').getAttribute('aria-expanded')).toBe('false');
+    fireEvent.keyDown(tree, { key: 'ArrowRight' });
+    expect(await screen.findByTestId('tree-endpoint-acme-pos1')).toBeTruthy();
+    expect(screen.getByTestId('tree-site-acme-store').getAttribute('aria-expanded')).toBe('true');
+    // A click on the twisty folds a row without selecting it.
+    const twisty = screen.getByTestId('tree-customer-hanbit').querySelector<HTMLElement>('.twisty');
+    fireEvent.click(twisty as HTMLElement);
+    expect(screen.queryByTestId('tree-site-hanbit-seoul')).toBeNull();
+    expect(screen.getByTestId('tree-customer-hanbit').getAttribute('aria-selected')).toBe('false');
   });
 
   it('shows the exported fleet file', async () => {

@@ -6,6 +6,7 @@ import { dependents, descendants, endpointLabel, type EntityRef } from '../fleet
 import { count, t, type MessageKey } from '../i18n';
 import { reveal, selection } from '../state';
 import { EndpointStatus, GroupStatus } from './EndpointStatus';
+import { MaintenanceBlock } from './Maintenance';
 
 type Props = { fleet: Fleet; onEdit: (ref: EntityRef) => void; onDelete: (ref: EntityRef) => void };
 
@@ -181,6 +182,7 @@ function find(fleet: Fleet, ref: EntityRef) {
           body: (
             <>
               <GroupStatus kind="customer" id={customer.id} />
+              <MaintenanceBlock fleet={fleet} entity={{ kind: 'customer', id: customer.id }} />
               <h3>{t('status.inventory')}</h3>
               <CustomerFields fleet={fleet} customer={customer} />
             </>
@@ -198,6 +200,7 @@ function find(fleet: Fleet, ref: EntityRef) {
           body: (
             <>
               <GroupStatus kind="site" id={site.id} />
+              <MaintenanceBlock fleet={fleet} entity={{ kind: 'site', id: site.id }} />
               <h3>{t('status.inventory')}</h3>
               <SiteFields fleet={fleet} site={site} />
             </>
@@ -215,6 +218,7 @@ function find(fleet: Fleet, ref: EntityRef) {
           body: (
             <>
               <EndpointStatus endpoint={endpoint} />
+              <MaintenanceBlock fleet={fleet} entity={{ kind: 'endpoint', id: endpoint.id }} />
               <h3>{t('status.inventory')}</h3>
               <EndpointFields fleet={fleet} endpoint={endpoint} />
             </>

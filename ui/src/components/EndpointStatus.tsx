@@ -2,7 +2,9 @@
 // long the state has held, notes (flapping, alerts held, an unconfirmed result, stale),
 // charts of one check over 24 hours and uptime over 24 h / 7 d / 30 d. For a customer or a
 // site: the worst state, endpoints per state and uptime. Messages and reasons come from
-// endpoints and the Rust side: rendered as text only.
+// endpoints and the Rust side: rendered as text only. A check that is not OK can be
+// acknowledged (one check or all of them); the endpoint's acknowledgements are listed.
+import { useState } from 'preact/hooks';
 import type { CheckStatus, Endpoint } from '../bindings';
 import { t } from '../i18n';
 import { ageText, countParts, latencyText, stateLabel, statusTime, uptimePercent } from '../status/format';
@@ -11,6 +13,7 @@ import { chartCheck, health, statusNow } from '../status/store';
 import { uptimes, useUptimes, WINDOWS, type UptimeWindow } from '../status/uptime';
 import { descendants } from '../fleet/tree';
 import { fleet } from '../state';
+import { AckDialog, ackActive, AckList, useAcknowledgements } from './Acknowledge';
 import { StatusBadge } from './StatusBadge';
 import { StatusCharts } from './StatusCharts';
 
@@ -74,15 +77,43 @@ function chartedCheck(endpoint: Endpoint, statuses: (CheckStatus | undefined)[])
   return known[0]?.check ?? 0;
 }
 
+/** Whether a check has a problem worth acknowledging (a stale check that was OK has not). */
+function needsAck(s: CheckStatus | undefined): s is CheckStatus {
+  return s !== undefined && s.hard !== 'OK';
+}
+
 export function EndpointStatus({ endpoint }: { endpoint: Endpoint }) {
   if (endpoint.checks.length === 0) return null;
+  return <EndpointHealth endpoint={endpoint} />;
+}
+
+function EndpointHealth({ endpoint }: { endpoint: Endpoint }) {
   const now = statusNow.value;
   const statuses = health.value.endpoints.get(endpoint.id)?.checks ?? [];
   const charted = chartedCheck(endpoint, statuses);
   const id = endpoint.id;
+  // Read again whenever a check's state changes: the app forgets an acknowledgement once
+  // its check is OK again.
+  const acks = useAcknowledgements(`${id}|${statuses.map((s) => s?.hard ?? '-').join(',')}`);
+  const [acking, setAcking] = useState<{ check: number | null } | null>(null);
+  const mine = (acks.list ?? []).filter((a) => a.endpoint === id && ackActive(a, now / 1000));
+  const anyProblem = statuses.some(needsAck);
   return (
     <section class="status-detail" aria-label={t('status.health')}>
-      <h3>{t('status.health')}</h3>
+      <div class="health-head">
+        <h3>{t('status.health')}</h3>
+        {anyProblem ? (
+          <button
+            type="button"
+            data-testid={`ack-all-${id}`}
+            onClick={() => {
+              setAcking({ check: null });
+            }}
+          >
+            {t('ack.all')}
+          </button>
+        ) : null}
+      </div>
       <ul class="check-states">
         {endpoint.checks.map((check, i) => {
           const s = statuses[i];
@@ -113,10 +144,34 @@ export function EndpointStatus({ endpoint }: { endpoint: Endpoint }) {
                 </p>
               ) : null}
               {s ? <Notes status={s} now={now} /> : null}
+              {needsAck(s) ? (
+                <div class="check-actions">
+                  <button
+                    type="button"
+                    data-testid={`ack-${id}-${String(i)}`}
+                    onClick={() => {
+                      setAcking({ check: i });
+                    }}
+                  >
+                    {t('ack.button')}
+                  </button>
+                </div>
+              ) : null}
             </li>
           );
         })}
       </ul>
+      <AckList endpoint={endpoint} acks={mine} error={acks.error} nowMs={now} onChanged={acks.reload} />
+      {acking ? (
+        <AckDialog
+          endpoint={endpoint}
+          check={acking.check}
+          onClose={() => {
+            setAcking(null);
+          }}
+          onSaved={acks.reload}
+        />
+      ) : null}
       <div class="charts-head">
         <h3>{t('status.last24h')}</h3>
         {endpoint.checks.length > 1 ? (

@@ -3,11 +3,12 @@
 // badge per row) | the problem list | the detail of what is selected (health, charts and
 // uptime above the inventory fields). The tree stays where it was, so the inventory and
 // its forms are never more than a click away, and the problems are on screen at start.
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { Fleet } from '../bindings';
 import { ancestors, buildTree, filterTree, isFiltered, NO_FILTER, type EntityRef } from '../fleet/tree';
 import { t } from '../i18n';
 import { fleet as fleetSignal, filter } from '../state';
+import { markOnce } from '../status/store';
 import { CustomerForm } from './CustomerForm';
 import { DeleteDialog } from './DeleteDialog';
 import { Detail } from './Detail';
@@ -61,12 +62,20 @@ function OpenDialog({ fleet, open, onClose }: { fleet: Fleet; open: Open; onClos
 export function FleetSection() {
   const [open, setOpen] = useState<Open | null>(null);
   const fleet = fleetSignal.value;
+  const shown = filter.value;
+  // Rebuilt when the fleet or the filters change, not when a dialog opens or closes.
+  const tree = useMemo(() => (fleet ? filterTree(buildTree(fleet), shown) : []), [fleet, shown]);
+
+  // After the first commit with a fleet, laid out: benches/dashboard.rs reads this mark.
+  useLayoutEffect(() => {
+    if (fleet) markOnce('fieldline:fleet-rendered', { endpoints: fleet.endpoints.length });
+  }, [fleet]);
+
   if (!fleet) return <p class="muted loading">{t('app.loading')}</p>;
 
   const close = () => {
     setOpen(null);
   };
-  const tree = filterTree(buildTree(fleet), filter.value);
 
   return (
     <section class="fleet" aria-label={t('nav.fleet')}>

@@ -7,8 +7,10 @@ vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { CheckStatus, Fleet, FleetStatus, HistoryPoint, StatusChanged } from '../bindings';
-import { fleet as fleetSignal } from '../state';
-import { checksFrom, snapshot } from '../status/store';
+import { buildTree } from '../fleet/tree';
+import { applyLanguage } from '../i18n';
+import { collapsed, fleet as fleetSignal, reveal, selection } from '../state';
+import { applyBatch, checksFrom, snapshot } from '../status/store';
 import { answer, fail, type Handlers } from '../test/backend';
 import {
   checkStatus,
@@ -21,6 +23,8 @@ import {
 } from '../test/fixtures';
 import { App } from './App';
 import { PROBLEM_ROW_HEIGHT, ProblemList } from './ProblemList';
+import { StatusTiles } from './StatusTiles';
+import { focusRow, Tree, TREE_ROW_HEIGHT } from './Tree';
 
 const invokeMock = vi.mocked(invoke);
 let statusChanged: ((payload: StatusChanged) => void) | null = null;
@@ -140,8 +144,10 @@ describe('the dashboard', () => {
     expect(acme.textContent).toContain('24 h uptime 99.93%');
 
     const hanbit = screen.getByTestId('status-tile-hanbit');
+    // Its endpoint has a check, which has not reported yet.
     expect(hanbit.getAttribute('data-state')).toBe('NONE');
-    expect(hanbit.textContent).toContain('No checks');
+    expect(hanbit.textContent).toContain('Not checked yet');
+    expect(hanbit.textContent).not.toContain('No checks');
     const tiles = [...screen.getByTestId('status-tiles').querySelectorAll('[data-testid^=status-tile-]')];
     expect(tiles.map((t) => t.getAttribute('data-testid'))).toEqual([
       'status-tile-acme',
@@ -344,6 +350,43 @@ describe('the dashboard', () => {
   });
 });
 
+describe('a customer tile with no state yet', () => {
+  /** ACME has checks, Nova has endpoints without checks, Vega has no endpoints at all. */
+  function tileFleet(): Fleet {
+    const base = monitoredFleet();
+    return {
+      customers: [customer('acme', 'ACME Corp'), customer('nova', 'Nova Clinic'), customer('vega', 'Vega')],
+      sites: [...base.sites.filter((s) => s.customer === 'acme'), site('nova-1', 'nova', 'Clinic')],
+      endpoints: [...base.endpoints.filter((e) => e.id.startsWith('acme-')), endpoint('nova-pc', 'nova-1')],
+    };
+  }
+
+  it('says "Not checked yet" while its checks have not reported, "No checks" when it has none', async () => {
+    fleetSignal.value = tileFleet();
+    snapshot.value = { checks: new Map(), offline: null };
+    render(<StatusTiles />);
+    expect(screen.getByTestId('status-tile-acme').textContent).toContain('Not checked yet');
+    expect(screen.getByTestId('status-tile-acme').getAttribute('data-state')).toBe('NONE');
+    expect(screen.getByTestId('status-tile-nova').textContent).toContain('No checks');
+    expect(screen.getByTestId('status-tile-vega').textContent).toContain('No checks');
+
+    // The first result replaces the wording with its state.
+    await act(() => {
+      snapshot.value = { checks: checksFrom([checkStatus('acme-web1', 0)]), offline: null };
+    });
+    expect(screen.getByTestId('status-tile-acme').getAttribute('data-state')).toBe('OK');
+    expect(screen.getByTestId('status-tile-acme').textContent).not.toContain('Not checked yet');
+  });
+
+  it('speaks Korean', () => {
+    applyLanguage('ko');
+    fleetSignal.value = tileFleet();
+    render(<StatusTiles />);
+    expect(screen.getByTestId('status-tile-acme').textContent).toContain('아직 점검 전');
+    expect(screen.getByTestId('status-tile-nova').textContent).toContain('점검 없음');
+  });
+});
+
 describe('the offline banner', () => {
   it('says since when the laptop is offline, and goes once it is back', async () => {
     const since = Math.floor(new Date(2026, 10, 24, 14, 2).getTime() / 1000);
@@ -450,5 +493,204 @@ describe('virtualization', () => {
     const row = screen.getByTestId('status-problem-e5000-0');
     expect(row.style.top).toBe(`${String(5000 * PROBLEM_ROW_HEIGHT)}px`);
     expect(row.getAttribute('aria-posinset')).toBe('5001');
+  });
+});
+
+describe('the virtualized tree', () => {
+  const N = 10_000;
+  /** Big Co: one site with N endpoints e0…e(N-1), one check each; and a small customer after it. */
+  function bigTreeFleet(): Fleet {
+    return {
+      customers: [customer('big', 'Big Co'), customer('zeta', 'Zeta')],
+      sites: [site('big-dc', 'big', 'Data centre'), site('zeta-1', 'zeta', 'Zeta office')],
+      endpoints: [
+        ...Array.from({ length: N }, (_, i) =>
+          endpoint(`e${String(i)}`, 'big-dc', { checks: [{ kind: 'ping', params: {} }] }),
+        ),
+        endpoint('zeta-nas', 'zeta-1'),
+      ],
+    };
+  }
+
+  function renderTree() {
+    const fleet = bigTreeFleet();
+    fleetSignal.value = fleet;
+    render(<Tree tree={buildTree(fleet)} />);
+    return screen.getByRole('tree');
+  }
+
+  const items = () => document.querySelectorAll<HTMLElement>('[role=treeitem]');
+  /** The rows between the top and bottom of the view (jsdom has no layout: 600 px). */
+  function inView(tree: HTMLElement, row: HTMLElement): boolean {
+    const top = Number.parseFloat(row.style.top);
+    return top >= tree.scrollTop && top + TREE_ROW_HEIGHT <= tree.scrollTop + 600;
+  }
+
+  it('keeps only a few dozen of 10,005 rows in the DOM, and follows the scroll', () => {
+    const tree = renderTree();
+    expect(tree.getAttribute('data-count')).toBe(String(N + 5));
+    expect(items().length).toBeGreaterThan(10);
+    expect(items().length).toBeLessThan(60);
+    const customerRow = screen.getByTestId('tree-customer-big');
+    expect(customerRow.getAttribute('tabindex')).toBe('0');
+    expect(customerRow.getAttribute('aria-level')).toBe('1');
+    expect(customerRow.getAttribute('aria-expanded')).toBe('true');
+    expect(customerRow.getAttribute('aria-posinset')).toBe('1');
+    expect(customerRow.getAttribute('aria-setsize')).toBe('2');
+    const e0 = screen.getByTestId('tree-endpoint-e0');
+    expect(e0.getAttribute('aria-level')).toBe('3');
+    expect(e0.getAttribute('aria-setsize')).toBe(String(N));
+    expect(e0.getAttribute('aria-posinset')).toBe('1');
+    expect(screen.queryByTestId('tree-customer-zeta')).toBeNull();
+
+    tree.scrollTop = 5000 * TREE_ROW_HEIGHT;
+    fireEvent.scroll(tree);
+    expect(screen.getByTestId('tree-endpoint-e4998').style.top).toBe(`${String(5000 * TREE_ROW_HEIGHT)}px`);
+    expect(screen.getByTestId('tree-endpoint-e4998').getAttribute('aria-posinset')).toBe('4999');
+    expect(screen.queryByTestId('tree-endpoint-e0')).toBeNull();
+    expect(items().length).toBeLessThan(60);
+    // The row in the Tab order stays drawn, so Tab still reaches the tree.
+    expect(screen.getByTestId('tree-customer-big').getAttribute('tabindex')).toBe('0');
+    expect(items()[0]).toBe(screen.getByTestId('tree-customer-big'));
+  });
+
+  it('goes to the last row with End, draws it and focuses it; Home, Page Down and Page Up', () => {
+    const tree = renderTree();
+    fireEvent.click(screen.getByTestId('tree-customer-big'));
+    fireEvent.keyDown(tree, { key: 'End' });
+    const last = screen.getByTestId('tree-endpoint-zeta-nas');
+    expect(last.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(last);
+    expect(inView(tree, last)).toBe(true);
+    expect(screen.getByTestId('tree-endpoint-e9990')).toBeTruthy();
+    expect(items().length).toBeLessThan(60);
+
+    fireEvent.keyDown(tree, { key: 'Home' });
+    expect(document.activeElement).toBe(screen.getByTestId('tree-customer-big'));
+    expect(tree.scrollTop).toBe(0);
+
+    // A page is the rows in view less one: 600 / 26 → 23 rows, so 22.
+    fireEvent.keyDown(tree, { key: 'PageDown' });
+    fireEvent.keyDown(tree, { key: 'PageDown' });
+    const row = screen.getByTestId('tree-endpoint-e42');
+    expect(document.activeElement).toBe(row);
+    expect(inView(tree, row)).toBe(true);
+    fireEvent.keyDown(tree, { key: 'PageUp' });
+    expect(document.activeElement).toBe(screen.getByTestId('tree-endpoint-e20'));
+    fireEvent.keyDown(tree, { key: 'ArrowLeft' });
+    expect(document.activeElement).toBe(screen.getByTestId('tree-site-big-dc'));
+  });
+
+  it('scrolls to a row selected elsewhere, opening its parents; focusRow scrolls, then focuses', async () => {
+    const tree = renderTree();
+    await act(() => {
+      collapsed.value = new Set(['site:big-dc']);
+    });
+    expect(screen.queryByTestId('tree-endpoint-e0')).toBeNull();
+
+    // As a click on a problem row does.
+    await act(() => {
+      reveal({ kind: 'endpoint', id: 'e5000' });
+    });
+    const row = screen.getByTestId('tree-endpoint-e5000');
+    expect(row.getAttribute('aria-selected')).toBe('true');
+    expect(row.getAttribute('tabindex')).toBe('0');
+    expect(inView(tree, row)).toBe(true);
+    expect(screen.getByTestId('tree-endpoint-e4995')).toBeTruthy();
+    expect(items().length).toBeLessThan(60);
+
+    await act(() => {
+      selection.value = { kind: 'endpoint', id: 'e17' };
+    });
+    expect(inView(tree, screen.getByTestId('tree-endpoint-e17'))).toBe(true);
+
+    await act(() => {
+      focusRow({ kind: 'endpoint', id: 'e8000' });
+    });
+    const focused = screen.getByTestId('tree-endpoint-e8000');
+    expect(document.activeElement).toBe(focused);
+    expect(inView(tree, focused)).toBe(true);
+  });
+
+  it('updates the badges of the rows drawn on a status batch, keeping their elements', async () => {
+    renderTree();
+    const row = screen.getByTestId('tree-endpoint-e3');
+    expect(screen.queryByTestId('tree-state-e3')).toBeNull();
+    await act(() => {
+      snapshot.value = {
+        checks: checksFrom([
+          checkStatus('e3', 0, { state: 'CRIT', kind: 'ping' }),
+          checkStatus('e9000', 0, { state: 'WARN', kind: 'ping' }),
+        ]),
+        offline: null,
+      };
+    });
+    expect(screen.getByTestId('tree-endpoint-e3')).toBe(row);
+    expect(screen.getByTestId('tree-state-e3').getAttribute('data-state')).toBe('CRIT');
+    expect(
+      screen.getByTestId('tree-customer-big').querySelector('[data-state]')?.getAttribute('data-state'),
+    ).toBe('CRIT');
+    expect(screen.queryByTestId('tree-state-e9000')).toBeNull();
+  });
+});
+
+describe('performance marks for benches/dashboard.rs', () => {
+  it('measures a status batch once the DOM shows it, and marks the first renders once', async () => {
+    start();
+    await screen.findByTestId('status-problem-acme-web1-0');
+    await waitFor(() => {
+      expect(statusChanged).not.toBeNull();
+    });
+    await waitFor(() => {
+      expect(performance.getEntriesByName('fieldline:status-rendered')).toHaveLength(1);
+    });
+    const fleetMark = performance.getEntriesByName('fieldline:fleet-rendered');
+    expect(fleetMark).toHaveLength(1);
+    expect((fleetMark[0] as PerformanceMark).detail).toEqual({
+      endpoints: monitoredFleet().endpoints.length,
+    });
+    const statusMark = performance.getEntriesByName('fieldline:status-rendered')[0] as PerformanceMark;
+    expect((statusMark.detail as { checks: number }).checks).toBeGreaterThan(0);
+
+    // What the DOM says when the measure is taken: the batch must be rendered by then.
+    const seen: (string | null)[] = [];
+    const measure = vi.spyOn(performance, 'measure');
+    measure.mockImplementation((...args: Parameters<typeof performance.measure>) => {
+      seen.push(screen.getByTestId('tree-state-acme-web1').getAttribute('data-state'));
+      measure.mockRestore();
+      return performance.measure(...args);
+    });
+    const before = performance.getEntriesByName('fieldline:status-batch').length;
+    // Outside act(): Preact schedules its render as it does in the window.
+    statusChanged?.({
+      checks: [checkStatus('acme-web1', 0, { state: 'OK' }), checkStatus('acme-pos1', 0, { state: 'OK' })],
+      offline: null,
+    });
+    expect(seen).toEqual([]);
+    await waitFor(() => {
+      expect(seen).toEqual(['OK']);
+    });
+    const batches = performance.getEntriesByName('fieldline:status-batch') as PerformanceMeasure[];
+    expect(batches).toHaveLength(before + 1);
+    expect(batches.at(-1)?.detail).toEqual({ checks: 2 });
+    expect(batches.at(-1)?.duration).toBeGreaterThanOrEqual(0);
+
+    // Marks are once per page load, whatever comes next.
+    await act(() => {
+      statusChanged?.({ checks: [checkStatus('acme-web1', 0, { state: 'WARN' })], offline: null });
+    });
+    expect(performance.getEntriesByName('fieldline:status-rendered')).toHaveLength(1);
+    expect(performance.getEntriesByName('fieldline:fleet-rendered')).toHaveLength(1);
+  });
+
+  it('keeps at most 500 batch measures', async () => {
+    fleetSignal.value = monitoredFleet();
+    for (let i = 0; i < 520; i++) {
+      applyBatch({ checks: [checkStatus('acme-web1', 0, { state: i % 2 ? 'OK' : 'CRIT' })], offline: null });
+    }
+    await Promise.resolve();
+    const count = performance.getEntriesByName('fieldline:status-batch').length;
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThanOrEqual(500);
   });
 });

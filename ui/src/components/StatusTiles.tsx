@@ -1,17 +1,28 @@
 // One tile per customer: its name, its worst state, how many endpoints are in each state
 // and its uptime over 24 hours; worst customers first. A click shows the customer and
-// narrows the problem list to it (a second click widens it again).
+// narrows the problem list to it (a second click widens it again). A customer with no
+// state yet says whether it has checks that have not reported, or no checks at all.
+import { useLayoutEffect } from 'preact/hooks';
 import { t } from '../i18n';
 import { countParts, uptimePercent } from '../status/format';
 import { customersByHealth } from '../status/rollup';
-import { health, statusFilter, uptime24h } from '../status/store';
+import { checkedCustomers, health, markOnce, snapshot, statusFilter, uptime24h } from '../status/store';
 import { fleet, reveal } from '../state';
 import { StatusBadge } from './StatusBadge';
 
 export function StatusTiles() {
   const current = fleet.value;
+  const shown = current !== null && current.customers.length > 0;
+
+  // The first statuses committed and laid out: benches/dashboard.rs reads this mark.
+  useLayoutEffect(() => {
+    const checks = snapshot.value?.checks.size ?? 0;
+    if (shown && checks > 0) markOnce('fieldline:status-rendered', { checks });
+  });
+
   if (!current || current.customers.length === 0) return null;
   const h = health.value;
+  const configured = checkedCustomers.value;
   const uptimes = uptime24h.value;
   const active = statusFilter.value.customer;
   return (
@@ -37,7 +48,13 @@ export function StatusTiles() {
           >
             <span class="tile-head">
               <span class="tile-name">{name}</span>
-              {state ? <StatusBadge state={state} /> : <span class="muted">{t('status.notMonitored')}</span>}
+              {state ? (
+                <StatusBadge state={state} />
+              ) : (
+                <span class="muted">
+                  {t(configured.has(c.id) ? 'status.notCheckedYet' : 'status.notMonitored')}
+                </span>
+              )}
             </span>
             {group ? (
               <span class="tile-counts">

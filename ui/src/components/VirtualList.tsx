@@ -2,7 +2,7 @@
 // problems cost what 40 do. Rows have one fixed height; a spacer as tall as every row
 // keeps the scroll bar honest. It is a listbox: arrow keys, Page Up/Down, Home and End
 // move the selection (which follows the keys, as in the tree) and keep it in view.
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, RefObject } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /** Rows drawn above and below the visible ones, so a fast scroll shows no blank. */
@@ -39,22 +39,9 @@ export function visibleRange(
   return [Math.min(first, end), end];
 }
 
-export function VirtualList<T>({
-  items,
-  rowHeight,
-  rowKey,
-  renderRow,
-  rowInfo,
-  selectedIndex,
-  onChoose,
-  label,
-  testId,
-  idPrefix,
-}: Props<T>) {
-  const box = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
+/** The height of a scrolling box, kept up to date as it resizes (the fallback before layout). */
+export function useViewport(box: RefObject<HTMLElement>): number {
   const [viewport, setViewport] = useState(FALLBACK_VIEWPORT);
-
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
@@ -69,6 +56,24 @@ export function VirtualList<T>({
       observer.disconnect();
     };
   }, []);
+  return viewport;
+}
+
+export function VirtualList<T>({
+  items,
+  rowHeight,
+  rowKey,
+  renderRow,
+  rowInfo,
+  selectedIndex,
+  onChoose,
+  label,
+  testId,
+  idPrefix,
+}: Props<T>) {
+  const box = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const viewport = useViewport(box);
 
   // A shorter list (a filter, a batch of recoveries) must not leave the view past its end.
   const height = items.length * rowHeight;

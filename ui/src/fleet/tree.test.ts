@@ -10,6 +10,7 @@ import {
   endpointLabel,
   filterTree,
   NO_FILTER,
+  treeRows,
   visibleRows,
   type CustomerNode,
   type FleetFilter,
@@ -123,5 +124,38 @@ describe('fleet helpers', () => {
     const tree = buildTree(small);
     const rows = visibleRows(tree, new Set(['customer:acme', 'site:zeta-hq'])).map((r) => r.id);
     expect(rows).toEqual(['acme', 'empty', 'zeta', 'zeta-hq']);
+  });
+
+  it('describes each row: level, label, detail, children, parent and place among siblings', () => {
+    const small2: Fleet = {
+      ...small,
+      customers: small.customers.map((c) => ({ ...c, demo: c.id === 'zeta' })),
+    };
+    const rows = treeRows(buildTree(small2), new Set(['site:acme-b']));
+    expect(
+      rows.map((r) => [
+        r.key,
+        r.level,
+        r.label,
+        r.detail,
+        r.demo,
+        r.expandable,
+        r.open,
+        r.parent,
+        r.posinset,
+        r.setsize,
+      ]),
+    ).toEqual([
+      ['customer:acme', 1, 'ACME Corp', '3', false, true, true, -1, 1, 3],
+      ['site:acme-a', 2, 'Annex', '2', false, true, true, 0, 1, 2],
+      ['endpoint:web2', 3, 'web2', 'web2.example.net', false, false, false, 1, 1, 2],
+      ['endpoint:web10', 3, 'web10', 'web10.example.net', false, false, false, 1, 2, 2],
+      ['site:acme-b', 2, 'Branch', '1', false, true, false, 0, 2, 2],
+      ['customer:empty', 1, 'Beta (no sites)', '0', false, false, true, -1, 2, 3],
+      ['customer:zeta', 1, 'Zeta Ltd', '1', true, true, true, -1, 3, 3],
+      ['site:zeta-hq', 2, 'HQ', '1', false, true, true, 6, 1, 1],
+      ['endpoint:nas', 3, 'nas', 'nas.zeta.example', false, false, false, 7, 1, 1],
+    ]);
+    expect(rows.map((r) => r.ref)).toEqual(visibleRows(buildTree(small2), new Set(['site:acme-b'])));
   });
 });

@@ -71,6 +71,15 @@ export function indexFleet(fleet: Fleet): FleetIndex {
   return out;
 }
 
+/** Customers with at least one check configured on one of their endpoints, run or not. */
+export function customersWithChecks(index: FleetIndex): Set<string> {
+  const out = new Set<string>();
+  for (const { endpoint, customer } of index.values()) {
+    if (customer && endpoint.checks.length > 0) out.add(customer.id);
+  }
+  return out;
+}
+
 /** Whether a status still belongs to the fleet: its endpoint exists and has that check. */
 function belongs(index: FleetIndex, c: CheckStatus): Placed | undefined {
   const placed = index.get(c.endpoint);

@@ -13,6 +13,7 @@ import type { CheckStatus, IpcError, Offline, StatusChanged, Uptimes } from '../
 import { fleet, reveal } from '../state';
 import {
   checkKey,
+  customersWithChecks,
   filterChecks,
   indexFleet,
   NO_STATUS_FILTER,
@@ -65,6 +66,60 @@ function newerKept(old: CheckStatus, next: CheckStatus): boolean {
   return (old.last_seen ?? -Infinity) > (next.last_seen ?? -Infinity);
 }
 
+// Performance entries (the User Timing API) that benches/dashboard.rs reads over WebDriver.
+const BATCH_MEASURE = 'fieldline:status-batch';
+/** Past this many batch measures they are cleared, so a long-running window stays small. */
+const MAX_BATCH_MEASURES = 500;
+let batchMeasures = 0;
+const marked = new Set<string>();
+
+function userTiming(): boolean {
+  return (
+    typeof performance !== 'undefined' &&
+    typeof performance.mark === 'function' &&
+    typeof performance.measure === 'function'
+  );
+}
+
+/** Forces style and layout, so that a time taken next includes them. */
+function forceLayout(): number {
+  return document.documentElement.offsetHeight;
+}
+
+/**
+ * Runs `then` once the render under way has been committed and laid out. Preact renders in
+ * a microtask queued when a signal changes (or a component's state does), so a microtask
+ * queued after that runs after the render.
+ */
+export function afterRender(then: () => void): void {
+  queueMicrotask(() => {
+    forceLayout();
+    then();
+  });
+}
+
+/** Marks a milestone once per page load, after the render under way (see `afterRender`). */
+export function markOnce(name: string, detail: Record<string, number>): void {
+  if (marked.has(name) || !userTiming()) return;
+  marked.add(name);
+  afterRender(() => {
+    performance.mark(name, { detail });
+  });
+}
+
+/** Measures one batch, from its arrival to the DOM updated and laid out for it. */
+function measureBatch(start: number, checks: number): void {
+  if (!userTiming()) return;
+  afterRender(() => {
+    if (batchMeasures >= MAX_BATCH_MEASURES) {
+      performance.clearMeasures(BATCH_MEASURE);
+      batchMeasures = 0;
+    }
+    performance.measure(BATCH_MEASURE, { start, end: performance.now(), detail: { checks } });
+    batchMeasures += 1;
+  });
+}
+
 let reading = 0;
 /** Batches heard while a read is under way, applied on top of what it returns. */
 let held: StatusChanged[] | null = null;
@@ -75,6 +130,7 @@ export function applyBatch(changed: StatusChanged): void {
     held.push(changed);
     return;
   }
+  const start = performance.now();
   const current = snapshot.value;
   // One render for the whole batch; ages are counted to the moment it came.
   batch(() => {
@@ -85,6 +141,8 @@ export function applyBatch(changed: StatusChanged): void {
     };
     statusNow.value = Date.now();
   });
+  // Queued after the render the update scheduled: benches/dashboard.rs reads this measure.
+  measureBatch(start, changed.checks.length);
 }
 
 /** Reads the whole status again; batches heard meanwhile are laid over it. */
@@ -131,6 +189,9 @@ export async function startStatus(): Promise<() => void> {
 
 /** Where each endpoint sits, rebuilt only when the fleet changes. */
 export const fleetIndex = computed<FleetIndex>(() => (fleet.value ? indexFleet(fleet.value) : new Map()));
+
+/** Customers with checks configured (whether or not any reported); rebuilt with the fleet. */
+export const checkedCustomers = computed(() => customersWithChecks(fleetIndex.value));
 
 /** Endpoint, site and customer health; recomputed once per batch. */
 export const health = computed(() => rollup(fleetIndex.value, snapshot.value?.checks.values() ?? []));
