@@ -238,11 +238,18 @@ async fn run(a: Args) {
     // Let the engine's first round (spread over 5 s at start) finish, then sample the
     // steady state: every check reports every interval.
     tokio::time::sleep(Duration::from_secs(a.interval)).await;
-    let before = entries(&ui, "fieldline:status-batch").await.len();
+    // By the page's clock: the page clears old measures past 500, so counts would drift.
+    let page_from = ui
+        .client
+        .execute("return performance.now();", vec![])
+        .await
+        .expect("page clock")
+        .as_f64()
+        .unwrap_or(0.0);
     let from = Instant::now();
     tokio::time::sleep(Duration::from_secs(a.seconds)).await;
     let all = entries(&ui, "fieldline:status-batch").await;
-    let sampled: Vec<_> = all.iter().skip(before).collect();
+    let sampled: Vec<_> = all.iter().filter(|(at, _, _)| *at >= page_from).collect();
     let mut costs: Vec<f64> = sampled.iter().map(|(_, d, _)| *d).collect();
     costs.sort_by(f64::total_cmp);
     let checks: usize = sampled

@@ -718,6 +718,43 @@ async fn rt_tickets_sync_offline_edits_reach_rt_once_and_a_conflict_waits() {
     ui.quit().await;
 }
 
+/// Imports a fleet of two customers (`acme` with site `acme-hq`, `hanbit` with site
+/// `hanbit-dc`, both in Seoul) and `endpoints` (fleet-file text) through the CLI.
+fn import_two_customers(desk: &Desk, endpoints: &str) {
+    let fleet = format!(
+        r#"
+[[customers]]
+id = "acme"
+name = "ACME Corp"
+[[customers]]
+id = "hanbit"
+name = "Hanbit Logistics"
+[[sites]]
+id = "acme-hq"
+customer = "acme"
+name = "HQ"
+timezone = "Asia/Seoul"
+[[sites]]
+id = "hanbit-dc"
+customer = "hanbit"
+name = "DC"
+timezone = "Asia/Seoul"
+{endpoints}"#
+    );
+    let file = desk.home.path().join("fleet.toml");
+    std::fs::write(&file, fleet).expect("write fleet");
+    desk.cli_ok(&["fleet", "import", file.to_str().expect("path")]);
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
 /// A loopback TCP service that greets every connection with `banner`, until the test ends.
 fn banner_server(banner: &'static str) -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -740,29 +777,11 @@ async fn fleet_status_shows_problems_first_and_an_endpoints_words_stay_text() {
     let hostile = banner_server(
         "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>\r\n",
     );
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let fleet = format!(
-        r#"
-[[customers]]
-id = "acme"
-name = "ACME Corp"
-[[customers]]
-id = "hanbit"
-name = "Hanbit Logistics"
-[[sites]]
-id = "acme-hq"
-customer = "acme"
-name = "HQ"
-timezone = "Asia/Seoul"
-[[sites]]
-id = "hanbit-dc"
-customer = "hanbit"
-name = "DC"
-timezone = "Asia/Seoul"
+    let closed = closed_port();
+    import_two_customers(
+        &desk,
+        &format!(
+            r#"
 [[endpoints]]
 id = "acme-bastion"
 site = "acme-hq"
@@ -791,10 +810,8 @@ kind = "tcp"
 port = {closed}
 interval = "2s"
 "#
+        ),
     );
-    let file = desk.home.path().join("fleet.toml");
-    std::fs::write(&file, fleet).expect("write fleet");
-    desk.cli_ok(&["fleet", "import", file.to_str().expect("path")]);
     let ui = desk.launch().await;
 
     // The engine runs in the app: tiles roll up, problems come first.
@@ -861,11 +878,7 @@ async fn a_prometheus_set_up_in_settings_shows_its_targets_in_the_fleet() {
     let _serial = SERIAL.lock().await;
     let ws = prom::Workspace::new().expect("prometheus workspace");
     let node = prom::NodeExporter::start(&ws).expect("node_exporter");
-    let down = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let down = closed_port();
     // `127.0.0.1:P` matches the endpoint whose host is 127.0.0.1, `localhost:Q` the one
     // whose host is localhost: neither has a check of its own, so only Prometheus speaks.
     let up_target = node.daemon.addr();
@@ -892,23 +905,9 @@ async fn a_prometheus_set_up_in_settings_shows_its_targets_in_the_fleet() {
     .expect("prometheus scraped both targets");
 
     let desk = Desk::new();
-    let fleet = r#"
-[[customers]]
-id = "acme"
-name = "ACME Corp"
-[[customers]]
-id = "hanbit"
-name = "Hanbit Logistics"
-[[sites]]
-id = "acme-hq"
-customer = "acme"
-name = "HQ"
-timezone = "Asia/Seoul"
-[[sites]]
-id = "hanbit-dc"
-customer = "hanbit"
-name = "DC"
-timezone = "Asia/Seoul"
+    import_two_customers(
+        &desk,
+        r#"
 [[endpoints]]
 id = "acme-node"
 site = "acme-hq"
@@ -917,10 +916,8 @@ host = "127.0.0.1"
 id = "hanbit-app"
 site = "hanbit-dc"
 host = "localhost"
-"#;
-    let file = desk.home.path().join("fleet.toml");
-    std::fs::write(&file, fleet).expect("write fleet");
-    desk.cli_ok(&["fleet", "import", file.to_str().expect("path")]);
+"#,
+    );
     let ui = desk.launch().await;
 
     ui.click("nav-settings").await;
@@ -977,5 +974,77 @@ host = "localhost"
         Duration::from_secs(30),
     )
     .await;
+    ui.quit().await;
+}
+
+/// A technician acknowledges a down NAS from its health view and plans a weekly patch
+/// night for a customer from its detail; the store (read back by the CLI) has both, and
+/// the comment stays text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledging_a_problem_and_planning_maintenance_in_the_window() {
+    let _serial = SERIAL.lock().await;
+    let desk = Desk::new();
+    let healthy = banner_server("SSH-2.0-OpenSSH_9.2\r\n");
+    let closed = closed_port();
+    import_two_customers(
+        &desk,
+        &format!(
+            r#"
+[[endpoints]]
+id = "acme-bastion"
+site = "acme-hq"
+host = "127.0.0.1"
+[[endpoints.checks]]
+kind = "tcp"
+port = {healthy}
+interval = "2s"
+[[endpoints]]
+id = "hanbit-nas"
+site = "hanbit-dc"
+host = "127.0.0.1"
+[[endpoints.checks]]
+kind = "tcp"
+port = {closed}
+interval = "2s"
+"#
+        ),
+    );
+    let ui = desk.launch().await;
+
+    ui.click("status-problem-hanbit-nas-0").await;
+    ui.click("ack-hanbit-nas-0").await;
+    ui.fill("ack-comment", "<b>ISP ticket 4411</b>").await;
+    ui.click("ack-save").await;
+    let listed = ui
+        .wait_text("ack-list-hanbit-nas", "<b>ISP ticket 4411</b>")
+        .await;
+    assert!(
+        listed.contains("<b>"),
+        "the comment is shown as typed: {listed}"
+    );
+    let acks = desk.cli_ok(&["ack", "list"]);
+    assert!(
+        acks.contains("hanbit-nas") && acks.contains("<b>ISP ticket 4411</b>"),
+        "{acks}"
+    );
+
+    ui.click("tree-customer-acme").await;
+    ui.click("maintenance-add").await;
+    ui.click("maintenance-mode-stop_checking").await;
+    ui.click("maintenance-kind-weekly").await;
+    ui.click("maintenance-day-0").await;
+    ui.fill("maintenance-reason", "Patch night").await;
+    ui.click("maintenance-save").await;
+    ui.wait_text("maintenance-list", "Patch night").await;
+    let windows = desk.cli_ok(&["maintenance", "list"]);
+    assert!(
+        windows.contains("every mon at 02:00 for 120 min") && windows.contains("checks stopped"),
+        "{windows}"
+    );
+    ui.screenshot("maintenance").await;
+    assert!(
+        ui.is_present("maintenance-list").await && !ui.is_present("maintenance-none").await,
+        "the window stays listed"
+    );
     ui.quit().await;
 }
