@@ -192,6 +192,9 @@ pub fn quiet(
     check: u32,
     now: i64,
 ) -> Option<(bool, String)> {
+    if windows.is_empty() && acks.is_empty() {
+        return None;
+    }
     let tz = fleet
         .endpoint(endpoint)
         .and_then(|e| fleet.site(&e.site))

@@ -11,7 +11,7 @@
 //!   a problem the same way a down parent does.
 
 use crate::state::Transition;
-use fieldline_core::{CheckKind, CheckState, Fleet};
+use fieldline_core::{CheckKind, CheckState, Endpoint, Fleet};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -146,13 +146,17 @@ fn alert(kind: AlertKind, view: &CheckView) -> Alert {
 /// one) but the walk is bounded all the same.
 pub fn down_ancestor<'a>(
     fleet: &'a Fleet,
-    endpoint: &str,
-    down: &HashSet<String>,
+    endpoint: &Endpoint,
+    is_down: impl Fn(&str) -> bool,
 ) -> Option<&'a str> {
-    let mut current = fleet.endpoint(endpoint)?;
+    // Most endpoints have no parent: answered without looking anything up.
+    let mut current = fleet.endpoint(endpoint.parent.as_deref()?)?;
+    if is_down(&current.id) {
+        return Some(current.id.as_str());
+    }
     for _ in 0..fleet.endpoints.len() {
         let parent = fleet.endpoint(current.parent.as_deref()?)?;
-        if down.contains(&parent.id) {
+        if is_down(&parent.id) {
             return Some(parent.id.as_str());
         }
         current = parent;
@@ -281,8 +285,10 @@ parent = "switch"
 "#;
         let fleet = fieldline_core::fleet_file::parse("f.toml", text).expect("fleet");
         let down: HashSet<String> = ["router".to_string()].into();
-        assert_eq!(down_ancestor(&fleet, "pc", &down), Some("router"));
-        assert_eq!(down_ancestor(&fleet, "router", &down), None);
-        assert_eq!(down_ancestor(&fleet, "pc", &HashSet::new()), None);
+        let ep = |id: &str| fleet.endpoint(id).expect("endpoint").clone();
+        let is_down = |id: &str| down.contains(id);
+        assert_eq!(down_ancestor(&fleet, &ep("pc"), is_down), Some("router"));
+        assert_eq!(down_ancestor(&fleet, &ep("router"), is_down), None);
+        assert_eq!(down_ancestor(&fleet, &ep("pc"), |_| false), None);
     }
 }

@@ -169,6 +169,23 @@ struct Done {
     at: i64,
 }
 
+/// Whether an endpoint may be down, for holding its children's alerts: a check of it in
+/// hard CRIT, or whose last result failed (it may be going down this very moment: its
+/// children, which fail with it, wait), or not checked yet. Looks at that endpoint's checks
+/// only (they sit at positions 0, 1, ...), never the whole fleet.
+fn endpoint_down(slots: &HashMap<CheckKey, Slot>, endpoint: &str) -> bool {
+    let mut key = (endpoint.to_string(), 0u32);
+    while let Some(slot) = slots.get(&key) {
+        let t = &slot.tracker;
+        if !t.stale && (t.hard == CheckState::Crit || t.last.is_problem() || t.last_seen.is_none())
+        {
+            return true;
+        }
+        key.1 += 1;
+    }
+    false
+}
+
 pub fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -417,8 +434,12 @@ impl Engine {
             .as_ref()
             .map(|h| h(&self.fleet, &done.key, done.at))
             .unwrap_or(Hush::None);
-        let down = self.down_endpoints();
         let fleet = self.fleet.clone();
+        let parent_down = self
+            .slots
+            .get(&done.key)
+            .and_then(|slot| down_ancestor(&fleet, &slot.endpoint, |e| self.is_down(e)))
+            .map(|p| format!("its parent {p} is down or failing"));
         let jitter = 1.0 + self.config.jitter * (2.0 * self.random() - 1.0);
         let Some(slot) = self.slots.get_mut(&done.key) else {
             return;
@@ -452,8 +473,7 @@ impl Engine {
         }
         slot.quiet = match hush {
             Hush::HoldAlerts(why) | Hush::SkipCheck(why) => Some(why),
-            Hush::None => down_ancestor(&fleet, &done.key.0, &down)
-                .map(|p| format!("its parent {p} is down or failing")),
+            Hush::None => parent_down,
         };
         let view = view_of(&done.key, slot);
         let alerts = self
@@ -469,19 +489,9 @@ impl Engine {
         self.queue.push(Reverse((next, slot.generation, done.key)));
     }
 
-    /// Endpoints that may be down, for holding their children's alerts: a hard CRIT, or a
-    /// last result that failed (it may be going down this very moment: its children, which
-    /// fail at the same time, must not alert first), or no result yet. STALE ones are not.
-    fn down_endpoints(&self) -> std::collections::HashSet<String> {
-        self.slots
-            .iter()
-            .filter(|(_, slot)| {
-                let t = &slot.tracker;
-                !t.stale
-                    && (t.hard == CheckState::Crit || t.last.is_problem() || t.last_seen.is_none())
-            })
-            .map(|((endpoint, _), _)| endpoint.clone())
-            .collect()
+    /// See [`endpoint_down`].
+    fn is_down(&self, endpoint: &str) -> bool {
+        endpoint_down(&self.slots, endpoint)
     }
 
     /// Whether a batch should go out now; releases held alerts whose reason is gone first.
@@ -492,7 +502,6 @@ impl Engine {
         if self.changed.is_empty() && self.pending.results.is_empty() && !offline_changed {
             return false;
         }
-        let down = self.down_endpoints();
         let fleet = self.fleet.clone();
         let hush = self.config.hush.clone();
         let now = now_unix();
@@ -502,7 +511,7 @@ impl Engine {
             let slot = slots.get(key)?;
             let quiet = match hush.as_ref().map(|h| h(&fleet, key, now)) {
                 Some(Hush::HoldAlerts(why) | Hush::SkipCheck(why)) => Some(why),
-                _ => down_ancestor(&fleet, &key.0, &down)
+                _ => down_ancestor(&fleet, &slot.endpoint, |e| endpoint_down(slots, e))
                     .map(|p| format!("its parent {p} is down or failing")),
             };
             requiet.push((key.clone(), quiet.clone()));
