@@ -4,12 +4,21 @@
 // site: the worst state, endpoints per state and uptime. Messages and reasons come from
 // endpoints and the Rust side: rendered as text only. A check that is not OK can be
 // acknowledged (one check or all of them); the endpoint's acknowledgements are listed.
+// What the Prometheus source says of the endpoint is listed under "From Prometheus".
 import { useState } from 'preact/hooks';
-import type { CheckStatus, Endpoint } from '../bindings';
+import type { CheckStatus, Endpoint, SourceResult } from '../bindings';
 import { t } from '../i18n';
-import { ageText, countParts, latencyText, stateLabel, statusTime, uptimePercent } from '../status/format';
-import { compareProblems } from '../status/rollup';
-import { chartCheck, health, statusNow } from '../status/store';
+import {
+  ageText,
+  countParts,
+  latencyText,
+  sourceResultName,
+  stateLabel,
+  statusTime,
+  uptimePercent,
+} from '../status/format';
+import { compareProblems, countedState, sourceStale } from '../status/rollup';
+import { chartCheck, health, sourceView, statusNow } from '../status/store';
 import { uptimes, useUptimes, WINDOWS, type UptimeWindow } from '../status/uptime';
 import { descendants } from '../fleet/tree';
 import { fleet } from '../state';
@@ -83,11 +92,71 @@ function needsAck(s: CheckStatus | undefined): s is CheckStatus {
 }
 
 export function EndpointStatus({ endpoint }: { endpoint: Endpoint }) {
-  if (endpoint.checks.length === 0) return null;
-  return <EndpointHealth endpoint={endpoint} />;
+  const results = health.value.endpoints.get(endpoint.id)?.source ?? [];
+  if (endpoint.checks.length === 0) {
+    if (results.length === 0) return null;
+    return (
+      <section class="status-detail" aria-label={t('status.health')}>
+        <SourceResults id={endpoint.id} results={results} />
+      </section>
+    );
+  }
+  return <EndpointHealth endpoint={endpoint} results={results} />;
 }
 
-function EndpointHealth({ endpoint }: { endpoint: Endpoint }) {
+/** The endpoint's results from the Prometheus source; silenced ones marked, not counted. */
+function SourceResults({ id, results }: { id: string; results: readonly SourceResult[] }) {
+  const now = statusNow.value;
+  const view = sourceView.value;
+  const stale = sourceStale(view);
+  return (
+    <div class="source-results" data-testid={`source-results-${id}`}>
+      <h3>{t('source.title')}</h3>
+      {stale && view?.error ? (
+        <p class="warning" data-testid={`source-stale-${id}`}>
+          {view.read_at === null
+            ? t('source.staleNever', { error: view.error })
+            : t('source.staleNote', { error: view.error, time: statusTime(view.read_at, now) })}
+        </p>
+      ) : null}
+      <ul class="check-states">
+        {results.map((r, i) => {
+          const counted = countedState(r, stale);
+          return (
+            <li
+              key={r.key === '' ? i : r.key}
+              class="check-state"
+              data-testid={`source-result-${id}-${String(i)}`}
+              data-state={counted ?? r.state}
+              data-silenced={r.silenced ? 'true' : undefined}
+            >
+              <div class="check-line">
+                <StatusBadge state={counted ?? r.state} />
+                <span class="check-kind">{sourceResultName(r)}</span>
+                {counted !== null && counted !== r.state ? (
+                  <span class="muted">{t('source.lastState', { state: stateLabel(r.state) })}</span>
+                ) : null}
+                {r.silenced ? (
+                  <span class="chip muted" title={t('source.silencedTitle')}>
+                    {t('source.silenced')}
+                  </span>
+                ) : null}
+                {r.since !== null ? (
+                  <span class="check-age" title={t('status.since', { time: statusTime(r.since, now) })}>
+                    {ageText(r.since, now)}
+                  </span>
+                ) : null}
+              </div>
+              {r.message !== '' ? <p class="check-message">{r.message}</p> : null}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function EndpointHealth({ endpoint, results }: { endpoint: Endpoint; results: readonly SourceResult[] }) {
   const now = statusNow.value;
   const statuses = health.value.endpoints.get(endpoint.id)?.checks ?? [];
   const charted = chartedCheck(endpoint, statuses);
@@ -161,6 +230,7 @@ function EndpointHealth({ endpoint }: { endpoint: Endpoint }) {
           );
         })}
       </ul>
+      {results.length > 0 ? <SourceResults id={id} results={results} /> : null}
       <AckList endpoint={endpoint} acks={mine} error={acks.error} nowMs={now} onChanged={acks.reload} />
       {acking ? (
         <AckDialog

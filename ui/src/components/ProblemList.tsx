@@ -1,11 +1,20 @@
 // Every check that is not OK, worst first and, within a state, the longest-standing first,
-// narrowed by state, tag, customer (a tile) and text. Virtualized: 10,000 problems put a
-// few dozen rows in the DOM. Messages come from endpoints: rendered as text only.
+// narrowed by state, tag, customer (a tile) and text; the Prometheus source's results that
+// count and are not OK among them. Virtualized: 10,000 problems put a few dozen rows in the
+// DOM. Messages come from endpoints and Prometheus: rendered as text only.
 import type { CheckStatus } from '../bindings';
 import { allTags, endpointLabel } from '../fleet/tree';
 import { t } from '../i18n';
-import { ageText, stateLabel } from '../status/format';
-import { isStatusFiltered, NO_STATUS_FILTER, STATES_BY_SEVERITY } from '../status/rollup';
+import { ageText, sourceResultName, stateLabel } from '../status/format';
+import {
+  isSourceProblem,
+  isStatusFiltered,
+  NO_STATUS_FILTER,
+  problemKey,
+  STATES_BY_SEVERITY,
+  type Problem,
+  type SourceProblem,
+} from '../status/rollup';
 import {
   chartCheck,
   chooseCheck,
@@ -15,7 +24,7 @@ import {
   statusFilter,
   statusNow,
 } from '../status/store';
-import { fleet, selection } from '../state';
+import { fleet, reveal, selection } from '../state';
 import { StatusBadge } from './StatusBadge';
 import { VirtualList } from './VirtualList';
 
@@ -119,6 +128,36 @@ function Row({ check, now }: { check: CheckStatus; now: number }) {
   );
 }
 
+/** A source result: state, endpoint, customer, age; then "Prometheus: name" and its message. */
+function SourceRow({ problem, now }: { problem: SourceProblem; now: number }) {
+  const placed = fleetIndex.value.get(problem.endpoint);
+  const label = placed ? endpointLabel(placed.endpoint) : problem.endpoint;
+  const { result } = problem;
+  return (
+    <>
+      <span class="p-line">
+        <StatusBadge state={problem.state} compact />
+        <span class="p-endpoint">{label}</span>
+        <span class="p-customer muted">{placed?.customer?.name ?? ''}</span>
+        <span class="p-age muted">{problem.since === null ? '' : ageText(problem.since, now)}</span>
+      </span>
+      <span class="p-line">
+        <span class="p-check p-source">{t('source.problemName', { name: sourceResultName(result) })}</span>
+        {problem.state !== result.state ? (
+          <span class="muted">{t('source.lastState', { state: stateLabel(result.state) })}</span>
+        ) : null}
+        <span class="p-message">{result.message}</span>
+      </span>
+    </>
+  );
+}
+
+function rowTestId(p: Problem): string {
+  return isSourceProblem(p)
+    ? `status-source-${p.endpoint}-${String(p.index)}`
+    : `status-problem-${p.endpoint}-${String(p.check)}`;
+}
+
 function Empty() {
   const f = statusFilter.value;
   if (isStatusFiltered(f)) {
@@ -152,7 +191,9 @@ export function ProblemList() {
   const chosen = chartCheck.value;
   const selectedIndex =
     sel?.kind === 'endpoint' && chosen?.endpoint === sel.id
-      ? shown.findIndex((c) => c.endpoint === chosen.endpoint && c.check === chosen.check)
+      ? shown.findIndex(
+          (c) => !isSourceProblem(c) && c.endpoint === chosen.endpoint && c.check === chosen.check,
+        )
       : -1;
   const heading = statusFilter.value.state === 'OK' ? t('status.healthy') : t('status.problems');
   return (
@@ -170,16 +211,21 @@ export function ProblemList() {
       <VirtualList
         items={shown}
         rowHeight={PROBLEM_ROW_HEIGHT}
-        rowKey={(c) => `${c.endpoint}#${String(c.check)}`}
-        rowInfo={(c) => ({
-          testId: `status-problem-${c.endpoint}-${String(c.check)}`,
-          state: c.state,
-        })}
-        renderRow={(c) => <Row check={c} now={now} />}
+        rowKey={problemKey}
+        rowInfo={(c) => ({ testId: rowTestId(c), state: c.state })}
+        renderRow={(c) =>
+          isSourceProblem(c) ? <SourceRow problem={c} now={now} /> : <Row check={c} now={now} />
+        }
         selectedIndex={selectedIndex}
         onChoose={(i) => {
           const c = shown[i];
-          if (c) chooseCheck(c.endpoint, c.check);
+          if (!c) return;
+          if (isSourceProblem(c)) {
+            chartCheck.value = null;
+            reveal({ kind: 'endpoint', id: c.endpoint });
+          } else {
+            chooseCheck(c.endpoint, c.check);
+          }
         }}
         label={t('status.problemsLabel')}
         testId="status-problems"

@@ -4,6 +4,7 @@ import type { AppInfo, IpcError, Language } from '../bindings';
 import { applyLanguage, lang, systemLanguage, t } from '../i18n';
 import { banner } from '../state';
 import { HelpdeskConnections } from './HelpdeskConnections';
+import { PrometheusSource } from './PrometheusSource';
 
 // Switch at once, so the choice shows without waiting; go back if it could not be stored.
 async function changeLanguage(language: Language): Promise<void> {
@@ -65,6 +66,7 @@ export function SettingsSection() {
         </select>
       </label>
       <HelpdeskConnections />
+      <PrometheusSource />
       <h3>{t('settings.about')}</h3>
       <About />
     </section>

@@ -2,7 +2,7 @@
 // reading, the read failed, nothing checked so far). A failed read stays here, not in the
 // window's error banner: the inventory beside it works without it.
 import { t } from '../i18n';
-import { loadStatus, snapshot, statusError, useStatusClock } from '../status/store';
+import { anyReported, loadStatus, snapshot, statusError, useStatusClock } from '../status/store';
 import { ProblemList } from './ProblemList';
 
 export function StatusPane() {
@@ -29,7 +29,7 @@ export function StatusPane() {
         error ? null : (
           <p class="muted no-match">{t('status.loading')}</p>
         )
-      ) : current.checks.size === 0 ? (
+      ) : !anyReported.value ? (
         <p class="muted no-match" data-testid="status-no-checks">
           {t('status.noChecks')}
         </p>

@@ -1,6 +1,6 @@
 // Words, ages and percentages for fleet health, in the current language. Pure, so the
 // dashboard, the tree and the detail say the same thing the same way.
-import type { CheckState } from '../bindings';
+import type { CheckState, SourceResult } from '../bindings';
 import { t, type MessageKey } from '../i18n';
 import { syncTime } from '../sync/status';
 import { STATES_BY_SEVERITY, type Counts } from './rollup';
@@ -54,4 +54,11 @@ export function countParts(counts: Counts): { state: CheckState; text: string }[
     state,
     text: t('status.countState', { n: counts[state], state: stateLabel(state) }),
   }));
+}
+
+/** A source result's name: "target 10.0.0.5:9100 down" for `up`, else the alert's name. */
+export function sourceResultName(result: SourceResult): string {
+  if (result.kind === 'alert') return result.name;
+  const target = result.series === '' ? result.name : result.series;
+  return t(result.state === 'OK' ? 'source.targetUp' : 'source.targetDown', { target });
 }

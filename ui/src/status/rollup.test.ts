@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckState, CheckStatus, Fleet } from '../bindings';
+import type { CheckState, Fleet } from '../bindings';
 import { checkStatus, customer, endpoint, monitoredFleet, site } from '../test/fixtures';
 import {
   compareProblems,
@@ -8,13 +8,15 @@ import {
   indexFleet,
   NO_STATUS_FILTER,
   problems,
+  problemKey,
   rollup,
+  type Problem,
   severity,
   worse,
   worst,
 } from './rollup';
 
-const ids = (list: CheckStatus[]) => list.map((c) => `${c.endpoint}#${String(c.check)}`);
+const ids = (list: Problem[]) => list.map(problemKey);
 
 describe('severity', () => {
   it('orders CRIT > WARN > UNKNOWN > STALE > OK', () => {

@@ -1,34 +1,58 @@
 // The fleet's health as last heard from the Rust side: every check's status in a Map keyed
 // `endpoint#check`, whether this laptop is offline, and the 24-hour uptimes. Read once with
-// `fleet_status`, then each `status-changed` batch is merged in with ONE signal update, so
+// `fleet_status`, then each `status-changed` batch is laid in with ONE signal update, so
 // a batch of 500 results re-renders the dashboard once, not 500 times. Read again after a
 // fleet change (endpoints or checks may have gone or moved).
 //
-// The rollups, the problem list and the filters are computed signals over this, using the
-// pure functions of `rollup.ts`. Not the place for words or charts (`format.ts`, `chart.ts`).
+// The Prometheus/Alertmanager source's last word (`SourceView`) is kept beside it, from the
+// same read and from each `source-changed`.
+//
+// The rollups, the problem list and the filters are computed signals over this, using
+// `rollup.ts`. The rollup and the problem list are kept incrementally (`LiveHealth`): each
+// batch records which statuses it changed, so a batch recomputes only those endpoints; a
+// source read recomputes the endpoints it names. A full read or a fleet change computes it
+// all again. Not the place for words or charts (`format.ts`, `chart.ts`).
 import { batch, computed, signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { call, onEvent } from '../api';
-import type { CheckStatus, IpcError, Offline, StatusChanged, Uptimes } from '../bindings';
+import type {
+  CheckStatus,
+  IpcError,
+  Offline,
+  SourceChanged,
+  SourceView,
+  StatusChanged,
+  Uptimes,
+} from '../bindings';
 import { fleet, reveal } from '../state';
 import {
   checkKey,
   customersWithChecks,
   filterChecks,
   indexFleet,
+  LiveHealth,
   NO_STATUS_FILTER,
-  problems,
-  rollup,
+  resultsByEndpoint,
+  sourceItems,
+  sourceStale,
   type FleetIndex,
+  type Problem,
+  type Rollup,
   type StatusFilter,
 } from './rollup';
 
 export type CheckMap = ReadonlyMap<string, CheckStatus>;
 
-/** Everything one batch changes, replaced together. `null` until the first read. */
+/**
+ * Everything one batch changes; a new object per batch. `null` until the first read. The
+ * `checks` Map may be the previous snapshot's, with the batch laid in: read it through
+ * the current snapshot, do not keep an old one's.
+ */
 export type Snapshot = { checks: CheckMap; offline: Offline | null };
 
 export const snapshot = signal<Snapshot | null>(null);
+/** What the Prometheus/Alertmanager source last said; `null` when none is set up (or unread). */
+export const sourceView = signal<SourceView | null>(null);
 /** Uptime over the last 24 hours, for the tiles; `null` until read. */
 export const uptime24h = signal<Uptimes | null>(null);
 /** Why the last read failed; the last snapshot read stays shown. */
@@ -55,6 +79,38 @@ export function mergeChecks(
     next.set(key, c);
   }
   return next;
+}
+
+const NO_CHECKS: CheckMap = new Map();
+
+/**
+ * The checks Maps the store made for batches. A batch is laid INTO such a Map (copying
+ * 10,000 statuses per batch cost more than the rest of the update), and a new Snapshot
+ * object around it is what tells the signals; a Map made elsewhere (a full read, a test)
+ * is copied once first, never changed.
+ */
+const owned = new WeakSet<CheckMap>();
+
+/**
+ * For each Snapshot a batch made: the Snapshot it followed and the statuses it brought, so
+ * the rollup can follow just what changed. Snapshots made otherwise (a full read, a test
+ * setting one) have no entry, and are rolled up whole.
+ */
+const deltas = new WeakMap<Snapshot, { base: Snapshot | null; changed: readonly CheckStatus[] }>();
+/** Past this many batches between two looks, the rollup is computed whole. */
+const MAX_DELTAS = 64;
+
+/** The statuses that changed from `from` to `to`, or `null` when not known. */
+function changesSince(from: Snapshot | null, to: Snapshot | null): CheckStatus[] | null {
+  const lists: (readonly CheckStatus[])[] = [];
+  let at = to;
+  while (at !== from) {
+    const d = at === null ? undefined : deltas.get(at);
+    if (!d || lists.length >= MAX_DELTAS) return null;
+    lists.push(d.changed);
+    at = d.base;
+  }
+  return lists.flat();
 }
 
 export function checksFrom(list: readonly CheckStatus[]): Map<string, CheckStatus> {
@@ -123,6 +179,30 @@ function measureBatch(start: number, checks: number): void {
 let reading = 0;
 /** Batches heard while a read is under way, applied on top of what it returns. */
 let held: StatusChanged[] | null = null;
+/** A source read heard while a full read is under way (the newer of the two wins). */
+let heldSource: SourceChanged | null = null;
+
+/** The newer of two source views (by the time of their attempt). */
+function newerSource(a: SourceView | null, b: SourceView | null): SourceView | null {
+  if (a === null || b === null) return b;
+  return b.tried_at >= a.tried_at ? b : a;
+}
+
+/** The source read heard during a full read, forgotten as it is taken. */
+function takeHeldSource(): SourceChanged | null {
+  const heard = heldSource;
+  heldSource = null;
+  return heard;
+}
+
+/** Applies one `source-changed`: the source read again (or removed). */
+export function applySource(changed: SourceChanged): void {
+  if (held) {
+    heldSource = changed;
+    return;
+  }
+  sourceView.value = changed.source;
+}
 
 /** Applies one `status-changed` batch: one signal update, whatever its size. */
 export function applyBatch(changed: StatusChanged): void {
@@ -133,12 +213,19 @@ export function applyBatch(changed: StatusChanged): void {
   const start = performance.now();
   const current = snapshot.value;
   // One render for the whole batch; ages are counted to the moment it came.
-  batch(() => {
+  let checks: Map<string, CheckStatus>;
+  if (current && owned.has(current.checks)) {
+    checks = current.checks as Map<string, CheckStatus>;
+    for (const c of changed.checks) checks.set(checkKey(c.endpoint, c.check), c);
+  } else {
     // Nothing read yet (the read failed): what the batches bring is still worth showing.
-    snapshot.value = {
-      checks: mergeChecks(current?.checks ?? new Map(), changed.checks),
-      offline: changed.offline,
-    };
+    checks = mergeChecks(current?.checks ?? NO_CHECKS, changed.checks);
+    owned.add(checks);
+  }
+  const next: Snapshot = { checks, offline: changed.offline };
+  deltas.set(next, { base: current, changed: changed.checks });
+  batch(() => {
+    snapshot.value = next;
     statusNow.value = Date.now();
   });
   // Queued after the render the update scheduled: benches/dashboard.rs reads this measure.
@@ -150,6 +237,7 @@ export async function loadStatus(): Promise<void> {
   reading += 1;
   const mine = reading;
   held ??= [];
+  heldSource = null;
   try {
     const read = await call('fleet_status', {});
     if (mine !== reading) return;
@@ -160,8 +248,13 @@ export async function loadStatus(): Promise<void> {
       offline = changed.offline;
     }
     held = null;
+    // A removal heard meanwhile wins; else the newer read.
+    const heard = takeHeldSource();
+    const source =
+      heard === null ? read.source : heard.source === null ? null : newerSource(read.source, heard.source);
     batch(() => {
       snapshot.value = { checks, offline };
+      sourceView.value = source;
       uptime24h.value = read.uptime_24h;
       statusError.value = null;
       statusNow.value = Date.now();
@@ -169,8 +262,10 @@ export async function loadStatus(): Promise<void> {
   } catch (e) {
     if (mine !== reading) return;
     const waiting = held ?? [];
+    const waitingSource = takeHeldSource();
     held = null;
     for (const changed of waiting) applyBatch(changed);
+    if (waitingSource) applySource(waitingSource);
     statusError.value = e as IpcError;
   }
 }
@@ -179,7 +274,12 @@ export async function loadStatus(): Promise<void> {
 export async function startStatus(): Promise<() => void> {
   let stop: () => void = () => undefined;
   try {
-    stop = await onEvent('status-changed', applyBatch);
+    const stopStatus = await onEvent('status-changed', applyBatch);
+    const stopSource = await onEvent('source-changed', applySource);
+    stop = () => {
+      stopStatus();
+      stopSource();
+    };
   } catch (e) {
     statusError.value = e as IpcError;
   }
@@ -193,20 +293,52 @@ export const fleetIndex = computed<FleetIndex>(() => (fleet.value ? indexFleet(f
 /** Customers with checks configured (whether or not any reported); rebuilt with the fleet. */
 export const checkedCustomers = computed(() => customersWithChecks(fleetIndex.value));
 
-/** Endpoint, site and customer health; recomputed once per batch. */
-export const health = computed(() => rollup(fleetIndex.value, snapshot.value?.checks.values() ?? []));
+let live: LiveHealth | null = null;
+/** The snapshot `live` is of. */
+let liveOf: Snapshot | null = null;
 
-/** Every check not OK, worst and oldest first. */
-export const problemList = computed(() => problems(fleetIndex.value, snapshot.value?.checks.values() ?? []));
+/**
+ * The rollup and the problem list, kept up to date by what changed since they were last
+ * computed: the statuses batches brought, the endpoints a new source read names. Computed
+ * whole on a new fleet, a full read or anything else it cannot follow.
+ */
+const liveHealth = computed<{ rollup: Rollup; problems: readonly Problem[] }>(() => {
+  const index = fleetIndex.value;
+  const current = snapshot.value;
+  const checks = current?.checks ?? NO_CHECKS;
+  const source = sourceView.value;
+  const changed = live?.index === index ? changesSince(liveOf, current) : null;
+  if (live && changed) live.update(checks, changed, source);
+  else live = new LiveHealth(index, checks, source);
+  liveOf = current;
+  return { rollup: live.rollup, problems: live.problems };
+});
+
+/** Endpoint, site and customer health; follows each batch and source read. */
+export const health = computed(() => liveHealth.value.rollup);
+
+/** Every check and source result not OK, worst and oldest first. */
+export const problemList = computed(() => liveHealth.value.problems);
+
+/** Whether anything has reported: a check status or a source result. */
+export const anyReported = computed(
+  () => (snapshot.value?.checks.size ?? 0) > 0 || resultsByEndpoint(sourceView.value).size > 0,
+);
 
 /** The problem list as the filters narrow it; a chosen state may also be OK. */
-export const shownProblems = computed(() => {
+export const shownProblems = computed((): Problem[] => {
   const f = statusFilter.value;
   const index = fleetIndex.value;
   if (f.state === 'OK') {
-    const ok = [...(snapshot.value?.checks.values() ?? [])].filter(
+    const ok: Problem[] = [...(snapshot.value?.checks.values() ?? [])].filter(
       (c) => c.state === 'OK' && index.has(c.endpoint),
     );
+    const source = sourceView.value;
+    const stale = sourceStale(source);
+    for (const [id, results] of resultsByEndpoint(source)) {
+      if (!index.has(id)) continue;
+      for (const p of sourceItems(id, results, stale)) if (p.state === 'OK') ok.push(p);
+    }
     return filterChecks(ok, f, index);
   }
   return filterChecks(problemList.value, f, index);
@@ -222,7 +354,9 @@ export function chooseCheck(endpoint: string, check: number): void {
 export function resetStatus(): void {
   reading += 1;
   held = null;
+  heldSource = null;
   snapshot.value = null;
+  sourceView.value = null;
   uptime24h.value = null;
   statusError.value = null;
   statusFilter.value = NO_STATUS_FILTER;
