@@ -82,14 +82,16 @@ pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
         let mut logged: Option<String> = None;
         loop {
             let state = app.state::<AppState>();
-            let now_source = crate::commands::with_store(&state, |s| Ok((load(s)?, s.fleet()?)));
+            // The setting is one row; the fleet (10,000 endpoints) is read only when a read
+            // of the source is due, not every time the settings are looked at.
+            let now_source = crate::commands::with_store(&state, |s| load(s));
             match now_source {
-                Ok((None, _)) => {
+                Ok(None) => {
                     if last.take().is_some() {
                         set_board(&app, None);
                     }
                 }
-                Ok((Some(source), fleet)) => {
+                Ok(Some(source)) => {
                     let due = match &last {
                         Some((was, at)) => *was != source || at.elapsed() >= READ_EVERY,
                         None => true,
@@ -97,8 +99,15 @@ pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
                     if due {
                         let changed = last.as_ref().is_none_or(|(was, _)| *was != source);
                         last = Some((source.clone(), Instant::now()));
-                        let view = read_view(&app, &source, &fleet, changed).await;
-                        set_board(&app, Some(view));
+                        match crate::commands::with_store(&state, |s| s.fleet()) {
+                            Ok(fleet) => {
+                                let view = read_view(&app, &source, &fleet, changed).await;
+                                set_board(&app, Some(view));
+                            }
+                            Err(e) => eprintln!(
+                                "fieldline-desktop: the fleet could not be read for Prometheus: {e}"
+                            ),
+                        }
                     }
                 }
                 Err(e) => {
