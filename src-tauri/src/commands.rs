@@ -15,6 +15,7 @@ use fieldline_ipc::{
     SlaConfigInfo,
 };
 use fieldline_ipc::{ConnectionView, FleetStatus, PromSettings};
+use fieldline_keychain::{connection_account, Keychain, SecretStore};
 use fieldline_monitor::source_prom::{PromSource, SourceReport};
 use fieldline_notify::engine;
 use fieldline_notify::plan::NotifySettings;
@@ -29,7 +30,6 @@ use fieldline_store::tickets::{
     fill_ahead, row, states, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange,
 };
 use fieldline_store::{Store, StoreError};
-use fieldline_sync::secrets::{connection_account, Keychain, SecretStore};
 use fieldline_sync::{ConnectionTest, SyncReport};
 use tauri::State;
 
@@ -343,7 +343,7 @@ pub async fn save_sla_report(
     })
 }
 
-fn keychain_error(e: fieldline_sync::secrets::SecretError) -> IpcError {
+fn keychain_error(e: fieldline_keychain::SecretError) -> IpcError {
     IpcError::Keychain {
         message: e.to_string(),
     }

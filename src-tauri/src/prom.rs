@@ -10,9 +10,9 @@
 
 use crate::AppState;
 use fieldline_ipc::{events, SourceChanged, SourceView};
+use fieldline_keychain::{Keychain, SecretStore};
 use fieldline_monitor::source_prom::{self, Auth, PromSource, SourceReport};
 use fieldline_store::{Store, StoreError};
-use fieldline_sync::secrets::{Keychain, SecretStore};
 use std::time::{Duration, Instant};
 use tauri::{Emitter, Manager, Runtime};
 

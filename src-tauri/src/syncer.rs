@@ -6,9 +6,9 @@
 
 use crate::AppState;
 use fieldline_ipc::{events, SyncStarted};
+use fieldline_keychain::{connection_account, Keychain, SecretStore};
 use fieldline_store::sync::ConnectionConfig;
 use fieldline_store::Store;
-use fieldline_sync::secrets::{connection_account, Keychain, SecretStore};
 use fieldline_sync::{connector_for, sync_once, SyncReport};
 use std::time::Duration;
 use tauri::{Emitter, Manager, Runtime};

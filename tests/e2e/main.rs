@@ -3,7 +3,7 @@
 //! Screenshots land in target/e2e-artifacts/.
 
 mod harness;
-#[path = "../../crates/fieldline-sync/tests/support/keychain.rs"]
+#[path = "../../crates/fieldline-keychain/tests/support/keychain.rs"]
 mod keychain;
 #[path = "../../crates/fieldline-monitor/tests/support/prom.rs"]
 #[allow(clippy::unwrap_used)]

@@ -4,9 +4,9 @@
 
 use crate::{open_store, Failure};
 use clap::{Args, Subcommand};
+use fieldline_keychain::{connection_account, Keychain, SecretStore};
 use fieldline_store::sync::{ConnectionConfig, ConnectorKind, Resolution};
 use fieldline_store::Clock;
-use fieldline_sync::secrets::{connection_account, Keychain, SecretStore};
 use fieldline_sync::{connector_for, sync_once, test_connection, SyncReport};
 use std::io::BufRead;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! bus), all started by the test.
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../fieldline-sync/tests/support/keychain.rs"]
+#[path = "../../fieldline-keychain/tests/support/keychain.rs"]
 mod keychain;
 #[path = "../../fieldline-sync/tests/support/rt.rs"]
 mod rt;

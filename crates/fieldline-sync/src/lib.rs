@@ -6,7 +6,7 @@
 //! - [`rt`]: Request Tracker 4.4/5 over its REST 2.0 API.
 //! - [`engine`]: one sync run: the outbox replayed in order (conflicts held for the
 //!   technician), then the tickets changed since the last run pulled and merged.
-//! - [`secrets`]: connection secrets in the OS keychain (never in the store).
+//! Connection secrets live in the OS keychain (`fieldline_keychain`), never in the store.
 //!
 //! The store keeps connections, snapshots and the outbox's delivery state
 //! (`fieldline_store::sync`); this crate does the talking.
@@ -14,7 +14,6 @@
 pub mod connector;
 pub mod engine;
 pub mod rt;
-pub mod secrets;
 
 pub use connector::{Applied, Connector, Outgoing, Page, ServerInfo, SyncError};
 pub use engine::sync_once;

@@ -11,7 +11,7 @@ mod keychain;
 
 use std::time::{Duration, Instant};
 
-use fieldline_sync::secrets::{
+use fieldline_keychain::{
     connection_account, Keychain, SecretError, SecretStore, MAX_SECRET_BYTES, SERVICE,
 };
 use keychain::{GnomeKeyring, PrivateBus};
