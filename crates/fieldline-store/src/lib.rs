@@ -24,6 +24,7 @@ mod fleet;
 pub mod maintenance;
 mod migrations;
 pub mod notifications;
+pub mod remote;
 pub mod reports;
 pub mod status;
 pub mod sync;

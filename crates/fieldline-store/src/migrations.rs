@@ -166,6 +166,16 @@ const MIGRATIONS: &[&str] = &[
         endpoint TEXT NOT NULL,
         ack      TEXT NOT NULL          -- JSON fieldline_core::maintenance::Acknowledgement
     ) STRICT;",
+    // 6: remote sessions: SSH credential profiles (no secrets: those are in the OS
+    // keychain) and the fan-out snippet library (see remote.rs).
+    "CREATE TABLE ssh_profiles (
+        name    TEXT PRIMARY KEY,
+        profile TEXT NOT NULL           -- JSON fieldline_ssh::profile::CredentialProfile
+    ) STRICT;
+    CREATE TABLE snippets (
+        name    TEXT PRIMARY KEY,
+        command TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// The schema version this build writes and understands.
