@@ -23,9 +23,11 @@
 //! decode UTF-8 first (xterm.js among them) act on them. Raw 8-bit C1 bytes are left alone:
 //! in a UTF-8 stream they are continuation bytes, not controls.
 //!
-//! Malformed sequences (a control sequence interrupted by a byte that cannot be in it, or
-//! aborted by `CAN`/`SUB`/`ESC`) are dropped; a string sequence aborted that way is judged
-//! as if it had ended there.
+//! Malformed sequences (a control sequence interrupted by a byte that cannot be in it, a
+//! string or control sequence aborted by `CAN`/`SUB`/`ESC`, an `ESC` followed by another)
+//! are dropped, and a `C2` byte not followed by a UTF-8 continuation byte becomes U+FFFD.
+//! So nothing the filter writes is left open for bytes after a dropped sequence to
+//! complete: the output read again by the filter passes unchanged.
 
 /// Longest OSC, DCS, SOS, PM or APC string kept while waiting for its terminator (64 KiB).
 pub const MAX_STRING_SEQUENCE: usize = 64 * 1024;
@@ -207,8 +209,17 @@ impl TerminalFilter {
                         self.state = State::Str(k);
                         true
                     }
+                    None if (0x80..=0xbf).contains(&b) => {
+                        out.push(C1_LEAD);
+                        out.push(b);
+                        self.buf.clear();
+                        self.state = State::Ground;
+                        true
+                    }
                     None => {
-                        out.extend_from_slice(&self.buf);
+                        // An invalid lead byte: written as U+FFFD so that it cannot pair up
+                        // with a byte after a dropped sequence.
+                        out.extend_from_slice("\u{FFFD}".as_bytes());
                         self.buf.clear();
                         self.state = State::Ground;
                         false
@@ -234,8 +245,15 @@ impl TerminalFilter {
                         self.state = State::Str(StrKind::Other);
                     }
                     ESC => {
-                        // The first ESC is abandoned; the terminal restarts on the second.
-                        out.push(ESC);
+                        // The first ESC is abandoned (the terminal restarts on the second);
+                        // it is dropped so that it cannot pair up with what follows.
+                        self.stats.malformed += 1;
+                    }
+                    CAN | SUB => {
+                        self.stats.malformed += 1;
+                        out.push(b);
+                        self.buf.clear();
+                        self.state = State::Ground;
                     }
                     _ => {
                         out.push(ESC);
@@ -313,7 +331,7 @@ impl TerminalFilter {
                     }
                     ESC => self.state = State::StrEsc(kind),
                     CAN | SUB => {
-                        self.end_string(kind, out);
+                        self.abort_string();
                         out.push(b);
                     }
                     0x9c if self.buf.last() == Some(&C1_LEAD) => {
@@ -339,9 +357,8 @@ impl TerminalFilter {
                     self.end_string(kind, out);
                     true
                 } else {
-                    // ESC aborts the string and starts a new sequence.
-                    self.end_string(kind, out);
-                    self.buf.clear();
+                    // ESC aborts the string (dropped) and starts a new sequence.
+                    self.abort_string();
                     self.buf.push(ESC);
                     self.state = State::Esc;
                     false
@@ -373,6 +390,13 @@ impl TerminalFilter {
                 }
             }
         }
+    }
+
+    /// A string sequence was aborted: dropped whatever it was.
+    fn abort_string(&mut self) {
+        self.stats.malformed += 1;
+        self.buf.clear();
+        self.state = State::Ground;
     }
 
     /// A string sequence in `buf` has ended (or been aborted): judge it, emit or drop it,
