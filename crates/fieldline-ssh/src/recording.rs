@@ -539,3 +539,36 @@ fn read_info(path: &Path, customer_dir: &str) -> RecordingInfo {
     }
     info
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A failing disk: the first failure is returned, later writes are quiet no-ops.
+    #[test]
+    fn write_error_is_reported_once() {
+        let file = OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let now = Instant::now();
+        let mut rec = Recorder {
+            path: PathBuf::from("/dev/full"),
+            out: Some(BufWriter::with_capacity(16, file)),
+            clock: now,
+            last_t: 0.0,
+            last_flush: now,
+            pending: Vec::new(),
+            written: 0,
+            max_bytes: DEFAULT_MAX_BYTES,
+            cut: false,
+        };
+        let mut errors = 0;
+        for _ in 0..100 {
+            if rec.output(&[b'x'; 64]).is_err() {
+                errors += 1;
+            }
+        }
+        assert_eq!(errors, 1);
+        assert!(!rec.is_recording());
+        assert!(rec.finish().is_ok());
+    }
+}
