@@ -20,6 +20,8 @@
 //! - [`recording`]: asciicast v2 recordings of interactive sessions.
 //! - [`audit`]: the append-only, hash-chained audit log.
 //! - [`ssh_config`]: import of hosts from `~/.ssh/config`.
+//! - [`terminal_filter`]: drops the escape sequences in session output that would read the
+//!   clipboard or make the terminal answer back.
 
 pub mod audit;
 pub mod auth;
@@ -32,3 +34,4 @@ pub mod recording;
 pub mod session;
 pub mod sftp;
 pub mod ssh_config;
+pub mod terminal_filter;
