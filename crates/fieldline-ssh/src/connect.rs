@@ -24,8 +24,11 @@ use fieldline_keychain::SecretStore;
 use serde::Serialize;
 use ssh2::{MethodType, Session};
 use std::io::{ErrorKind, Read, Write};
+#[cfg(not(unix))]
+use std::net::TcpStream as Pipe;
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
-use std::os::unix::net::UnixStream;
+#[cfg(unix)]
+use std::os::unix::net::UnixStream as Pipe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -514,17 +517,16 @@ fn prefer_known_key_types(session: &Session, known: &KnownHosts, hop: &Hop) {
     };
     let mut preferred: Vec<&str> = Vec::new();
     for t in &types {
-        let algs: &[&str] = match t.as_str() {
-            "ssh-rsa" => &["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
-            other => &[other][..0],
-        };
-        let candidates: Vec<&str> = if algs.is_empty() {
-            supported.iter().copied().filter(|a| a == t).collect()
-        } else {
-            algs.to_vec()
-        };
-        for a in candidates {
-            if supported.contains(&a) && !preferred.contains(&a) {
+        // An RSA key is proven by any of three signature algorithms; other key types
+        // have one algorithm of their own name.
+        let rsa = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+        for a in supported.iter().copied() {
+            let proves = if t == "ssh-rsa" {
+                rsa.contains(&a)
+            } else {
+                a == t
+            };
+            if proves && !preferred.contains(&a) {
                 preferred.push(a);
             }
         }
@@ -607,15 +609,36 @@ fn now_ms(epoch: Instant) -> u64 {
     epoch.elapsed().as_millis() as u64
 }
 
-fn pair(what: &str) -> Result<(UnixStream, UnixStream), SshError> {
-    UnixStream::pair().map_err(|e| SshError::Io {
+/// Two connected sockets: libssh2 runs on one end, a proxy thread on the other. A Unix
+/// socket pair on unix; elsewhere a loopback TCP pair whose accepted end is checked to be
+/// the very socket we connected (no other local process can slip in).
+fn pair(what: &str) -> Result<(Pipe, Pipe), SshError> {
+    let err = |e: std::io::Error| SshError::Io {
         what: format!("a socket pair for {what}"),
         reason: e.to_string(),
-    })
+    };
+    #[cfg(unix)]
+    {
+        Pipe::pair().map_err(err)
+    }
+    #[cfg(not(unix))]
+    {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(err)?;
+        let a = Pipe::connect(listener.local_addr().map_err(err)?).map_err(err)?;
+        let want = a.local_addr().map_err(err)?;
+        loop {
+            let (b, from) = listener.accept().map_err(err)?;
+            if from == want {
+                let _ = a.set_nodelay(true);
+                let _ = b.set_nodelay(true);
+                return Ok((a, b));
+            }
+        }
+    }
 }
 
 /// TCP to the first hop, bridged to a socket pair by two copying threads.
-fn tcp_link(hop: &Hop, opts: &ConnectOptions) -> Result<(UnixStream, Link), SshError> {
+fn tcp_link(hop: &Hop, opts: &ConnectOptions) -> Result<(Pipe, Link), SshError> {
     let addr_text = format!("{}:{}", hop.host, hop.port);
     let connect_err = |reason: String| SshError::Connect {
         label: hop.label.clone(),
@@ -719,7 +742,7 @@ fn channel_link(
     hop: &Hop,
     opts: &ConnectOptions,
     timeout_s: u64,
-) -> Result<(UnixStream, Link), SshError> {
+) -> Result<(Pipe, Link), SshError> {
     let session = prev.session.clone();
     session.set_blocking(true);
     session.set_timeout(opts.timeout_ms());
@@ -766,7 +789,7 @@ fn channel_link(
 fn proxy_channel(
     session: Session,
     mut channel: ssh2::Channel,
-    mut sock: UnixStream,
+    mut sock: Pipe,
     last_rx: Arc<AtomicU64>,
     epoch: Instant,
     stop: Arc<AtomicBool>,

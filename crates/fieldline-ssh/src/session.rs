@@ -380,7 +380,8 @@ fn run(
     let mut batch: Vec<u8> = Vec::new();
     let mut batch_since: Option<Instant> = None;
     let mut ended = false;
-    let mut backoff = Idle::new(Duration::from_millis(2));
+    let mut backoff = Idle::new(Duration::from_millis(8));
+    let mut held_back: Option<Instant> = None;
     loop {
         let mut progress = false;
         loop {
@@ -456,7 +457,12 @@ fn run(
                     bytes: std::mem::take(&mut batch),
                 }) {
                     Ok(()) => batch_since = None,
-                    Err(TrySendError::Full(SessionEvent::Data { bytes })) => batch = bytes,
+                    Err(TrySendError::Full(SessionEvent::Data { bytes })) => {
+                        // The consumer is behind: we stop reading, so the link goes quiet
+                        // on our side; that silence is not the server's.
+                        batch = bytes;
+                        held_back = Some(Instant::now());
+                    }
                     Err(TrySendError::Full(_)) => batch_since = None,
                     Err(TrySendError::Disconnected(_)) => {
                         return Ok(SessionEvent::Closed {
@@ -491,7 +497,8 @@ fn run(
                     Err(e) => return Err(broken(conn, target, e.message())),
                 }
             }
-            if conn.silent_for() > keepalive * 2 + Duration::from_millis(500) {
+            let limit = keepalive * 2 + Duration::from_millis(500);
+            if conn.silent_for() > limit && held_back.is_none_or(|t| t.elapsed() > limit) {
                 flush_all(events, &mut batch);
                 return Err(lost(
                     target,

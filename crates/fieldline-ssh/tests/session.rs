@@ -344,3 +344,87 @@ fn host_key_and_password_questions_are_answered_through_the_handle() {
     .unwrap();
     assert_eq!(json, r#"{"kind":"data","bytes":"aGk="}"#);
 }
+
+#[test]
+fn a_stalled_consumer_slows_reading_and_is_not_mistaken_for_a_lost_link() {
+    let server = start(Options::default());
+    let kh = tempfile::tempdir().unwrap();
+    let path = kh.path().join("known_hosts");
+    std::fs::write(&path, server.known_hosts_line().unwrap()).unwrap();
+    let route = Route {
+        hops: vec![Hop {
+            host: "127.0.0.1".into(),
+            port: server.port(),
+            user: USER.into(),
+            profile: CredentialProfile {
+                name: "p".into(),
+                user: None,
+                method: AuthMethod::Key {
+                    key_file: Some(server.user_key_path(KeyKind::Ed25519)),
+                },
+            },
+            label: "web-1".into(),
+        }],
+    };
+    let opts = ConnectOptions {
+        policy: HostKeyPolicy::Strict,
+        keepalive_secs: 1,
+        ..ConnectOptions::new(&path)
+    };
+    let (tx, rx) = mpsc::channel();
+    let stalled = Arc::new(Mutex::new(false));
+    let s = stalled.clone();
+    // Bytes the actor had read from the server when the stall ended.
+    let read = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let read_at_end_of_stall = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (r1, r2, r3) = (read.clone(), read.clone(), read_at_end_of_stall.clone());
+    let _handle = Session::spawn(
+        route,
+        opts,
+        SessionOptions {
+            pty: None,
+            command: Some("head -c 20000000 /dev/zero".into()),
+            tap: Some(Box::new(move |chunk| {
+                if let OutputChunk::Output(b) = chunk {
+                    r1.fetch_add(b.len(), std::sync::atomic::Ordering::SeqCst);
+                }
+            })),
+            ..SessionOptions::default()
+        },
+        Arc::new(MemStore::default()),
+        Box::new(move |ev| {
+            let first_data = matches!(ev, SessionEvent::Data { .. }) && !*s.lock().unwrap();
+            let _ = tx.send(ev);
+            if first_data {
+                // The UI hangs for 4 s (longer than twice the keepalive).
+                *s.lock().unwrap() = true;
+                std::thread::sleep(Duration::from_secs(4));
+                r3.store(
+                    r2.load(std::sync::atomic::Ordering::SeqCst),
+                    std::sync::atomic::Ordering::SeqCst,
+                );
+            }
+        }),
+    );
+    let mut total = 0usize;
+    let started = Instant::now();
+    let end = loop {
+        match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
+            SessionEvent::Data { bytes } => {
+                assert!(bytes.len() <= fieldline_ssh::session::MAX_BATCH);
+                total += bytes.len();
+            }
+            SessionEvent::Connected { .. } => {}
+            other => break other,
+        }
+    };
+    assert_eq!(end, SessionEvent::Exit { status: 0 });
+    assert_eq!(total, 20_000_000);
+    assert!(started.elapsed() >= Duration::from_secs(4));
+    // While the consumer hung, the actor stopped reading: at most the event queue's worth
+    // (EVENT_QUEUE + 2 batches of 256 KiB), not the 20 MB the server had to send.
+    let held = read_at_end_of_stall.load(std::sync::atomic::Ordering::SeqCst);
+    let bound = (fieldline_ssh::session::EVENT_QUEUE + 3) * fieldline_ssh::session::MAX_BATCH;
+    eprintln!("read during the stall: {held} bytes (bound {bound})");
+    assert!(held > 0 && held <= bound, "{held} > {bound}");
+}
