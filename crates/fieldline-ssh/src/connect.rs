@@ -295,6 +295,7 @@ pub struct Connection {
     hops: Vec<HopConn>,
     fingerprint: String,
     timeout_s: u64,
+    timeout_ms: u32,
 }
 
 impl std::fmt::Debug for Connection {
@@ -411,7 +412,15 @@ impl Connection {
             }
         };
         session.set_blocking(true);
-        result?;
+        if let Err(e) = result {
+            // Freeing a channel whose command still runs waits for the server's close:
+            // give that a short while only, then leave it to the session's end.
+            session.set_timeout(300);
+            let _ = channel.close();
+            drop(channel);
+            session.set_timeout(self.timeout_ms);
+            return Err(e);
+        }
         let _ = channel.wait_close();
         out.status = channel
             .exit_status()
@@ -451,6 +460,7 @@ pub fn connect(
         hops: Vec::with_capacity(route.hops.len()),
         fingerprint: String::new(),
         timeout_s,
+        timeout_ms: opts.timeout_ms(),
     };
     for (i, hop) in route.hops.iter().enumerate() {
         let (inner, link) = match conn.hops.last() {

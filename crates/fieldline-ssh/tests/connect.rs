@@ -719,3 +719,93 @@ fn a_jump_that_refuses_to_forward_is_named() {
     assert!(err.to_string().contains("jump1"), "{err}");
     assert_eq!(c.target.auth_attempts_in_log(), 0);
 }
+
+#[test]
+fn ask_on_a_chain_asks_each_hop_in_order_and_remembers_them() {
+    let c = chain();
+    let kh = known_hosts(&[]);
+    let mut prompter = Scripted::accepting();
+    let conn = connect(
+        &chain_route(&c),
+        &opts(&kh, HostKeyPolicy::Ask),
+        &MemStore::default(),
+        &mut prompter,
+    )
+    .unwrap();
+    drop(conn);
+    let asked: Vec<(usize, String, String)> = prompter
+        .host_key_questions
+        .iter()
+        .map(|q| (q.hop, q.label.clone(), q.fingerprint.clone()))
+        .collect();
+    assert_eq!(
+        asked,
+        vec![
+            (
+                0,
+                "jump1".into(),
+                c.jump1.host_key_fingerprint_sha256().unwrap()
+            ),
+            (
+                1,
+                "jump2".into(),
+                c.jump2.host_key_fingerprint_sha256().unwrap()
+            ),
+            (
+                2,
+                "target".into(),
+                c.target.host_key_fingerprint_sha256().unwrap()
+            ),
+        ]
+    );
+    // Strict now works: all three were added.
+    let conn = connect(
+        &chain_route(&c),
+        &opts(&kh, HostKeyPolicy::Strict),
+        &MemStore::default(),
+        &mut NoPrompter,
+    )
+    .unwrap();
+    assert_eq!(whoami(&conn), USER);
+}
+
+#[test]
+fn exec_output_is_bounded_and_a_slow_command_times_out() {
+    let server = start(Options::default());
+    let kh = known_hosts(&[&server]);
+    let conn = connect(
+        &route(&server, key(&server, KeyKind::Ed25519)),
+        &opts(&kh, HostKeyPolicy::Strict),
+        &MemStore::default(),
+        &mut NoPrompter,
+    )
+    .unwrap();
+    let out = conn
+        .exec(
+            "head -c 100000 /dev/zero; echo oops >&2; exit 7",
+            ExecLimits {
+                max_output: 1000,
+                timeout: Duration::from_secs(10),
+            },
+        )
+        .unwrap();
+    assert_eq!(out.status, 7);
+    assert_eq!(out.stdout.len(), 1000);
+    assert!(out.truncated);
+    assert_eq!(out.stderr, b"oops\n");
+    let started = std::time::Instant::now();
+    let err = conn
+        .exec(
+            "sleep 5",
+            ExecLimits {
+                max_output: 1000,
+                timeout: Duration::from_secs(1),
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, SshError::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // The connection still works after a timed-out command.
+    let out = conn.exec("echo still-here", ExecLimits::default()).unwrap();
+    assert_eq!(out.stdout, b"still-here\n");
+}
