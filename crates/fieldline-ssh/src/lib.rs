@@ -11,6 +11,7 @@
 //! - [`auth`]: logging in on one hop once its host key is accepted.
 //! - [`connect`]: a route (jump hops, then the target), each hop verified and authenticated
 //!   on its own, tunnelled through the previous one.
+//! - [`error`]: what went wrong, worded for the technician (never with a secret).
 //! - [`session`]: the session actor: one thread owns a connection and its PTY channel; the
 //!   rest of the app talks to it through a handle and a stream of events.
 //! - [`forward`]: local port forwards (loopback only).
@@ -26,6 +27,7 @@
 pub mod audit;
 pub mod auth;
 pub mod connect;
+pub mod error;
 pub mod fanout;
 pub mod forward;
 pub mod known_hosts;
