@@ -428,3 +428,28 @@ fn a_stalled_consumer_slows_reading_and_is_not_mistaken_for_a_lost_link() {
     eprintln!("read during the stall: {held} bytes (bound {bound})");
     assert!(held > 0 && held <= bound, "{held} > {bound}");
 }
+
+#[test]
+fn close_from_the_handle_ends_the_session() {
+    let server = start(Options::default());
+    let run = spawn(&server, SessionOptions::default());
+    run.connected();
+    assert!(run.handle.write(b"echo up-$((2+3))\n"));
+    run.until("up-5", Duration::from_secs(10));
+    run.handle.close();
+    assert_eq!(
+        run.end(Duration::from_secs(5)),
+        SessionEvent::Closed {
+            reason: "closed".into()
+        }
+    );
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !run.handle.is_finished() {
+        assert!(Instant::now() < deadline, "actor still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !run.handle.write(b"late\n"),
+        "a closed session takes no input"
+    );
+}
