@@ -25,6 +25,8 @@ PACKAGES=(
   # (the benchmark's peer), network namespaces (offline and unprivileged-ping tests), sshd
   dnsmasq-base prometheus-node-exporter prometheus prometheus-alertmanager
   prometheus-blackbox-exporter iproute2 util-linux openssh-server openssh-client
+  # remote sessions: recordings are played back by asciinema in a test
+  asciinema
   # backup tools whose snapshot age the ssh_command preset reads
   restic borgbackup
   # Korean glyphs

@@ -7,8 +7,10 @@ mod check;
 mod demo;
 mod fleet;
 mod maintenance;
+mod remote;
 mod sla;
 mod sync;
+mod terminal;
 mod ticket;
 
 use clap::{Parser, Subcommand};
@@ -46,7 +48,6 @@ enum Command {
     Connection(sync::ConnectionCommand),
     /// Run one sync of the helpdesk connections and report what moved
     Sync(sync::SyncArgs),
-    /// Load the demo fleet and answer for its endpoints on loopback until stopped
     /// Runs every check once; exit 0 all OK, 1 WARN, 2 CRIT, 3 error or UNKNOWN
     Check(check::CheckArgs),
     /// Runs the checks again and again, redrawing the terminal after each round
@@ -57,6 +58,20 @@ enum Command {
     /// Acknowledgements: an endpoint's alerts held until it is OK again
     #[command(subcommand)]
     Ack(maintenance::AckCommand),
+    /// Open an SSH session to an endpoint (through its jump hosts), or run one command there
+    Ssh(remote::SshArgs),
+    /// Run one command on many endpoints (a customer, site, tag or list) and report each
+    Run(remote::RunArgs),
+    /// SSH credential profiles (secrets in the OS keychain, never in the store)
+    #[command(subcommand, name = "ssh-profile")]
+    SshProfile(remote::ProfileCommand),
+    /// Host keys Fieldline trusts for SSH (its own known_hosts)
+    #[command(subcommand, name = "known-hosts")]
+    KnownHosts(remote::KnownHostsCommand),
+    /// The hash-chained audit log of sessions, fan-outs and forwards
+    #[command(subcommand)]
+    Audit(remote::AuditCommand),
+    /// Load the demo fleet and answer for its endpoints on loopback until stopped
     Demo(demo::DemoArgs),
     /// Where the store is and which schema it has
     Info,
@@ -87,6 +102,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => return check::run_check(args, cli.data_dir.as_deref()),
         Command::Watch(args) => return check::run_watch(args, cli.data_dir.as_deref()),
+        Command::Ssh(args) => return remote::run_ssh(args, cli.data_dir.as_deref()),
+        Command::Run(args) => return remote::run_fanout(args, cli.data_dir.as_deref()),
+        Command::Audit(cmd) => return remote::run_audit(cmd, cli.data_dir.as_deref()),
+        Command::SshProfile(cmd) => remote::run_profile(cmd, cli.data_dir.as_deref()),
+        Command::KnownHosts(cmd) => remote::run_known_hosts(cmd, cli.data_dir.as_deref()),
         Command::Fleet(cmd) => fleet::run(cmd, cli.data_dir.as_deref()),
         Command::Sla(cmd) => sla::run(cmd, cli.data_dir.as_deref()),
         Command::Ticket(cmd) => ticket::run(cmd, cli.data_dir.as_deref()),

@@ -128,6 +128,17 @@ pub enum SshError {
     Io { what: String, reason: String },
 }
 
+impl SshError {
+    /// Whether the host could not be reached at all (no connection, no answer, a jump that
+    /// would not tunnel): worth trying again later, unlike a refused key or login.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            SshError::Connect { .. } | SshError::Timeout { .. } | SshError::JumpRefused { .. }
+        )
+    }
+}
+
 impl From<fieldline_keychain::SecretError> for SshError {
     fn from(e: fieldline_keychain::SecretError) -> SshError {
         SshError::Keychain(e.to_string())

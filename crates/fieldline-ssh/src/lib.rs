@@ -37,3 +37,62 @@ pub mod session;
 pub mod sftp;
 pub mod ssh_config;
 pub mod terminal_filter;
+
+/// Where remote sessions keep their files in the data folder (beside the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataPaths {
+    /// Fieldline's own known_hosts (OpenSSH format).
+    pub known_hosts: std::path::PathBuf,
+    /// Asciicast recordings, one folder per customer.
+    pub recordings: std::path::PathBuf,
+    /// The hash-chained audit log (JSON Lines).
+    pub audit: std::path::PathBuf,
+}
+
+impl DataPaths {
+    pub fn in_dir(data_dir: &std::path::Path) -> DataPaths {
+        DataPaths {
+            known_hosts: data_dir.join("known_hosts"),
+            recordings: data_dir.join("recordings"),
+            audit: data_dir.join("audit.jsonl"),
+        }
+    }
+}
+
+/// The longest message from a server or library kept in an error.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A message from libssh2 or a server as Fieldline shows it: control characters
+/// (terminal escapes) replaced, whitespace collapsed, cut to [`MAX_MESSAGE_CHARS`].
+pub fn clean_message(text: &str) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    for c in text.chars() {
+        if out.chars().count() >= MAX_MESSAGE_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(if c.is_control() { '\u{fffd}' } else { c });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_lose_escapes_and_are_bounded() {
+        assert_eq!(clean_message("  a\u{1b}[2J\n\tb  "), "a\u{fffd}[2J b");
+        let long = clean_message(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+}

@@ -6,6 +6,7 @@
 //! - [`rt`]: Request Tracker 4.4/5 over its REST 2.0 API.
 //! - [`engine`]: one sync run: the outbox replayed in order (conflicts held for the
 //!   technician), then the tickets changed since the last run pulled and merged.
+//!
 //! Connection secrets live in the OS keychain (`fieldline_keychain`), never in the store.
 //!
 //! The store keeps connections, snapshots and the outbox's delivery state

@@ -1,0 +1,624 @@
+//! Remote sessions from a terminal: `fieldline ssh`, `fieldline run`, credential profiles,
+//! Fieldline's known hosts and the audit log.
+
+use crate::{open_store, Failure};
+use clap::{Args, Subcommand, ValueEnum};
+use fieldline_keychain::{Keychain, SecretStore};
+use fieldline_ssh::audit::{AuditAction, AuditLog};
+use fieldline_ssh::connect::{
+    self, ConnectOptions, HostKeyQuestion, Prompter, Route, SecretQuestion,
+};
+use fieldline_ssh::fanout::{
+    self, Cancel, FanoutHost, FanoutOptions, HostState, Selector, Summary,
+};
+use fieldline_ssh::known_hosts::{HostKeyPolicy, KnownHosts};
+use fieldline_ssh::profile::{self, AuthMethod, CredentialProfile};
+use fieldline_ssh::DataPaths;
+use fieldline_store::Store;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// `StrictHostKeyChecking`, as OpenSSH names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Strict {
+    /// Only hosts whose key Fieldline already knows.
+    Yes,
+    /// A host seen for the first time is remembered; a changed key is still refused.
+    AcceptNew,
+    /// Show a first-contact key's fingerprint and ask (needs a terminal).
+    Ask,
+}
+
+impl From<Strict> for HostKeyPolicy {
+    fn from(s: Strict) -> HostKeyPolicy {
+        match s {
+            Strict::Yes => HostKeyPolicy::Strict,
+            Strict::AcceptNew => HostKeyPolicy::AcceptNew,
+            Strict::Ask => HostKeyPolicy::Ask,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct SshArgs {
+    /// The endpoint's id in the fleet
+    endpoint: String,
+    /// What to do with a host key Fieldline has not seen (a changed key is always refused)
+    #[arg(long, value_enum, default_value = "ask")]
+    strict: Strict,
+    /// Seconds to wait for each hop's TCP connection
+    #[arg(long, default_value_t = 10)]
+    connect_timeout: u64,
+    /// The command to run instead of a shell; its exit status becomes this one's
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// customer:ID, site:ID, tag:NAME (joined with +), or endpoint ids separated by commas
+    selector: String,
+    /// One JSON document with every host's exit status and output
+    #[arg(long)]
+    json: bool,
+    /// Hosts at once
+    #[arg(long, default_value_t = 10)]
+    concurrency: usize,
+    /// Run without asking (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Seconds each host may take (connect, run, output)
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+    /// Keep trying unreachable hosts for this many minutes
+    #[arg(long, value_name = "MINUTES")]
+    queue: Option<u64>,
+    #[arg(long, value_enum, default_value = "yes")]
+    strict: Strict,
+    /// The command (after --)
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ProfileCommand {
+    /// Add or replace a credential profile; secrets are read from stdin into the OS keychain
+    Add {
+        name: String,
+        /// The login name (else the endpoint's ssh.user, else the local user)
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, value_enum)]
+        method: Method,
+        /// A private key file (OpenSSH format); without it `--key-stdin` stores the key itself
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// Read the private key text from stdin into the keychain
+        #[arg(long, conflicts_with = "key_file")]
+        key_stdin: bool,
+        /// Read the key's passphrase from stdin (the line after the key) into the keychain
+        #[arg(long)]
+        passphrase_stdin: bool,
+        /// Read the password from stdin into the keychain
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// The profiles and whether the keychain holds their secrets
+    List,
+    /// Remove a profile and its secrets from the keychain
+    Remove { name: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    Key,
+    Agent,
+    Password,
+    KeyboardInteractive,
+}
+
+#[derive(Subcommand)]
+pub enum KnownHostsCommand {
+    /// Hosts whose keys Fieldline trusts, with their SHA256 fingerprints
+    List,
+    /// Import an OpenSSH known_hosts file (default ~/.ssh/known_hosts; hashed entries too)
+    Import { file: Option<PathBuf> },
+    /// Forget a host's key (after a key change you have verified)
+    Remove {
+        host: String,
+        #[arg(long, default_value_t = 22)]
+        port: u16,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain; exit 1 when an entry was changed, removed or added
+    Verify,
+    /// Write one customer's entries (with their hashes) to a file
+    Export {
+        #[arg(long)]
+        customer: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn keychain() -> Keychain {
+    Keychain::default()
+}
+
+fn paths(store: &Store) -> DataPaths {
+    DataPaths::in_dir(store.data_dir())
+}
+
+fn local_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "root".to_owned())
+}
+
+fn profiles(store: &Store) -> Result<Vec<CredentialProfile>, Failure> {
+    Ok(store.ssh_profiles()?)
+}
+
+fn route(store: &Store, endpoint: &str) -> Result<Route, Failure> {
+    let fleet = store.fleet()?;
+    let profiles = profiles(store)?;
+    connect::route_for(
+        &fleet,
+        endpoint,
+        &|name| profiles.iter().find(|p| p.name == name).cloned(),
+        Some(&local_user()),
+    )
+    .map_err(|e| Failure(e.to_string()))
+}
+
+fn connect_options(store: &Store, strict: Strict, timeout: Duration) -> ConnectOptions {
+    ConnectOptions {
+        policy: strict.into(),
+        connect_timeout: timeout,
+        ..ConnectOptions::new(paths(store).known_hosts)
+    }
+}
+
+fn customer_of(store: &Store, endpoint: &str) -> Option<String> {
+    let fleet = store.fleet().ok()?;
+    let e = fleet.endpoint(endpoint)?;
+    Some(fleet.site(&e.site)?.customer.clone())
+}
+
+/// Asks on the terminal; refuses when there is none.
+pub struct TtyPrompter;
+
+impl Prompter for TtyPrompter {
+    fn host_key(&mut self, q: &HostKeyQuestion) -> bool {
+        if !std::io::stdin().is_terminal() {
+            eprintln!(
+                "fieldline: {} ({}:{}) is not known yet and there is no terminal to ask; its {} key is {}. \
+                 Use --strict accept-new, or `fieldline known-hosts import`.",
+                q.label, q.host, q.port, q.key_type, q.fingerprint
+            );
+            return false;
+        }
+        eprintln!(
+            "First contact with {} ({}:{}).\nIts {} host key fingerprint is {}.\n\
+             Compare it with the one the host's owner gave you. Accept and remember it? [yes/no] ",
+            q.label, q.host, q.port, q.key_type, q.fingerprint
+        );
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
+    }
+
+    fn secret(&mut self, q: &SecretQuestion) -> Option<String> {
+        rpassword::prompt_password(format!("{}: ", q.prompt)).ok()
+    }
+}
+
+fn audit(store: &Store) -> Result<AuditLog, Failure> {
+    AuditLog::open(&paths(store).audit).map_err(|e| Failure(e.to_string()))
+}
+
+pub fn run_ssh(args: SshArgs, data_dir: Option<&Path>) -> ExitCode {
+    match ssh(args, data_dir) {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("fieldline: {message}");
+            ExitCode::from(255)
+        }
+    }
+}
+
+fn ssh(args: SshArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failure> {
+    let store = open_store(data_dir)?;
+    let route = route(&store, &args.endpoint)?;
+    let options = connect_options(
+        &store,
+        args.strict,
+        Duration::from_secs(args.connect_timeout),
+    );
+    let customer = customer_of(&store, &args.endpoint);
+    let log = audit(&store)?;
+    if args.command.is_empty() {
+        return crate::terminal::interactive(
+            &store,
+            &route,
+            &options,
+            &args.endpoint,
+            customer.as_deref(),
+            &log,
+        );
+    }
+    let command = args.command.join(" ");
+    let secrets = keychain();
+    let connection = connect::connect(&route, &options, &secrets, &mut TtyPrompter)
+        .map_err(|e| Failure(e.to_string()))?;
+    let out = connection
+        .exec(
+            &command,
+            connect::ExecLimits {
+                max_output: 64 << 20,
+                timeout: Duration::from_secs(24 * 3600),
+            },
+        )
+        .map_err(|e| Failure(e.to_string()))?;
+    let _ = log.append(
+        AuditAction::CommandRun,
+        customer.as_deref(),
+        Some(&args.endpoint),
+        serde_json::json!({ "command": command, "exit": out.status }),
+    );
+    std::io::stdout()
+        .write_all(&out.stdout)
+        .map_err(|e| Failure(e.to_string()))?;
+    std::io::stderr()
+        .write_all(&out.stderr)
+        .map_err(|e| Failure(e.to_string()))?;
+    Ok(ExitCode::from(out.status.clamp(0, 255) as u8))
+}
+
+pub fn run_fanout(args: RunArgs, data_dir: Option<&Path>) -> ExitCode {
+    match fanout_cmd(args, data_dir) {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("fieldline: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn fanout_cmd(args: RunArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failure> {
+    let store = open_store(data_dir)?;
+    let fleet = store.fleet()?;
+    let selector = Selector::parse(&args.selector)?;
+    let picked = selector.select(&fleet)?;
+    if picked.is_empty() {
+        return Err(Failure(format!("no endpoint matches {}", args.selector)));
+    }
+    let all_profiles = profiles(&store)?;
+    let mut hosts = Vec::new();
+    for e in &picked {
+        let route = connect::route_for(
+            &fleet,
+            &e.id,
+            &|name| all_profiles.iter().find(|p| p.name == name).cloned(),
+            Some(&local_user()),
+        )
+        .map_err(|err| Failure(err.to_string()))?;
+        hosts.push(FanoutHost {
+            endpoint: e.id.clone(),
+            customer: fleet
+                .site(&e.site)
+                .map(|s| s.customer.clone())
+                .unwrap_or_default(),
+            route,
+        });
+    }
+    let customers: std::collections::BTreeSet<_> =
+        hosts.iter().map(|h| h.customer.clone()).collect();
+    let command = args.command.join(" ");
+    let question = format!(
+        "This runs `{command}` on {} host(s) of {} customer(s): {}",
+        hosts.len(),
+        customers.len(),
+        hosts
+            .iter()
+            .map(|h| h.endpoint.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure(format!(
+                "{question}\nNot run: add --yes to run without a terminal to confirm"
+            )));
+        }
+        eprint!("{question}\nRun it? [yes/no] ");
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure(e.to_string()))?;
+        if line.trim() != "yes" {
+            return Err(Failure("not run".to_owned()));
+        }
+    }
+    let log = audit(&store)?;
+    let _ = log.append(
+        AuditAction::FanoutStarted,
+        None,
+        None,
+        serde_json::json!({ "command": command, "hosts": hosts.iter().map(|h| &h.endpoint).collect::<Vec<_>>() }),
+    );
+    let options = FanoutOptions {
+        concurrency: args.concurrency,
+        timeout: Duration::from_secs(args.timeout),
+        queue_for: args.queue.map(|m| Duration::from_secs(m * 60)),
+        ..FanoutOptions::default()
+    };
+    let json = args.json;
+    let results = fanout::run(
+        hosts,
+        &command,
+        &options,
+        &connect_options(&store, args.strict, Duration::from_secs(10)),
+        &keychain(),
+        &Cancel::default(),
+        &|r| {
+            if !json && r.state.is_final() {
+                print_host(r);
+            }
+        },
+    );
+    for r in &results {
+        let _ = log.append(
+            AuditAction::CommandRun,
+            Some(&r.customer),
+            Some(&r.endpoint),
+            serde_json::json!({ "command": command, "state": r.state, "exit": r.exit }),
+        );
+    }
+    let summary = Summary::of(&results);
+    let _ = log.append(
+        AuditAction::FanoutFinished,
+        None,
+        None,
+        serde_json::to_value(&summary).unwrap_or_default(),
+    );
+    if json {
+        let doc = serde_json::json!({ "command": command, "summary": summary, "hosts": results });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(|e| Failure(e.to_string()))?
+        );
+    } else {
+        println!(
+            "{} host(s): {} ok, {} failed, {} unreachable, {} expired, {} cancelled",
+            summary.hosts,
+            summary.ok,
+            summary.failed,
+            summary.unreachable,
+            summary.expired,
+            summary.cancelled
+        );
+    }
+    Ok(if summary.ok == summary.hosts {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_host(r: &fanout::HostResult) {
+    let status = match (r.state, r.exit) {
+        (HostState::Ok, _) => "ok".to_owned(),
+        (_, Some(code)) => format!("exit {code}"),
+        (state, None) => format!("{state:?}").to_lowercase(),
+    };
+    println!("== {} ({}) {status}", r.endpoint, r.customer);
+    if let Some(error) = &r.error {
+        println!("   {error}");
+    }
+    for line in r.output.lines() {
+        println!("   {line}");
+    }
+}
+
+pub fn run_profile(cmd: ProfileCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let mut store = open_store(data_dir)?;
+    let secrets = keychain();
+    match cmd {
+        ProfileCommand::Add {
+            name,
+            user,
+            method,
+            key_file,
+            key_stdin,
+            passphrase_stdin,
+            password_stdin,
+        } => {
+            let method = match method {
+                Method::Key => AuthMethod::Key {
+                    key_file: key_file.clone(),
+                },
+                Method::Agent => AuthMethod::Agent,
+                Method::Password => AuthMethod::Password,
+                Method::KeyboardInteractive => AuthMethod::KeyboardInteractive,
+            };
+            if matches!(method, AuthMethod::Key { key_file: None }) && !key_stdin {
+                return Err(Failure(
+                    "a key profile needs --key-file PATH or --key-stdin".to_owned(),
+                ));
+            }
+            let mut input = String::new();
+            if key_stdin || passphrase_stdin || password_stdin {
+                std::io::stdin()
+                    .take(64 * 1024)
+                    .read_to_string(&mut input)
+                    .map_err(|e| Failure(format!("cannot read stdin: {e}")))?;
+            }
+            let profile = CredentialProfile {
+                name: name.clone(),
+                user,
+                method,
+            };
+            store.put_ssh_profile(&name, &profile)?;
+            let keychain_err = |e: fieldline_keychain::SecretError| Failure(e.to_string());
+            if key_stdin {
+                // The key is everything up to its END line; a passphrase may follow.
+                let end = input
+                    .find("-----END")
+                    .and_then(|i| input[i..].find('\n').map(|j| i + j + 1))
+                    .unwrap_or(input.len());
+                let (key, rest) = input.split_at(end);
+                secrets
+                    .set(&profile::ssh_key_account(&name), key.trim())
+                    .map_err(keychain_err)?;
+                input = rest.to_owned();
+            }
+            let first_line = input.lines().next().unwrap_or("").to_owned();
+            if passphrase_stdin {
+                secrets
+                    .set(&profile::ssh_passphrase_account(&name), &first_line)
+                    .map_err(keychain_err)?;
+            }
+            if password_stdin {
+                secrets
+                    .set(&profile::ssh_password_account(&name), &first_line)
+                    .map_err(keychain_err)?;
+            }
+            println!("credential profile {name} saved (secrets in the OS keychain)");
+        }
+        ProfileCommand::List => {
+            for p in profiles(&store)? {
+                let held = [
+                    ("key", profile::ssh_key_account(&p.name)),
+                    ("passphrase", profile::ssh_passphrase_account(&p.name)),
+                    ("password", profile::ssh_password_account(&p.name)),
+                ]
+                .into_iter()
+                .filter(|(_, account)| matches!(secrets.get(account), Ok(Some(_))))
+                .map(|(what, _)| what)
+                .collect::<Vec<_>>();
+                println!(
+                    "{}\tuser={}\t{}\tkeychain: {}",
+                    p.name,
+                    p.user.as_deref().unwrap_or("-"),
+                    serde_json::to_string(&p.method).unwrap_or_default(),
+                    if held.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        held.join(", ")
+                    }
+                );
+            }
+        }
+        ProfileCommand::Remove { name } => {
+            if !store.remove_ssh_profile(&name)? {
+                return Err(Failure(format!("there is no credential profile {name:?}")));
+            }
+            for account in [
+                profile::ssh_key_account(&name),
+                profile::ssh_passphrase_account(&name),
+                profile::ssh_password_account(&name),
+            ] {
+                secrets
+                    .delete(&account)
+                    .map_err(|e| Failure(e.to_string()))?;
+            }
+            println!("credential profile {name} removed, with its secrets");
+        }
+    }
+    Ok(())
+}
+
+pub fn run_known_hosts(cmd: KnownHostsCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let store = open_store(data_dir)?;
+    let known = KnownHosts::new(&paths(&store).known_hosts);
+    match cmd {
+        KnownHostsCommand::List => {
+            for entry in known.list().map_err(|e| Failure(e.to_string()))? {
+                println!(
+                    "{}\t{}\t{}",
+                    entry.hosts.as_deref().unwrap_or("(hashed name)"),
+                    entry.key_type,
+                    entry.fingerprint
+                );
+            }
+        }
+        KnownHostsCommand::Import { file } => {
+            let file = match file {
+                Some(f) => f,
+                None => dirs::home_dir()
+                    .ok_or_else(|| Failure("no home folder: name the file to import".to_owned()))?
+                    .join(".ssh/known_hosts"),
+            };
+            let report = known
+                .import_openssh(&file)
+                .map_err(|e| Failure(e.to_string()))?;
+            println!(
+                "{} added, {} already known or skipped",
+                report.added, report.skipped
+            );
+            for p in report.problems {
+                println!("  {p}");
+            }
+        }
+        KnownHostsCommand::Remove { host, port } => {
+            let removed = known
+                .remove(&host, port)
+                .map_err(|e| Failure(e.to_string()))?;
+            if removed == 0 {
+                return Err(Failure(format!("no key is known for {host}:{port}")));
+            }
+            println!("forgot {removed} key(s) of {host}:{port}");
+        }
+    }
+    Ok(())
+}
+
+pub fn run_audit(cmd: AuditCommand, data_dir: Option<&Path>) -> ExitCode {
+    let result = (|| -> Result<ExitCode, Failure> {
+        let store = open_store(data_dir)?;
+        let path = paths(&store).audit;
+        match cmd {
+            AuditCommand::Verify => {
+                let report =
+                    fieldline_ssh::audit::verify(&path).map_err(|e| Failure(e.to_string()))?;
+                match report.first_bad {
+                    None => {
+                        println!(
+                            "{}: {} entries, chain intact",
+                            path.display(),
+                            report.entries
+                        );
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Some(bad) => {
+                        println!("{}: line {}: {}", path.display(), bad.line, bad.why);
+                        Ok(ExitCode::from(1))
+                    }
+                }
+            }
+            AuditCommand::Export { customer, out } => {
+                let n = fieldline_ssh::audit::export_customer(&path, &customer, &out)
+                    .map_err(|e| Failure(e.to_string()))?;
+                println!(
+                    "{} entries of {customer} written to {}",
+                    n.entries,
+                    out.display()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })();
+    match result {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("fieldline: {message}");
+            ExitCode::from(1)
+        }
+    }
+}

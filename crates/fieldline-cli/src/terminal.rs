@@ -1,0 +1,208 @@
+//! `fieldline ssh ENDPOINT`: an interactive session in this terminal, through the same
+//! session actor the app's terminal tabs use, recorded (asciicast v2) and audited.
+//!
+//! The local terminal is put in raw mode only once the session is connected (host-key and
+//! secret questions are asked in normal mode) and is restored on every way out.
+
+use crate::Failure;
+use fieldline_keychain::{Keychain, SecretStore};
+use fieldline_ssh::audit::{AuditAction, AuditLog};
+use fieldline_ssh::connect::{ConnectOptions, Prompter, Route};
+use fieldline_ssh::recording::{Recorder, RecordingMeta};
+use fieldline_ssh::session::{OutputChunk, Session, SessionEvent, SessionOptions};
+use fieldline_ssh::terminal_filter::TerminalFilter;
+use fieldline_ssh::DataPaths;
+use fieldline_store::Store;
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+#[cfg(unix)]
+mod raw {
+    use rustix::termios::{self, Termios};
+
+    /// The terminal's settings before raw mode; restored on drop.
+    pub struct RawMode(Option<Termios>);
+
+    impl RawMode {
+        pub fn enter() -> RawMode {
+            let stdin = rustix::stdio::stdin();
+            let Ok(before) = termios::tcgetattr(stdin) else {
+                return RawMode(None);
+            };
+            let mut raw = before.clone();
+            raw.make_raw();
+            let _ = termios::tcsetattr(stdin, termios::OptionalActions::Flush, &raw);
+            RawMode(Some(before))
+        }
+    }
+
+    impl Drop for RawMode {
+        fn drop(&mut self) {
+            if let Some(before) = &self.0 {
+                let _ = termios::tcsetattr(
+                    rustix::stdio::stdin(),
+                    termios::OptionalActions::Flush,
+                    before,
+                );
+            }
+        }
+    }
+
+    /// Columns and rows of this terminal, when it is one.
+    pub fn size() -> Option<(u16, u16)> {
+        let ws = termios::tcgetwinsize(rustix::stdio::stdout()).ok()?;
+        (ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
+    }
+}
+
+#[cfg(not(unix))]
+mod raw {
+    pub struct RawMode;
+    impl RawMode {
+        pub fn enter() -> RawMode {
+            RawMode
+        }
+    }
+    pub fn size() -> Option<(u16, u16)> {
+        None
+    }
+}
+
+pub fn interactive(
+    store: &Store,
+    route: &Route,
+    options: &ConnectOptions,
+    endpoint: &str,
+    customer: Option<&str>,
+    log: &AuditLog,
+) -> Result<ExitCode, Failure> {
+    let (cols, rows) = raw::size().unwrap_or((80, 24));
+    let paths = DataPaths::in_dir(store.data_dir());
+    let recorder = Recorder::create(
+        &paths.recordings,
+        RecordingMeta {
+            customer: customer.unwrap_or("unknown").to_owned(),
+            endpoint: endpoint.to_owned(),
+            user: route
+                .hops
+                .last()
+                .map(|h| h.user.clone())
+                .unwrap_or_default(),
+            cols,
+            rows,
+            title: format!("fieldline ssh {endpoint}"),
+            started: jiff::Timestamp::now(),
+        },
+    )
+    .map_err(|e| Failure(format!("cannot start the session's recording: {e}")))?;
+    let recording = recorder.path().to_owned();
+    let recorder = Arc::new(Mutex::new(Some(recorder)));
+    let tap_recorder = recorder.clone();
+    let (tx, rx) = mpsc::channel();
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::default());
+    let handle = Arc::new(Session::spawn(
+        route.clone(),
+        options.clone(),
+        SessionOptions {
+            pty: Some((cols, rows)),
+            tap: Some(Box::new(move |chunk: OutputChunk| {
+                let mut guard = tap_recorder.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(r) = guard.as_mut() {
+                    let _ = match chunk {
+                        OutputChunk::Output(bytes) => r.output(bytes),
+                        OutputChunk::Resize(c, r2) => r.resize(c, r2),
+                    };
+                }
+            })),
+            ..SessionOptions::default()
+        },
+        secrets,
+        Box::new(move |event| {
+            let _ = tx.send(event);
+        }),
+    ));
+    let mut prompter = crate::remote::TtyPrompter;
+    let mut raw_mode = None;
+    let mut filter = TerminalFilter::default();
+    let mut size = (cols, rows);
+    let mut stdout = std::io::stdout();
+    let code = loop {
+        let event = match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(event) => event,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Some(now) = raw::size() {
+                    if now != size {
+                        size = now;
+                        handle.resize(now.0, now.1);
+                    }
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break ExitCode::from(255),
+        };
+        match event {
+            SessionEvent::HostKey(q) => {
+                handle.answer_host_key(prompter.host_key(&q));
+            }
+            SessionEvent::Secret(q) => {
+                handle.answer_secret(prompter.secret(&q));
+            }
+            SessionEvent::Connected { hops, .. } => {
+                let _ = log.append(
+                    AuditAction::SessionOpened,
+                    customer,
+                    Some(endpoint),
+                    serde_json::json!({ "via": hops, "recording": recording }),
+                );
+                raw_mode = Some(raw::RawMode::enter());
+                let input = handle.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    let mut stdin = std::io::stdin();
+                    while let Ok(n) = stdin.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        if !input.write(&buf[..n]) {
+                            break;
+                        }
+                    }
+                });
+            }
+            SessionEvent::Data { bytes } => {
+                let _ = stdout.write_all(&filter.filter(&bytes));
+                let _ = stdout.flush();
+            }
+            SessionEvent::Exit { status } => break ExitCode::from(status.clamp(0, 255) as u8),
+            SessionEvent::Closed { reason } => {
+                drop(raw_mode.take());
+                eprintln!("\r\nfieldline: {reason}");
+                break ExitCode::from(255);
+            }
+            SessionEvent::Error { message } => {
+                drop(raw_mode.take());
+                eprintln!("fieldline: {message}");
+                break ExitCode::from(255);
+            }
+        }
+    };
+    drop(raw_mode);
+    handle.close();
+    if let Some(r) = recorder
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+    {
+        let _ = r.finish();
+    }
+    let _ = log.append(
+        AuditAction::SessionClosed,
+        customer,
+        Some(endpoint),
+        serde_json::json!({ "recording": recording }),
+    );
+    Ok(code)
+}
