@@ -294,15 +294,7 @@ pub fn download(
             stat.size.unwrap_or(0),
         ));
     }
-    meter.progress.total_bytes = Some(
-        items
-            .iter()
-            .map(|i| match i {
-                Item::File(_, _, n) => *n,
-                Item::Dir(..) => 0,
-            })
-            .sum(),
-    );
+    meter.progress.total_bytes = Some(total_of(&items));
     (meter.report)(&meter.progress);
     for item in items {
         match item {
@@ -311,6 +303,17 @@ pub fn download(
         }
     }
     Ok(meter.progress)
+}
+
+/// Bytes of every file in a plan.
+fn total_of(items: &[Item]) -> u64 {
+    items
+        .iter()
+        .map(|i| match i {
+            Item::File(_, _, n) => *n,
+            Item::Dir(..) => 0,
+        })
+        .sum()
 }
 
 fn plan_download(
@@ -449,15 +452,7 @@ pub fn upload(
     } else {
         items.push(Item::File(remote.to_owned(), local.to_owned(), meta.len()));
     }
-    meter.progress.total_bytes = Some(
-        items
-            .iter()
-            .map(|i| match i {
-                Item::File(_, _, n) => *n,
-                Item::Dir(..) => 0,
-            })
-            .sum(),
-    );
+    meter.progress.total_bytes = Some(total_of(&items));
     (meter.report)(&meter.progress);
     for item in items {
         match item {
