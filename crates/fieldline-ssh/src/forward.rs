@@ -301,10 +301,12 @@ impl Worker {
                         link.done = true;
                         continue;
                     }
-                    Err(e) => return Err(format!(
+                    Err(e) => {
+                        return Err(format!(
                         "the SSH connection was lost ({}); close this forward and open it again",
                         crate::clean_message(e.message())
-                    )),
+                    ))
+                    }
                 }
             }
             moved |= link.step()?;
