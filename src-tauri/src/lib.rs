@@ -7,6 +7,7 @@ mod error;
 mod monitor;
 mod notifier;
 mod prom;
+mod sessions;
 mod syncer;
 
 use fieldline_ipc::{events, FleetChanged, IpcError};
@@ -30,6 +31,8 @@ pub struct AppState {
     pub sync_lock: Mutex<()>,
     /// Fleet status as the engine last reported it.
     pub status: Mutex<monitor::StatusBoard>,
+    /// Terminal tabs, forwards, transfers and fan-outs that are open.
+    pub remote: sessions::Remote,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             wake: Mutex::new(notifier::detached()),
             sync_lock: Mutex::new(()),
             status: Mutex::new(monitor::StatusBoard::default()),
+            remote: sessions::Remote::default(),
         }
     }
 }
@@ -114,6 +118,34 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::prometheus_source,
         commands::save_prometheus_source,
         commands::test_prometheus_source,
+        sessions::ssh_profiles,
+        sessions::save_ssh_profile,
+        sessions::remove_ssh_profile,
+        sessions::known_hosts,
+        sessions::remove_known_host,
+        sessions::import_known_hosts,
+        sessions::open_session,
+        sessions::session_write,
+        sessions::session_resize,
+        sessions::close_session,
+        sessions::answer_host_key,
+        sessions::answer_secret,
+        sessions::forwards,
+        sessions::open_forward,
+        sessions::close_forward,
+        sessions::sftp_list,
+        sessions::sftp_transfer,
+        sessions::transfers,
+        sessions::cancel_transfer,
+        sessions::fanout_preview,
+        sessions::run_fanout,
+        sessions::fanouts,
+        sessions::cancel_queued,
+        sessions::snippets,
+        sessions::save_snippet,
+        sessions::remove_snippet,
+        sessions::recordings,
+        sessions::export_session_audit,
     ])
 }
 

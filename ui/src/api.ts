@@ -20,6 +20,7 @@ const KIND_NAMES: Record<IpcError['kind'], true> = {
   Store: true,
   Keychain: true,
   Unreachable: true,
+  Remote: true,
 };
 const KINDS: ReadonlySet<string> = new Set(Object.keys(KIND_NAMES));
 

@@ -81,7 +81,7 @@ imported: boolean, created: number, updated: number,
  */
 bad_rows: Array<FleetIssue>, };
 
-export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "Keychain", message: string, } | { "kind": "Unreachable", message: string, };
+export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "Keychain", message: string, } | { "kind": "Unreachable", message: string, } | { "kind": "Remote", message: string, };
 
 export type Language = "en" | "ko";
 
@@ -650,6 +650,206 @@ tried_at: number, error: string | null, };
 
 export type SourceChanged = { source: SourceView | null, };
 
+export type AuthMethod = { "kind": "key", key_file: string | null, } | { "kind": "agent" } | { "kind": "password" } | { "kind": "keyboard_interactive" };
+
+export type CredentialProfile = { name: string, 
+/**
+ * The login name; `None`: the endpoint's SSH user, else the default user.
+ */
+user: string | null, method: AuthMethod, };
+
+export type SshProfileView = { profile: CredentialProfile, 
+/**
+ * The key text (key profiles without a key file) or the password is in the keychain.
+ */
+has_secret: boolean, has_passphrase: boolean, };
+
+export type KnownHostEntry = { 
+/**
+ * 1-based line number in the file (what [`KnownHosts::remove_line`] takes).
+ */
+line: number, 
+/**
+ * The host names as written, or `None` for a hashed entry (the name cannot be read back).
+ */
+hosts: string | null, 
+/**
+ * `@revoked` / `@cert-authority`, if any.
+ */
+marker: string | null, key_type: string, fingerprint: string, };
+
+export type ImportReport = { added: number, 
+/**
+ * Lines already present (same hosts, type and key).
+ */
+skipped: number, 
+/**
+ * Lines not imported and why (`line N: ...`).
+ */
+problems: Array<string>, };
+
+export type HostKeyQuestion = { 
+/**
+ * 0 = first hop.
+ */
+hop: number, label: string, host: string, port: number, key_type: string, fingerprint: string, };
+
+export type SecretKind = "passphrase" | "password" | "prompt";
+
+export type SecretQuestion = { label: string, user: string, kind: SecretKind, 
+/**
+ * The question to show (the server's own text for keyboard-interactive).
+ */
+prompt: string, 
+/**
+ * Whether the answer may be shown while typed.
+ */
+echo: boolean, };
+
+export type SessionEvent = { "kind": "host_key" } & HostKeyQuestion | { "kind": "secret" } & SecretQuestion | { "kind": "connected", hops: Array<string>, fingerprint: string, } | { "kind": "data", bytes: string, } | { "kind": "exit", status: number, } | { "kind": "closed", reason: string, } | { "kind": "error", message: string, };
+
+export type SessionInfo = { id: number, endpoint: string, title: string, 
+/**
+ * Where its asciicast recording is written.
+ */
+recording: string | null, };
+
+export type SessionEventPayload = { id: number, event: SessionEvent, };
+
+export type ForwardStatus = { local_port: number, remote_host: string, remote_port: number, 
+/**
+ * Connections open through it now.
+ */
+connections: number, 
+/**
+ * Connections served since it opened.
+ */
+served: number, 
+/**
+ * The last thing that went wrong (a refused channel, the connection lost). When the
+ * SSH connection itself is lost the forward has stopped.
+ */
+error: string | null, running: boolean, };
+
+export type ForwardView = { id: number, endpoint: string, local_port: number, remote_host: string, remote_port: number, 
+/**
+ * Connections open through it now.
+ */
+connections: number, 
+/**
+ * Connections served since it opened.
+ */
+served: number, 
+/**
+ * The last thing that went wrong (a refused channel, the connection lost). When the
+ * SSH connection itself is lost the forward has stopped.
+ */
+error: string | null, running: boolean, };
+
+export type EntryKind = "file" | "dir" | "link" | "other";
+
+export type RemoteEntry = { name: string, kind: EntryKind, size: number, 
+/**
+ * Unix seconds.
+ */
+modified: number | null, };
+
+export type Listing = { path: string, entries: Array<RemoteEntry>, 
+/**
+ * The folder had more than [`MAX_ENTRIES`] entries; the rest are not shown.
+ */
+truncated: boolean, };
+
+export type Direction = "download" | "upload";
+
+export type Progress = { done_bytes: number, 
+/**
+ * Known once the sizes of everything to copy were read.
+ */
+total_bytes: number | null, files_done: number, 
+/**
+ * Names the server sent that could not be used safely (skipped, not copied).
+ */
+skipped: Array<string>, };
+
+export type TransferState = "running" | "done" | "failed" | "cancelled";
+
+export type TransferView = { id: number, endpoint: string, direction: Direction, remote: string, local: string, state: TransferState, error: string | null, done_bytes: number, 
+/**
+ * Known once the sizes of everything to copy were read.
+ */
+total_bytes: number | null, files_done: number, 
+/**
+ * Names the server sent that could not be used safely (skipped, not copied).
+ */
+skipped: Array<string>, };
+
+export type Selector = { customer: string | null, site: string | null, tag: string | null, endpoints: Array<string>, };
+
+export type FanoutTarget = { id: string, customer: string, site: string, host: string, };
+
+export type FanoutPreview = { endpoints: Array<FanoutTarget>, 
+/**
+ * How many customers those endpoints belong to.
+ */
+customers: number, };
+
+export type HostState = "waiting" | "running" | "ok" | "failed" | "unreachable" | "queued" | "expired" | "cancelled";
+
+export type HostResult = { endpoint: string, customer: string, state: HostState, exit: number | null, 
+/**
+ * What the command printed (stdout then stderr), cleaned and bounded; text only.
+ */
+output: string, error: string | null, 
+/**
+ * Unix seconds until which a queued host is retried.
+ */
+queued_until: number | null, duration_ms: number | null, };
+
+export type Summary = { hosts: number, ok: number, failed: number, unreachable: number, expired: number, cancelled: number, };
+
+export type FanoutView = { id: number, command: string, 
+/**
+ * Unix seconds.
+ */
+started: number, hosts: Array<HostResult>, summary: Summary, finished: boolean, };
+
+export type Snippet = { name: string, command: string, };
+
+export type RecordingInfo = { 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * The customer's directory name (sanitized).
+ */
+customer_dir: string, 
+/**
+ * Customer as written in the header, if it was readable.
+ */
+customer: string | null, 
+/**
+ * Endpoint as written in the header, if it was readable.
+ */
+endpoint: string | null, 
+/**
+ * Remote user as written in the header, if it was readable.
+ */
+user: string | null, 
+/**
+ * Title from the header.
+ */
+title: string | null, 
+/**
+ * Start time (Unix seconds) from the header.
+ */
+started_unix: number | null, 
+/**
+ * File size in bytes.
+ */
+size_bytes: number, };
+
 /** Every command: its arguments and its result. */
 export interface Commands {
   app_info: { args: {  }; result: AppInfo };
@@ -692,6 +892,34 @@ export interface Commands {
   remove_acknowledgement: { args: { id: number }; result: null };
   prometheus_source: { args: {  }; result: PromSettings };
   save_prometheus_source: { args: { source: PromSource | null; secret: string | null }; result: PromSettings };
+  ssh_profiles: { args: {  }; result: Array<SshProfileView> };
+  save_ssh_profile: { args: { profile: CredentialProfile; secret: string | null; passphrase: string | null }; result: Array<SshProfileView> };
+  remove_ssh_profile: { args: { name: string }; result: Array<SshProfileView> };
+  known_hosts: { args: {  }; result: Array<KnownHostEntry> };
+  remove_known_host: { args: { line: number }; result: Array<KnownHostEntry> };
+  import_known_hosts: { args: {  }; result: ImportReport };
+  open_session: { args: { endpoint: string; cols: number; rows: number }; result: SessionInfo };
+  session_write: { args: { id: number; data: string }; result: null };
+  session_resize: { args: { id: number; cols: number; rows: number }; result: null };
+  close_session: { args: { id: number }; result: null };
+  answer_host_key: { args: { id: number; accept: boolean }; result: null };
+  answer_secret: { args: { id: number; secret: string | null }; result: null };
+  forwards: { args: {  }; result: Array<ForwardView> };
+  open_forward: { args: { endpoint: string; localPort: number; remoteHost: string; remotePort: number }; result: ForwardView };
+  close_forward: { args: { id: number }; result: Array<ForwardView> };
+  sftp_list: { args: { endpoint: string; path: string }; result: Listing };
+  sftp_transfer: { args: { endpoint: string; direction: Direction; remote: string; local: string }; result: TransferView };
+  transfers: { args: {  }; result: Array<TransferView> };
+  cancel_transfer: { args: { id: number }; result: null };
+  fanout_preview: { args: { selector: Selector }; result: FanoutPreview };
+  run_fanout: { args: { selector: Selector; command: string; concurrency: number; queueUnreachable: boolean }; result: FanoutView };
+  fanouts: { args: {  }; result: Array<FanoutView> };
+  cancel_queued: { args: { id: number; endpoint: string | null }; result: null };
+  snippets: { args: {  }; result: Array<Snippet> };
+  save_snippet: { args: { snippet: Snippet }; result: Array<Snippet> };
+  remove_snippet: { args: { name: string }; result: Array<Snippet> };
+  recordings: { args: { customer: string | null }; result: Array<RecordingInfo> };
+  export_session_audit: { args: { customer: string }; result: SavedFile };
   test_prometheus_source: { args: { source: PromSource; secret: string | null }; result: SourceReport };
   resolve_conflict: { args: { outboxId: number; resolution: Resolution }; result: Ticket };
 }
@@ -704,6 +932,10 @@ export interface Events {
   "sync-started": SyncStarted;
   "status-changed": StatusChanged;
   "source-changed": SourceChanged;
+  "session-event": SessionEventPayload;
+  "transfer-changed": TransferView;
+  "fanout-changed": FanoutView;
+  "forwards-changed": Array<ForwardView>;
 }
 
 /** Check kinds in their canonical order. */

@@ -15,7 +15,16 @@ use fieldline_monitor::source_prom::{
 };
 use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::{ClockKind, Priority, TicketState};
+use fieldline_ssh::connect::{HostKeyQuestion, SecretKind, SecretQuestion};
+use fieldline_ssh::fanout::{HostResult, HostState, Selector, Summary};
+use fieldline_ssh::forward::ForwardStatus;
+use fieldline_ssh::known_hosts::{ImportReport, KnownHostEntry};
+use fieldline_ssh::profile::{AuthMethod, CredentialProfile};
+use fieldline_ssh::recording::RecordingInfo;
+use fieldline_ssh::session::SessionEvent;
+use fieldline_ssh::sftp::{Direction, EntryKind, Listing, Progress, RemoteEntry};
 use fieldline_store::notifications::CentreEntry;
+use fieldline_store::remote::Snippet;
 use fieldline_store::reports::{Outcome, PriorityLine, ReportTicket, SlaReport};
 use fieldline_store::status::{HistoryPoint, Uptimes};
 use fieldline_store::sync::{
@@ -226,6 +235,137 @@ pub fn commands() -> Vec<Command> {
             ],
             ty::<PromSettings>(),
         ),
+        c("ssh_profiles", vec![], ty::<Vec<SshProfileView>>()),
+        c(
+            "save_ssh_profile",
+            vec![
+                ("profile", ty::<CredentialProfile>()),
+                ("secret", ty::<Option<String>>()),
+                ("passphrase", ty::<Option<String>>()),
+            ],
+            ty::<Vec<SshProfileView>>(),
+        ),
+        c(
+            "remove_ssh_profile",
+            vec![("name", ty::<String>())],
+            ty::<Vec<SshProfileView>>(),
+        ),
+        c("known_hosts", vec![], ty::<Vec<KnownHostEntry>>()),
+        c(
+            "remove_known_host",
+            vec![("line", ty::<u32>())],
+            ty::<Vec<KnownHostEntry>>(),
+        ),
+        c("import_known_hosts", vec![], ty::<ImportReport>()),
+        c(
+            "open_session",
+            vec![
+                ("endpoint", ty::<String>()),
+                ("cols", ty::<u16>()),
+                ("rows", ty::<u16>()),
+            ],
+            ty::<SessionInfo>(),
+        ),
+        c(
+            "session_write",
+            vec![("id", ty::<u64>()), ("data", ty::<String>())],
+            ty::<()>(),
+        ),
+        c(
+            "session_resize",
+            vec![
+                ("id", ty::<u64>()),
+                ("cols", ty::<u16>()),
+                ("rows", ty::<u16>()),
+            ],
+            ty::<()>(),
+        ),
+        c("close_session", vec![("id", ty::<u64>())], ty::<()>()),
+        c(
+            "answer_host_key",
+            vec![("id", ty::<u64>()), ("accept", ty::<bool>())],
+            ty::<()>(),
+        ),
+        c(
+            "answer_secret",
+            vec![("id", ty::<u64>()), ("secret", ty::<Option<String>>())],
+            ty::<()>(),
+        ),
+        c("forwards", vec![], ty::<Vec<ForwardView>>()),
+        c(
+            "open_forward",
+            vec![
+                ("endpoint", ty::<String>()),
+                ("localPort", ty::<u16>()),
+                ("remoteHost", ty::<String>()),
+                ("remotePort", ty::<u16>()),
+            ],
+            ty::<ForwardView>(),
+        ),
+        c(
+            "close_forward",
+            vec![("id", ty::<u64>())],
+            ty::<Vec<ForwardView>>(),
+        ),
+        c(
+            "sftp_list",
+            vec![("endpoint", ty::<String>()), ("path", ty::<String>())],
+            ty::<Listing>(),
+        ),
+        c(
+            "sftp_transfer",
+            vec![
+                ("endpoint", ty::<String>()),
+                ("direction", ty::<Direction>()),
+                ("remote", ty::<String>()),
+                ("local", ty::<String>()),
+            ],
+            ty::<TransferView>(),
+        ),
+        c("transfers", vec![], ty::<Vec<TransferView>>()),
+        c("cancel_transfer", vec![("id", ty::<u64>())], ty::<()>()),
+        c(
+            "fanout_preview",
+            vec![("selector", ty::<Selector>())],
+            ty::<FanoutPreview>(),
+        ),
+        c(
+            "run_fanout",
+            vec![
+                ("selector", ty::<Selector>()),
+                ("command", ty::<String>()),
+                ("concurrency", ty::<u32>()),
+                ("queueUnreachable", ty::<bool>()),
+            ],
+            ty::<FanoutView>(),
+        ),
+        c("fanouts", vec![], ty::<Vec<FanoutView>>()),
+        c(
+            "cancel_queued",
+            vec![("id", ty::<u64>()), ("endpoint", ty::<Option<String>>())],
+            ty::<()>(),
+        ),
+        c("snippets", vec![], ty::<Vec<Snippet>>()),
+        c(
+            "save_snippet",
+            vec![("snippet", ty::<Snippet>())],
+            ty::<Vec<Snippet>>(),
+        ),
+        c(
+            "remove_snippet",
+            vec![("name", ty::<String>())],
+            ty::<Vec<Snippet>>(),
+        ),
+        c(
+            "recordings",
+            vec![("customer", ty::<Option<String>>())],
+            ty::<Vec<RecordingInfo>>(),
+        ),
+        c(
+            "export_session_audit",
+            vec![("customer", ty::<String>())],
+            ty::<SavedFile>(),
+        ),
         c(
             "test_prometheus_source",
             vec![
@@ -334,6 +474,35 @@ pub fn render() -> String {
     decl::<SourceReport>(&mut out);
     decl::<SourceView>(&mut out);
     decl::<SourceChanged>(&mut out);
+    decl::<AuthMethod>(&mut out);
+    decl::<CredentialProfile>(&mut out);
+    decl::<SshProfileView>(&mut out);
+    decl::<KnownHostEntry>(&mut out);
+    decl::<ImportReport>(&mut out);
+    decl::<HostKeyQuestion>(&mut out);
+    decl::<SecretKind>(&mut out);
+    decl::<SecretQuestion>(&mut out);
+    decl::<SessionEvent>(&mut out);
+    decl::<SessionInfo>(&mut out);
+    decl::<SessionEventPayload>(&mut out);
+    decl::<ForwardStatus>(&mut out);
+    decl::<ForwardView>(&mut out);
+    decl::<EntryKind>(&mut out);
+    decl::<RemoteEntry>(&mut out);
+    decl::<Listing>(&mut out);
+    decl::<Direction>(&mut out);
+    decl::<Progress>(&mut out);
+    decl::<TransferState>(&mut out);
+    decl::<TransferView>(&mut out);
+    decl::<Selector>(&mut out);
+    decl::<FanoutTarget>(&mut out);
+    decl::<FanoutPreview>(&mut out);
+    decl::<HostState>(&mut out);
+    decl::<HostResult>(&mut out);
+    decl::<Summary>(&mut out);
+    decl::<FanoutView>(&mut out);
+    decl::<Snippet>(&mut out);
+    decl::<RecordingInfo>(&mut out);
 
     out.push_str(
         "/** Every command: its arguments and its result. */\nexport interface Commands {\n",
@@ -352,7 +521,7 @@ pub fn render() -> String {
     }
     out.push_str("}\n\n/** Every event: its name and its payload. */\nexport interface Events {\n");
     out.push_str(&format!(
-        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
+        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n",
         events::FLEET_CHANGED,
         ty::<FleetChanged>(),
         events::OPEN_ITEM,
@@ -365,6 +534,17 @@ pub fn render() -> String {
         ty::<StatusChanged>(),
         events::SOURCE_CHANGED,
         ty::<SourceChanged>()
+    ));
+    out.push_str(&format!(
+        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
+        events::SESSION_EVENT,
+        ty::<SessionEventPayload>(),
+        events::TRANSFER_CHANGED,
+        ty::<TransferView>(),
+        events::FANOUT_CHANGED,
+        ty::<FanoutView>(),
+        events::FORWARDS_CHANGED,
+        ty::<Vec<ForwardView>>()
     ));
     out.push_str(
         "\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [",

@@ -41,6 +41,9 @@ pub enum IpcError {
     Keychain { message: String },
     /// A server (Prometheus, Alertmanager) could not be reached or answered wrongly.
     Unreachable { message: String },
+    /// An SSH connection, login, transfer or forward failed; `message` says which hop and
+    /// what to do (a changed host key is one of these).
+    Remote { message: String },
 }
 
 impl IpcError {
@@ -53,7 +56,8 @@ impl IpcError {
             | IpcError::NewerDatabase { message, .. }
             | IpcError::Store { message }
             | IpcError::Keychain { message }
-            | IpcError::Unreachable { message } => message,
+            | IpcError::Unreachable { message }
+            | IpcError::Remote { message } => message,
         }
     }
 }
@@ -241,6 +245,102 @@ pub struct StatusChanged {
     pub offline: Option<fieldline_monitor::engine::Offline>,
 }
 
+/// A credential profile as the Sessions section shows it: the profile (no secret) and
+/// which of its secrets the OS keychain holds.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SshProfileView {
+    pub profile: fieldline_ssh::profile::CredentialProfile,
+    /// The key text (key profiles without a key file) or the password is in the keychain.
+    pub has_secret: bool,
+    pub has_passphrase: bool,
+}
+
+/// A terminal tab's session, as opened.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SessionInfo {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub endpoint: String,
+    pub title: String,
+    /// Where its asciicast recording is written.
+    pub recording: Option<String>,
+}
+
+/// Event `session-event`: something happened in session `id`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SessionEventPayload {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub event: fieldline_ssh::session::SessionEvent,
+}
+
+/// A local port forward that is open (or stopped, with why).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ForwardView {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub endpoint: String,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub status: fieldline_ssh::forward::ForwardStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferState {
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+/// An SFTP transfer; event `transfer-changed` carries it as it moves.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TransferView {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub endpoint: String,
+    pub direction: fieldline_ssh::sftp::Direction,
+    pub remote: String,
+    pub local: String,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub progress: fieldline_ssh::sftp::Progress,
+    pub state: TransferState,
+    pub error: Option<String>,
+}
+
+/// One endpoint a fan-out would touch.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct FanoutTarget {
+    pub id: String,
+    pub customer: String,
+    pub site: String,
+    pub host: String,
+}
+
+/// What a fan-out would touch, shown before it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct FanoutPreview {
+    pub endpoints: Vec<FanoutTarget>,
+    /// How many customers those endpoints belong to.
+    pub customers: u32,
+}
+
+/// A fan-out run; event `fanout-changed` carries it whenever a host's part changes.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct FanoutView {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub command: String,
+    /// Unix seconds.
+    #[ts(type = "number")]
+    pub started: i64,
+    pub hosts: Vec<fieldline_ssh::fanout::HostResult>,
+    pub summary: fieldline_ssh::fanout::Summary,
+    pub finished: bool,
+}
+
 /// Names of the events the shell emits.
 pub mod events {
     /// Fleet status moved; payload: [`super::StatusChanged`].
@@ -252,4 +352,12 @@ pub mod events {
     pub const SYNC_STARTED: &str = "sync-started";
     /// The Prometheus source was read; payload: [`super::SourceChanged`].
     pub const SOURCE_CHANGED: &str = "source-changed";
+    /// A terminal session moved; payload: [`super::SessionEventPayload`].
+    pub const SESSION_EVENT: &str = "session-event";
+    /// An SFTP transfer moved; payload: [`super::TransferView`].
+    pub const TRANSFER_CHANGED: &str = "transfer-changed";
+    /// A fan-out host changed; payload: [`super::FanoutView`].
+    pub const FANOUT_CHANGED: &str = "fanout-changed";
+    /// A forward stopped or its connections changed; payload: every forward.
+    pub const FORWARDS_CHANGED: &str = "forwards-changed";
 }

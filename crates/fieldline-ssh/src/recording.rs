@@ -95,7 +95,6 @@ pub struct RecordingMeta {
 
 /// A recording on disk, as found by [`list`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
 pub struct RecordingInfo {
     /// The file.
     #[ts(type = "string")]

@@ -1,0 +1,929 @@
+//! Remote sessions in the window: terminal tabs (one `fieldline_ssh` session actor each),
+//! local forwards, SFTP transfers and fan-outs, their IPC commands and events.
+//!
+//! Nothing here holds the window's store across the network: each command reads what it
+//! needs (fleet, profiles) under the lock, lets go, then connects on a blocking thread.
+//! Terminal output goes to the window batched by the actor, through the terminal filter
+//! (no clipboard writes, no answer-back), and into the session's asciicast recording;
+//! input is never recorded. Every session, forward, transfer and fan-out is audited.
+//!
+//! Host keys: a terminal tab asks the technician (first contact shows the fingerprint);
+//! forwards, SFTP and fan-out never ask and need a key already known (a terminal tab, or
+//! an import of `~/.ssh/known_hosts`). A changed key is refused everywhere.
+
+use crate::commands::with_store;
+use crate::AppState;
+use fieldline_core::Fleet;
+use fieldline_ipc::{
+    events, FanoutPreview, FanoutTarget, FanoutView, ForwardView, IpcError, SavedFile,
+    SessionEventPayload, SessionInfo, SshProfileView, TransferState, TransferView,
+};
+use fieldline_keychain::{Keychain, SecretStore};
+use fieldline_ssh::audit::{AuditAction, AuditLog};
+use fieldline_ssh::connect::{self, ConnectOptions, HostKeyQuestion, NoPrompter, Route};
+use fieldline_ssh::error::SshError;
+use fieldline_ssh::fanout::{self, Cancel, FanoutHost, FanoutOptions, Selector, Summary};
+use fieldline_ssh::forward::Forward;
+use fieldline_ssh::known_hosts::{HostKeyPolicy, ImportReport, KnownHostEntry, KnownHosts};
+use fieldline_ssh::profile::{self, AuthMethod, CredentialProfile};
+use fieldline_ssh::recording::{self, Recorder, RecordingInfo, RecordingMeta};
+use fieldline_ssh::session::{OutputChunk, Session, SessionEvent, SessionHandle, SessionOptions};
+use fieldline_ssh::sftp::{self, Direction, Listing};
+use fieldline_ssh::terminal_filter::TerminalFilter;
+use fieldline_ssh::DataPaths;
+use fieldline_store::remote::Snippet;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tauri::{Emitter, Manager, Runtime, State};
+
+type Res<T> = Result<T, IpcError>;
+
+/// The most a single `session_write` may carry (a paste); more is refused, not cut.
+const MAX_WRITE: usize = 1 << 20;
+/// How long unreachable fan-out hosts are retried when the technician asks for it.
+const QUEUE_FOR: Duration = Duration::from_secs(30 * 60);
+
+struct Tab {
+    handle: Arc<SessionHandle>,
+    endpoint: String,
+    customer: Option<String>,
+    /// The host key the actor asked about last, for the audit log.
+    asked: Option<HostKeyQuestion>,
+}
+
+struct Transfer {
+    view: TransferView,
+    cancel: Arc<AtomicBool>,
+}
+
+struct Fanout {
+    view: Arc<Mutex<FanoutView>>,
+    cancel: Cancel,
+}
+
+/// Everything open: terminal tabs, forwards, transfers and fan-outs, by id.
+#[derive(Default)]
+pub struct Remote {
+    next: AtomicU64,
+    tabs: Mutex<BTreeMap<u64, Tab>>,
+    forwards: Mutex<BTreeMap<u64, (String, Forward)>>,
+    transfers: Mutex<BTreeMap<u64, Transfer>>,
+    fanouts: Mutex<BTreeMap<u64, Fanout>>,
+}
+
+impl Remote {
+    fn id(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn remote_error(e: SshError) -> IpcError {
+    IpcError::Remote {
+        message: e.to_string(),
+    }
+}
+
+fn remote_message(message: impl Into<String>) -> IpcError {
+    IpcError::Remote {
+        message: message.into(),
+    }
+}
+
+fn keychain_error(e: fieldline_keychain::SecretError) -> IpcError {
+    IpcError::Keychain {
+        message: e.to_string(),
+    }
+}
+
+fn local_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "root".to_owned())
+}
+
+/// What a command needs from the store, read under the lock and released at once.
+struct Context {
+    fleet: Fleet,
+    profiles: Vec<CredentialProfile>,
+    paths: DataPaths,
+}
+
+fn context(state: &AppState) -> Res<Context> {
+    with_store(state, |s| {
+        Ok(Context {
+            fleet: s.fleet()?,
+            profiles: s.ssh_profiles()?,
+            paths: DataPaths::in_dir(s.data_dir()),
+        })
+    })
+}
+
+impl Context {
+    fn route(&self, endpoint: &str) -> Res<Route> {
+        connect::route_for(
+            &self.fleet,
+            endpoint,
+            &|name| self.profiles.iter().find(|p| p.name == name).cloned(),
+            Some(&local_user()),
+        )
+        .map_err(remote_error)
+    }
+
+    fn customer(&self, endpoint: &str) -> Option<String> {
+        let e = self.fleet.endpoint(endpoint)?;
+        Some(self.fleet.site(&e.site)?.customer.clone())
+    }
+
+    fn options(&self, policy: HostKeyPolicy) -> ConnectOptions {
+        ConnectOptions {
+            policy,
+            ..ConnectOptions::new(&self.paths.known_hosts)
+        }
+    }
+
+    fn audit(
+        &self,
+        action: AuditAction,
+        customer: Option<&str>,
+        endpoint: Option<&str>,
+        detail: serde_json::Value,
+    ) {
+        match AuditLog::open(&self.paths.audit) {
+            Ok(log) => {
+                if let Err(e) = log.append(action, customer, endpoint, detail) {
+                    eprintln!("fieldline-desktop: the audit log could not be written: {e}");
+                }
+            }
+            Err(e) => eprintln!("fieldline-desktop: the audit log could not be opened: {e}"),
+        }
+    }
+}
+
+/// Runs blocking work (connecting, the keychain) off Tauri's async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| remote_message(format!("the work stopped: {e}")))?
+}
+
+// ---- credential profiles ----
+
+fn profile_view(secrets: &Keychain, profile: CredentialProfile) -> SshProfileView {
+    let has = |account: String| matches!(secrets.get(&account), Ok(Some(_)));
+    let has_secret = match &profile.method {
+        AuthMethod::Key { key_file: None } => has(profile::ssh_key_account(&profile.name)),
+        AuthMethod::Password | AuthMethod::KeyboardInteractive => {
+            has(profile::ssh_password_account(&profile.name))
+        }
+        AuthMethod::Key { .. } | AuthMethod::Agent => false,
+    };
+    let has_passphrase = matches!(profile.method, AuthMethod::Key { .. })
+        && has(profile::ssh_passphrase_account(&profile.name));
+    SshProfileView {
+        profile,
+        has_secret,
+        has_passphrase,
+    }
+}
+
+async fn profile_views(profiles: Vec<CredentialProfile>) -> Res<Vec<SshProfileView>> {
+    blocking(move || {
+        let secrets = Keychain::default();
+        Ok(profiles
+            .into_iter()
+            .map(|p| profile_view(&secrets, p))
+            .collect())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn ssh_profiles(state: State<'_, AppState>) -> Res<Vec<SshProfileView>> {
+    let profiles = with_store(&state, |s| s.ssh_profiles())?;
+    profile_views(profiles).await
+}
+
+/// Saves a profile; `secret` (key text or password) and `passphrase` go to the keychain
+/// only (`None` or empty keeps what is there).
+#[tauri::command]
+pub async fn save_ssh_profile(
+    state: State<'_, AppState>,
+    profile: CredentialProfile,
+    secret: Option<String>,
+    passphrase: Option<String>,
+) -> Res<Vec<SshProfileView>> {
+    let name = profile.name.clone();
+    with_store(&state, |s| s.put_ssh_profile(&name, &profile))?;
+    let method = profile.method.clone();
+    blocking(move || {
+        let secrets = Keychain::default();
+        if let Some(secret) = secret.filter(|s| !s.trim().is_empty()) {
+            let account = match method {
+                AuthMethod::Key { .. } => profile::ssh_key_account(&name),
+                AuthMethod::Password | AuthMethod::KeyboardInteractive => {
+                    profile::ssh_password_account(&name)
+                }
+                AuthMethod::Agent => {
+                    return Err(IpcError::Keychain {
+                        message: "an ssh-agent profile keeps no secret".into(),
+                    })
+                }
+            };
+            secrets
+                .set(&account, secret.trim_end())
+                .map_err(keychain_error)?;
+        }
+        if let Some(passphrase) = passphrase.filter(|s| !s.is_empty()) {
+            secrets
+                .set(&profile::ssh_passphrase_account(&name), &passphrase)
+                .map_err(keychain_error)?;
+        }
+        Ok(())
+    })
+    .await?;
+    let profiles = with_store(&state, |s| s.ssh_profiles())?;
+    profile_views(profiles).await
+}
+
+#[tauri::command]
+pub async fn remove_ssh_profile(
+    state: State<'_, AppState>,
+    name: String,
+) -> Res<Vec<SshProfileView>> {
+    with_store(&state, |s| s.remove_ssh_profile(&name))?;
+    let gone = name.clone();
+    blocking(move || {
+        let secrets = Keychain::default();
+        for account in [
+            profile::ssh_key_account(&gone),
+            profile::ssh_passphrase_account(&gone),
+            profile::ssh_password_account(&gone),
+        ] {
+            secrets.delete(&account).map_err(keychain_error)?;
+        }
+        Ok(())
+    })
+    .await?;
+    let profiles = with_store(&state, |s| s.ssh_profiles())?;
+    profile_views(profiles).await
+}
+
+// ---- known hosts ----
+
+fn known(state: &AppState) -> Res<KnownHosts> {
+    let paths = with_store(state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
+    Ok(KnownHosts::new(&paths.known_hosts))
+}
+
+#[tauri::command]
+pub async fn known_hosts(state: State<'_, AppState>) -> Res<Vec<KnownHostEntry>> {
+    known(&state)?.list().map_err(remote_error)
+}
+
+/// Forgets the key on `line` of Fieldline's known_hosts (after a verified key change).
+#[tauri::command]
+pub async fn remove_known_host(state: State<'_, AppState>, line: u32) -> Res<Vec<KnownHostEntry>> {
+    let known = known(&state)?;
+    known.remove_line(line as usize).map_err(remote_error)?;
+    known.list().map_err(remote_error)
+}
+
+#[tauri::command]
+pub async fn import_known_hosts(state: State<'_, AppState>) -> Res<ImportReport> {
+    let file = dirs::home_dir()
+        .map(|h| h.join(".ssh").join("known_hosts"))
+        .ok_or_else(|| remote_message("no home folder: there is no ~/.ssh/known_hosts"))?;
+    known(&state)?.import_openssh(&file).map_err(remote_error)
+}
+
+// ---- terminal tabs ----
+
+/// Opens a terminal tab's session to `endpoint` (through its jump hosts). Its progress,
+/// questions and output arrive as `session-event`s.
+#[tauri::command]
+pub async fn open_session<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    endpoint: String,
+    cols: u16,
+    rows: u16,
+) -> Res<SessionInfo> {
+    let ctx = context(&state)?;
+    let route = ctx.route(&endpoint)?;
+    let customer = ctx.customer(&endpoint);
+    let (cols, rows) = (cols.clamp(10, 1000), rows.clamp(3, 500));
+    let recorder = Recorder::create(
+        &ctx.paths.recordings,
+        RecordingMeta {
+            customer: customer.clone().unwrap_or_else(|| "unknown".into()),
+            endpoint: endpoint.clone(),
+            user: route.target().map(|h| h.user.clone()).unwrap_or_default(),
+            cols,
+            rows,
+            title: format!("Fieldline: {endpoint}"),
+            started: jiff::Timestamp::now(),
+        },
+    )
+    .map_err(|e| remote_message(format!("the session's recording cannot start: {e}")))?;
+    let recording = recorder.path().display().to_string();
+    let recorder = Arc::new(Mutex::new(Some(recorder)));
+    let id = state.remote.id();
+
+    let tap_recorder = recorder.clone();
+    let mut tap_filter = TerminalFilter::default();
+    let tap = Box::new(move |chunk: OutputChunk<'_>| {
+        if let Some(r) = lock(&tap_recorder).as_mut() {
+            let _ = match chunk {
+                OutputChunk::Output(bytes) => r.output(&tap_filter.filter(bytes)),
+                OutputChunk::Resize(c, rw) => r.resize(c, rw),
+            };
+        }
+    });
+
+    let events_app = app.clone();
+    let mut filter = TerminalFilter::default();
+    let audit_ctx = Context {
+        fleet: Fleet::default(),
+        profiles: Vec::new(),
+        paths: ctx.paths.clone(),
+    };
+    let audit_customer = customer.clone();
+    let audit_endpoint = endpoint.clone();
+    let audit_recording = recording.clone();
+    let on_event = Box::new(move |event: SessionEvent| {
+        let event = match event {
+            SessionEvent::Data { bytes } => SessionEvent::Data {
+                bytes: filter.filter(&bytes),
+            },
+            SessionEvent::Connected { hops, fingerprint } => {
+                audit_ctx.audit(
+                    AuditAction::SessionOpened,
+                    audit_customer.as_deref(),
+                    Some(&audit_endpoint),
+                    serde_json::json!({ "via": hops, "fingerprint": fingerprint, "recording": audit_recording }),
+                );
+                SessionEvent::Connected { hops, fingerprint }
+            }
+            SessionEvent::HostKey(q) => {
+                if let Some(tab) = lock(&events_app.state::<AppState>().remote.tabs).get_mut(&id) {
+                    tab.asked = Some(q.clone());
+                }
+                SessionEvent::HostKey(q)
+            }
+            other => other,
+        };
+        let end = match &event {
+            SessionEvent::Exit { status } => Some(serde_json::json!({ "exit": status })),
+            SessionEvent::Closed { reason } => Some(serde_json::json!({ "closed": reason })),
+            SessionEvent::Error { message } => Some(serde_json::json!({ "error": message })),
+            _ => None,
+        };
+        let _ = events_app.emit(events::SESSION_EVENT, SessionEventPayload { id, event });
+        if let Some(detail) = end {
+            if let Some(r) = lock(&recorder).take() {
+                let _ = r.finish();
+            }
+            audit_ctx.audit(
+                AuditAction::SessionClosed,
+                audit_customer.as_deref(),
+                Some(&audit_endpoint),
+                detail,
+            );
+        }
+    });
+
+    let handle = Session::spawn(
+        route,
+        ctx.options(HostKeyPolicy::Ask),
+        SessionOptions {
+            pty: Some((cols, rows)),
+            tap: Some(tap),
+            ..SessionOptions::default()
+        },
+        Arc::new(Keychain::default()),
+        on_event,
+    );
+    lock(&state.remote.tabs).insert(
+        id,
+        Tab {
+            handle: Arc::new(handle),
+            endpoint: endpoint.clone(),
+            customer,
+            asked: None,
+        },
+    );
+    Ok(SessionInfo {
+        id,
+        title: endpoint.clone(),
+        endpoint,
+        recording: Some(recording),
+    })
+}
+
+fn tab<T>(state: &AppState, id: u64, f: impl FnOnce(&mut Tab) -> T) -> Res<T> {
+    lock(&state.remote.tabs)
+        .get_mut(&id)
+        .map(f)
+        .ok_or_else(|| IpcError::NotFound {
+            message: format!("session {id} is not open any more"),
+        })
+}
+
+#[tauri::command]
+pub async fn session_write(state: State<'_, AppState>, id: u64, data: String) -> Res<()> {
+    if data.len() > MAX_WRITE {
+        return Err(remote_message(format!(
+            "that paste is {} bytes; at most {MAX_WRITE} are sent at once",
+            data.len()
+        )));
+    }
+    tab(&state, id, |t| t.handle.write(data.as_bytes()))?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn session_resize(state: State<'_, AppState>, id: u64, cols: u16, rows: u16) -> Res<()> {
+    tab(&state, id, |t| {
+        t.handle.resize(cols.clamp(10, 1000), rows.clamp(3, 500))
+    })?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn close_session(state: State<'_, AppState>, id: u64) -> Res<()> {
+    if let Some(tab) = lock(&state.remote.tabs).remove(&id) {
+        tab.handle.close();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn answer_host_key(state: State<'_, AppState>, id: u64, accept: bool) -> Res<()> {
+    let (asked, customer, endpoint) = tab(&state, id, |t| {
+        t.handle.answer_host_key(accept);
+        (t.asked.take(), t.customer.clone(), t.endpoint.clone())
+    })?;
+    if let Some(q) = asked {
+        let ctx = with_store(&state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
+        Context {
+            fleet: Fleet::default(),
+            profiles: Vec::new(),
+            paths: ctx,
+        }
+        .audit(
+            if accept {
+                AuditAction::HostKeyAccepted
+            } else {
+                AuditAction::HostKeyRefused
+            },
+            customer.as_deref(),
+            Some(&endpoint),
+            serde_json::json!({ "hop": q.label, "host": q.host, "port": q.port, "key_type": q.key_type, "fingerprint": q.fingerprint }),
+        );
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn answer_secret(state: State<'_, AppState>, id: u64, secret: Option<String>) -> Res<()> {
+    tab(&state, id, |t| t.handle.answer_secret(secret))?;
+    Ok(())
+}
+
+// ---- forwards ----
+
+fn forward_views(state: &AppState) -> Vec<ForwardView> {
+    lock(&state.remote.forwards)
+        .iter()
+        .map(|(id, (endpoint, f))| ForwardView {
+            id: *id,
+            endpoint: endpoint.clone(),
+            status: f.status(),
+        })
+        .collect()
+}
+
+#[tauri::command]
+pub async fn forwards(state: State<'_, AppState>) -> Res<Vec<ForwardView>> {
+    Ok(forward_views(&state))
+}
+
+/// Opens `127.0.0.1:local_port` (0: any free port) to `remote_host:remote_port` as seen
+/// from `endpoint`.
+#[tauri::command]
+pub async fn open_forward(
+    state: State<'_, AppState>,
+    endpoint: String,
+    local_port: u16,
+    remote_host: String,
+    remote_port: u16,
+) -> Res<ForwardView> {
+    let ctx = context(&state)?;
+    let route = ctx.route(&endpoint)?;
+    let options = ctx.options(HostKeyPolicy::Strict);
+    let host = remote_host.clone();
+    let forward = blocking(move || {
+        let conn = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
+            .map_err(remote_error)?;
+        Forward::open(conn, local_port, &host, remote_port)
+            .map_err(|e| remote_message(e.to_string()))
+    })
+    .await?;
+    let status = forward.status();
+    ctx.audit(
+        AuditAction::ForwardOpened,
+        ctx.customer(&endpoint).as_deref(),
+        Some(&endpoint),
+        serde_json::json!({ "local_port": status.local_port, "remote": format!("{remote_host}:{remote_port}") }),
+    );
+    let id = state.remote.id();
+    lock(&state.remote.forwards).insert(id, (endpoint.clone(), forward));
+    Ok(ForwardView {
+        id,
+        endpoint,
+        status,
+    })
+}
+
+#[tauri::command]
+pub async fn close_forward(state: State<'_, AppState>, id: u64) -> Res<Vec<ForwardView>> {
+    let closed = lock(&state.remote.forwards).remove(&id);
+    if let Some((endpoint, forward)) = closed {
+        let status = forward.status();
+        // Joining the forward's thread may take a moment: not on the async threads.
+        blocking(move || {
+            forward.close();
+            Ok(())
+        })
+        .await?;
+        let ctx = context(&state)?;
+        ctx.audit(
+            AuditAction::ForwardClosed,
+            ctx.customer(&endpoint).as_deref(),
+            Some(&endpoint),
+            serde_json::json!({ "local_port": status.local_port, "served": status.served }),
+        );
+    }
+    Ok(forward_views(&state))
+}
+
+// ---- SFTP ----
+
+/// `~/x` on this computer.
+fn local_path(text: &str) -> PathBuf {
+    match text.strip_prefix("~/") {
+        Some(rest) => dirs::home_dir()
+            .map(|h| h.join(rest))
+            .unwrap_or_else(|| PathBuf::from(text)),
+        None => PathBuf::from(text),
+    }
+}
+
+#[tauri::command]
+pub async fn sftp_list(state: State<'_, AppState>, endpoint: String, path: String) -> Res<Listing> {
+    let ctx = context(&state)?;
+    let route = ctx.route(&endpoint)?;
+    let options = ctx.options(HostKeyPolicy::Strict);
+    blocking(move || {
+        let conn = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
+            .map_err(remote_error)?;
+        let sftp = sftp::open(conn.target()).map_err(|e| remote_message(e.to_string()))?;
+        sftp::list(&sftp, &path).map_err(|e| remote_message(e.to_string()))
+    })
+    .await
+}
+
+/// Starts a download or upload; `transfer-changed` events follow it.
+#[tauri::command]
+pub async fn sftp_transfer<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    endpoint: String,
+    direction: Direction,
+    remote: String,
+    local: String,
+) -> Res<TransferView> {
+    let ctx = context(&state)?;
+    let route = ctx.route(&endpoint)?;
+    let options = ctx.options(HostKeyPolicy::Strict);
+    let id = state.remote.id();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let view = TransferView {
+        id,
+        endpoint: endpoint.clone(),
+        direction,
+        remote: remote.clone(),
+        local: local.clone(),
+        progress: sftp::Progress::default(),
+        state: TransferState::Running,
+        error: None,
+    };
+    lock(&state.remote.transfers).insert(
+        id,
+        Transfer {
+            view: view.clone(),
+            cancel: cancel.clone(),
+        },
+    );
+    let customer = ctx.customer(&endpoint);
+    std::thread::spawn(move || {
+        let update = |f: &dyn Fn(&mut TransferView)| {
+            let state = app.state::<AppState>();
+            let mut all = lock(&state.remote.transfers);
+            if let Some(t) = all.get_mut(&id) {
+                f(&mut t.view);
+                let _ = app.emit(events::TRANSFER_CHANGED, t.view.clone());
+            }
+        };
+        let local_path = local_path(&local);
+        let result = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
+            .map_err(|e| e.to_string())
+            .and_then(|conn| {
+                let sftp = sftp::open(conn.target()).map_err(|e| e.to_string())?;
+                let mut report = |p: &sftp::Progress| update(&|v| v.progress = p.clone());
+                match direction {
+                    Direction::Download => {
+                        sftp::download(&sftp, &remote, &local_path, &cancel, &mut report)
+                    }
+                    Direction::Upload => {
+                        sftp::upload(&sftp, &local_path, &remote, &cancel, &mut report)
+                    }
+                }
+                .map_err(|e| e.to_string())
+            });
+        let action = match direction {
+            Direction::Download => AuditAction::SftpDownload,
+            Direction::Upload => AuditAction::SftpUpload,
+        };
+        let detail = match &result {
+            Ok(p) => {
+                serde_json::json!({ "remote": remote, "local": local, "bytes": p.done_bytes, "files": p.files_done })
+            }
+            Err(e) => serde_json::json!({ "remote": remote, "local": local, "error": e }),
+        };
+        ctx.audit(action, customer.as_deref(), Some(&endpoint), detail);
+        let cancelled = cancel.load(Ordering::Relaxed);
+        update(&|v| match &result {
+            Ok(p) => {
+                v.progress = p.clone();
+                v.state = TransferState::Done;
+            }
+            Err(_) if cancelled => v.state = TransferState::Cancelled,
+            Err(e) => {
+                v.state = TransferState::Failed;
+                v.error = Some(e.clone());
+            }
+        });
+    });
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn transfers(state: State<'_, AppState>) -> Res<Vec<TransferView>> {
+    Ok(lock(&state.remote.transfers)
+        .values()
+        .map(|t| t.view.clone())
+        .collect())
+}
+
+#[tauri::command]
+pub async fn cancel_transfer(state: State<'_, AppState>, id: u64) -> Res<()> {
+    if let Some(t) = lock(&state.remote.transfers).get(&id) {
+        t.cancel.store(true, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+// ---- fan-out ----
+
+fn preview(ctx: &Context, selector: &Selector) -> Res<FanoutPreview> {
+    let picked = selector
+        .select(&ctx.fleet)
+        .map_err(|message| IpcError::NotFound { message })?;
+    let endpoints: Vec<FanoutTarget> = picked
+        .iter()
+        .map(|e| FanoutTarget {
+            id: e.id.clone(),
+            customer: ctx.customer(&e.id).unwrap_or_default(),
+            site: e.site.clone(),
+            host: e.host.clone(),
+        })
+        .collect();
+    let customers: std::collections::BTreeSet<_> = endpoints.iter().map(|e| &e.customer).collect();
+    Ok(FanoutPreview {
+        customers: u32::try_from(customers.len()).unwrap_or(u32::MAX),
+        endpoints,
+    })
+}
+
+/// What a fan-out would touch: shown, and confirmed by the technician, before it runs.
+#[tauri::command]
+pub async fn fanout_preview(state: State<'_, AppState>, selector: Selector) -> Res<FanoutPreview> {
+    preview(&context(&state)?, &selector)
+}
+
+#[tauri::command]
+pub async fn run_fanout<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    selector: Selector,
+    command: String,
+    concurrency: u32,
+    queue_unreachable: bool,
+) -> Res<FanoutView> {
+    if command.trim().is_empty() {
+        return Err(remote_message("the command is empty"));
+    }
+    let ctx = context(&state)?;
+    let targets = preview(&ctx, &selector)?;
+    if targets.endpoints.is_empty() {
+        return Err(IpcError::NotFound {
+            message: "no endpoint matches this selection".into(),
+        });
+    }
+    let mut hosts = Vec::new();
+    for t in &targets.endpoints {
+        hosts.push(FanoutHost {
+            endpoint: t.id.clone(),
+            customer: t.customer.clone(),
+            route: ctx.route(&t.id)?,
+        });
+    }
+    let id = state.remote.id();
+    let started = jiff::Timestamp::now().as_second();
+    let view = Arc::new(Mutex::new(FanoutView {
+        id,
+        command: command.clone(),
+        started,
+        hosts: Vec::new(),
+        summary: Summary::default(),
+        finished: false,
+    }));
+    let cancel = Cancel::default();
+    lock(&state.remote.fanouts).insert(
+        id,
+        Fanout {
+            view: view.clone(),
+            cancel: cancel.clone(),
+        },
+    );
+    ctx.audit(
+        AuditAction::FanoutStarted,
+        None,
+        None,
+        serde_json::json!({ "command": command, "hosts": targets.endpoints.iter().map(|t| &t.id).collect::<Vec<_>>() }),
+    );
+    let options = FanoutOptions {
+        concurrency: concurrency.clamp(1, fanout::MAX_CONCURRENCY as u32) as usize,
+        queue_for: queue_unreachable.then_some(QUEUE_FOR),
+        ..FanoutOptions::default()
+    };
+    let connect_options = ctx.options(HostKeyPolicy::Strict);
+    let first = {
+        let mut v = lock(&view);
+        v.hosts = hosts
+            .iter()
+            .map(|h| fanout::HostResult {
+                endpoint: h.endpoint.clone(),
+                customer: h.customer.clone(),
+                state: fanout::HostState::Waiting,
+                exit: None,
+                output: String::new(),
+                error: None,
+                queued_until: None,
+                duration_ms: None,
+            })
+            .collect();
+        v.summary = Summary::of(&v.hosts);
+        v.clone()
+    };
+    std::thread::spawn(move || {
+        let emit = |v: &FanoutView| {
+            let _ = app.emit(events::FANOUT_CHANGED, v.clone());
+        };
+        let results = fanout::run(
+            hosts,
+            &command,
+            &options,
+            &connect_options,
+            &Keychain::default(),
+            &cancel,
+            &|r| {
+                let mut v = lock(&view);
+                if let Some(slot) = v.hosts.iter_mut().find(|h| h.endpoint == r.endpoint) {
+                    *slot = r.clone();
+                }
+                v.summary = Summary::of(&v.hosts);
+                emit(&v);
+            },
+        );
+        for r in &results {
+            ctx.audit(
+                AuditAction::CommandRun,
+                Some(&r.customer),
+                Some(&r.endpoint),
+                serde_json::json!({ "command": command, "state": r.state, "exit": r.exit }),
+            );
+        }
+        let mut v = lock(&view);
+        v.hosts = results;
+        v.summary = Summary::of(&v.hosts);
+        v.finished = true;
+        ctx.audit(
+            AuditAction::FanoutFinished,
+            None,
+            None,
+            serde_json::to_value(&v.summary).unwrap_or_default(),
+        );
+        emit(&v);
+    });
+    Ok(first)
+}
+
+#[tauri::command]
+pub async fn fanouts(state: State<'_, AppState>) -> Res<Vec<FanoutView>> {
+    Ok(lock(&state.remote.fanouts)
+        .values()
+        .map(|f| lock(&f.view).clone())
+        .collect())
+}
+
+/// Cancels one queued host of a fan-out, or (no endpoint) everything not yet run.
+#[tauri::command]
+pub async fn cancel_queued(
+    state: State<'_, AppState>,
+    id: u64,
+    endpoint: Option<String>,
+) -> Res<()> {
+    if let Some(f) = lock(&state.remote.fanouts).get(&id) {
+        match endpoint {
+            Some(e) => f.cancel.host(&e),
+            None => f.cancel.all(),
+        }
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn snippets(state: State<'_, AppState>) -> Res<Vec<Snippet>> {
+    with_store(&state, |s| s.snippets())
+}
+
+#[tauri::command]
+pub async fn save_snippet(state: State<'_, AppState>, snippet: Snippet) -> Res<Vec<Snippet>> {
+    with_store(&state, |s| {
+        s.put_snippet(&snippet)?;
+        s.snippets()
+    })
+}
+
+#[tauri::command]
+pub async fn remove_snippet(state: State<'_, AppState>, name: String) -> Res<Vec<Snippet>> {
+    with_store(&state, |s| {
+        s.remove_snippet(&name)?;
+        s.snippets()
+    })
+}
+
+// ---- recordings and audit ----
+
+#[tauri::command]
+pub async fn recordings(
+    state: State<'_, AppState>,
+    customer: Option<String>,
+) -> Res<Vec<RecordingInfo>> {
+    let paths = with_store(&state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
+    Ok(recording::list(&paths.recordings, customer.as_deref()))
+}
+
+/// Writes the customer's audit entries (with their hashes) beside the SLA reports.
+#[tauri::command]
+pub async fn export_session_audit(state: State<'_, AppState>, customer: String) -> Res<SavedFile> {
+    let (paths, data_dir) = with_store(&state, |s| {
+        Ok((DataPaths::in_dir(s.data_dir()), s.data_dir().to_path_buf()))
+    })?;
+    let dir: PathBuf = std::env::var_os("FIELDLINE_REPORT_DIR")
+        .map(PathBuf::from)
+        .or_else(dirs::download_dir)
+        .unwrap_or_else(|| data_dir.join("reports"));
+    std::fs::create_dir_all(&dir).map_err(|e| IpcError::Store {
+        message: format!("cannot create {}: {e}", dir.display()),
+    })?;
+    let name = recording::sanitize_component(&customer);
+    let day = jiff::Timestamp::now().strftime("%Y-%m-%d");
+    let out: PathBuf = dir.join(format!("fieldline-audit-{name}-{day}.jsonl"));
+    let audit: &Path = &paths.audit;
+    fieldline_ssh::audit::export_customer(audit, &customer, &out).map_err(|e| IpcError::Store {
+        message: e.to_string(),
+    })?;
+    Ok(SavedFile {
+        path: out.display().to_string(),
+    })
+}
