@@ -16,6 +16,7 @@ import {
   type SessionsView,
   type Tab,
 } from '../sessions/store';
+import { Credentials } from './Credentials';
 import { HostKeyDialog, SecretDialog } from './SessionPrompts';
 import { TerminalTab } from './TerminalTab';
 
@@ -187,6 +188,7 @@ function Panel({ view }: { view: SessionsView }) {
     case 'terminals':
       return null;
     case 'credentials':
+      return <Credentials />;
     case 'fanout':
     case 'forwards':
     case 'sftp':
