@@ -17,6 +17,7 @@ import {
   type Tab,
 } from '../sessions/store';
 import { Credentials } from './Credentials';
+import { Fanout } from './Fanout';
 import { HostKeyDialog, SecretDialog } from './SessionPrompts';
 import { TerminalTab } from './TerminalTab';
 
@@ -190,6 +191,7 @@ function Panel({ view }: { view: SessionsView }) {
     case 'credentials':
       return <Credentials />;
     case 'fanout':
+      return <Fanout />;
     case 'forwards':
     case 'sftp':
     case 'recordings':
