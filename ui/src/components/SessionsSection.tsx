@@ -18,7 +18,9 @@ import {
 } from '../sessions/store';
 import { Credentials } from './Credentials';
 import { Fanout } from './Fanout';
+import { Forwards } from './Forwards';
 import { HostKeyDialog, SecretDialog } from './SessionPrompts';
+import { Sftp } from './Sftp';
 import { TerminalTab } from './TerminalTab';
 
 const VIEW_LABEL: Record<SessionsView, MessageKey> = {
@@ -193,7 +195,9 @@ function Panel({ view }: { view: SessionsView }) {
     case 'fanout':
       return <Fanout />;
     case 'forwards':
+      return <Forwards />;
     case 'sftp':
+      return <Sftp />;
     case 'recordings':
       return <p class="muted">{t('ssh.notYet')}</p>;
   }
