@@ -19,6 +19,7 @@ import {
 import { Credentials } from './Credentials';
 import { Fanout } from './Fanout';
 import { Forwards } from './Forwards';
+import { Recordings } from './Recordings';
 import { HostKeyDialog, SecretDialog } from './SessionPrompts';
 import { Sftp } from './Sftp';
 import { TerminalTab } from './TerminalTab';
@@ -199,7 +200,7 @@ function Panel({ view }: { view: SessionsView }) {
     case 'sftp':
       return <Sftp />;
     case 'recordings':
-      return <p class="muted">{t('ssh.notYet')}</p>;
+      return <Recordings />;
   }
 }
 
