@@ -292,9 +292,21 @@ describe('command palette', () => {
 
     fireEvent.click(screen.getByTestId('nav-fleet'));
     expect(screen.getByTestId('sessions-section').hidden).toBe(true);
+    // A question asked meanwhile waits, counted on the nav, not in a hidden dialog.
+    const ask = vi.mocked(listen).mock.calls.find(([name]) => name === 'session-event')?.[1];
+    void act(() => {
+      ask?.({
+        event: 'session-event',
+        id: 9,
+        payload: { id: 3, event: { kind: 'secret', label: 'acme-gw', prompt: 'Password:', echo: false } },
+      });
+    });
+    expect(screen.getByTestId('sessions-waiting').textContent).toBe('1');
+    expect(screen.queryByTestId('secret-dialog')).toBeNull();
     fireEvent.click(screen.getByTestId('nav-sessions'));
     expect(screen.getByTestId('sessions-section').hidden).toBe(false);
     expect(screen.getByTestId('terminal-3')).toBeTruthy();
+    expect(screen.getByTestId('secret-dialog')).toBeTruthy();
   });
 
   it('closes on Escape', async () => {

@@ -6,7 +6,7 @@ import { applyLanguage, systemLanguage, t, type MessageKey } from '../i18n';
 import { banner, fleet, openItem, reloadFleet, section, SECTIONS, type Section } from '../state';
 import { loadStatus, startStatus } from '../status/store';
 import { refreshSync, syncEnded, syncStarted } from '../sync/status';
-import { tabs } from '../sessions/store';
+import { tabs, waitingTabs } from '../sessions/store';
 import { FleetSection } from './FleetSection';
 import { NewerDatabase } from './NewerDatabase';
 import { NotificationsSection } from './NotificationsSection';
@@ -162,6 +162,11 @@ export function App() {
             }}
           >
             {t(NAV_LABEL[s])}
+            {s === 'sessions' && waitingTabs() > 0 ? (
+              <span class="badge waiting" data-testid="sessions-waiting" title={t('ssh.waitingBadge')}>
+                {waitingTabs()}
+              </span>
+            ) : null}
           </button>
         ))}
       </nav>

@@ -182,7 +182,6 @@ function Terminals() {
           <TerminalTab key={tab.key} tab={tab} active={tab.key === activeTab.value} />
         ))}
       </div>
-      <Prompts />
     </div>
   );
 }
@@ -235,6 +234,8 @@ export function SessionsSection({ hidden = false }: { hidden?: boolean }) {
           <Panel view={view} />
         </div>
       )}
+      {/* A modal must never sit in a hidden section: it would hold the focus unseen. */}
+      {hidden ? null : <Prompts />}
     </section>
   );
 }

@@ -177,6 +177,7 @@ export const en = {
   'ssh.tabs': 'Open sessions',
   'ssh.noTabs': 'No session open. Pick an endpoint on the left, or use “Open SSH session” in its details.',
   'ssh.closeTab': 'Close the session to {name}',
+  'ssh.waitingBadge': 'A session is waiting for your answer',
   'ssh.reconnect': 'Reconnect',
   'ssh.state.connecting': 'Connecting: {route}…',
   'ssh.state.asking': 'Waiting for your answer…',

@@ -181,6 +181,7 @@ export const ko: Record<MessageKey, string> = {
   'ssh.noTabs':
     '열린 세션이 없습니다. 왼쪽에서 엔드포인트를 고르거나, 상세 정보의 “SSH 세션 열기”를 사용하세요.',
   'ssh.closeTab': '{name} 세션 닫기',
+  'ssh.waitingBadge': '응답을 기다리는 세션이 있습니다',
   'ssh.reconnect': '다시 연결',
   'ssh.state.connecting': '연결 중: {route}…',
   'ssh.state.asking': '응답을 기다리는 중…',

@@ -60,6 +60,8 @@ const sizes = new Map<number, TermSize>();
 const sinks = new Map<number, (bytes: Uint8Array) => void>();
 const pending = new Map<number, Uint8Array[]>();
 const early = new Map<number, SessionEvent[]>();
+/** Sessions whose tab was closed: their late events are dropped, not kept. */
+const closed = new Set<number>();
 let listening: Promise<UnlistenFn | undefined> | null = null;
 
 /** Base64 (as the shell sends terminal bytes) to bytes; malformed input gives no bytes. */
@@ -153,6 +155,7 @@ export function handleSessionEvent({ id, event }: SessionEventPayload): void {
     apply(tab, event);
     return;
   }
+  if (closed.has(id)) return;
   const waiting = early.get(id) ?? [];
   if (waiting.length < EARLY_LIMIT) waiting.push(event);
   early.set(id, waiting);
@@ -172,6 +175,8 @@ async function connect(key: number, endpoint: string): Promise<void> {
     const tab = tabs.value.find((t) => t.key === key);
     if (!tab) {
       // Closed while opening.
+      closed.add(info.id);
+      early.delete(info.id);
       void api.closeSession(info.id).catch(() => undefined);
       return;
     }
@@ -217,6 +222,7 @@ export function openSshSession(endpointId: string): number {
 export function reconnect(key: number): void {
   const tab = tabs.value.find((t) => t.key === key);
   if (!tab || !ENDED.has(tab.state.kind)) return;
+  if (tab.session !== null) closed.add(tab.session);
   update(key, (t) => ({
     ...t,
     session: null,
@@ -235,7 +241,10 @@ export function closeTab(key: number): void {
   const index = list.findIndex((t) => t.key === key);
   const tab = list[index];
   if (!tab) return;
-  if (tab.session !== null) void api.closeSession(tab.session).catch(() => undefined);
+  if (tab.session !== null) {
+    closed.add(tab.session);
+    void api.closeSession(tab.session).catch(() => undefined);
+  }
   const rest = list.filter((t) => t.key !== key);
   tabs.value = rest;
   sinks.delete(key);
@@ -291,6 +300,11 @@ export function answerSecret(key: number, secret: string | null): void {
   answered(key, (session) => api.answerSecret(session, secret));
 }
 
+/** How many tabs wait for the technician's answer (a host key, a secret). */
+export function waitingTabs(): number {
+  return tabs.value.filter((tab) => tab.prompt !== null).length;
+}
+
 /** Back to a fresh window; for tests. */
 export function resetSessions(): void {
   const stop = listening;
@@ -305,4 +319,5 @@ export function resetSessions(): void {
   sinks.clear();
   pending.clear();
   early.clear();
+  closed.clear();
 }
