@@ -85,8 +85,8 @@ function HostPicker() {
                 openSshSession(r.id);
               }}
             >
-              <span class="row-label">{r.label}</span>
-              <span class="row-detail">
+              <span class="host-label">{r.label}</span>
+              <span class="host-detail">
                 {r.host} · {r.customer}
               </span>
             </button>
