@@ -3,11 +3,16 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
+vi.mock('../sessions/term', async () => {
+  const fake = await import('../test/sessions');
+  return { createTerminal: fake.fakeCreateTerminal, SCROLLBACK: 10000 };
+});
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type { Fleet } from '../bindings';
 import { answer, fail, type Handlers } from '../test/backend';
+import { answerAll } from '../test/sessions';
 import { clock, customer, sampleFleet, slaBoard, slaRow, ticket } from '../test/fixtures';
 import { App } from './App';
 
@@ -256,7 +261,7 @@ describe('command palette', () => {
     start({ fleet_snapshot: () => sampleFleet() });
     await screen.findByTestId('tree-customer-acme');
     fireEvent.click(screen.getByTestId('nav-sessions'));
-    expect(screen.getByTestId('coming-sessions')).toBeTruthy();
+    expect(screen.getByTestId('sessions-section')).toBeTruthy();
 
     fireEvent.keyDown(document, { key: 'k', code: 'KeyK', ctrlKey: true });
     const input = await screen.findByTestId('palette-input');
@@ -267,6 +272,41 @@ describe('command palette', () => {
     expect(await screen.findByTestId('detail-title')).toHaveProperty('textContent', 'acme-pos3');
     expect(screen.queryByTestId('palette')).toBeNull();
     expect(screen.getByTestId('tree-endpoint-acme-pos3').getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('opens an SSH session from the endpoint’s details and keeps it over a section switch', async () => {
+    answerAll(invokeMock, {
+      get_settings: () => ({ language: 'en' }),
+      connections: () => [],
+      sync_conflicts: () => [],
+      fleet_snapshot: () => sampleFleet(),
+      open_session: ({ endpoint }) => ({ id: 3, endpoint, title: endpoint, recording: null }),
+      session_resize: () => null,
+    });
+    render(<App />);
+    fireEvent.click(await screen.findByTestId('tree-endpoint-acme-gw'));
+    fireEvent.click(await screen.findByTestId('open-ssh'));
+    expect(screen.getByTestId('nav-sessions').getAttribute('aria-current')).toBe('page');
+    expect(await screen.findByTestId('terminal-3')).toBeTruthy();
+    expect(screen.getByTestId('session-tab').textContent).toContain('acme-gw');
+
+    fireEvent.click(screen.getByTestId('nav-fleet'));
+    expect(screen.getByTestId('sessions-section').hidden).toBe(true);
+    // A question asked meanwhile waits, counted on the nav, not in a hidden dialog.
+    const ask = vi.mocked(listen).mock.calls.find(([name]) => name === 'session-event')?.[1];
+    void act(() => {
+      ask?.({
+        event: 'session-event',
+        id: 9,
+        payload: { id: 3, event: { kind: 'secret', label: 'acme-gw', prompt: 'Password:', echo: false } },
+      });
+    });
+    expect(screen.getByTestId('sessions-waiting').textContent).toBe('1');
+    expect(screen.queryByTestId('secret-dialog')).toBeNull();
+    fireEvent.click(screen.getByTestId('nav-sessions'));
+    expect(screen.getByTestId('sessions-section').hidden).toBe(false);
+    expect(screen.getByTestId('terminal-3')).toBeTruthy();
+    expect(screen.getByTestId('secret-dialog')).toBeTruthy();
   });
 
   it('closes on Escape', async () => {

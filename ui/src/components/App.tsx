@@ -6,11 +6,12 @@ import { applyLanguage, systemLanguage, t, type MessageKey } from '../i18n';
 import { banner, fleet, openItem, reloadFleet, section, SECTIONS, type Section } from '../state';
 import { loadStatus, startStatus } from '../status/store';
 import { refreshSync, syncEnded, syncStarted } from '../sync/status';
-import { ComingNext } from './ComingNext';
+import { tabs, waitingTabs } from '../sessions/store';
 import { FleetSection } from './FleetSection';
 import { NewerDatabase } from './NewerDatabase';
 import { NotificationsSection } from './NotificationsSection';
 import { Palette } from './Palette';
+import { SessionsSection } from './SessionsSection';
 import { SettingsSection } from './SettingsSection';
 import { SlaSection } from './SlaSection';
 import { SyncIndicator } from './SyncIndicator';
@@ -71,7 +72,8 @@ function Content({ current }: { current: Section }) {
     case 'settings':
       return <SettingsSection />;
     case 'sessions':
-      return <ComingNext topic={current} />;
+      // Rendered by App itself, so open terminals outlive a visit to another section.
+      return null;
   }
 }
 
@@ -160,12 +162,20 @@ export function App() {
             }}
           >
             {t(NAV_LABEL[s])}
+            {s === 'sessions' && waitingTabs() > 0 ? (
+              <span class="badge waiting" data-testid="sessions-waiting" title={t('ssh.waitingBadge')}>
+                {waitingTabs()}
+              </span>
+            ) : null}
           </button>
         ))}
       </nav>
       <main class="app-main">
         {banner.value ? <Banner error={banner.value} /> : null}
         <Content current={section.value} />
+        {section.value === 'sessions' || tabs.value.length > 0 ? (
+          <SessionsSection hidden={section.value !== 'sessions'} />
+        ) : null}
       </main>
       {paletteOpen ? (
         <Palette

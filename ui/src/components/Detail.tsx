@@ -4,6 +4,7 @@ import type { ComponentChildren } from 'preact';
 import type { Check, Customer, Endpoint, Fleet, JsonValue, Site } from '../bindings';
 import { dependents, descendants, endpointLabel, type EntityRef } from '../fleet/tree';
 import { count, t, type MessageKey } from '../i18n';
+import { openSshSession } from '../sessions/store';
 import { reveal, selection } from '../state';
 import { EndpointStatus, GroupStatus } from './EndpointStatus';
 import { MaintenanceBlock } from './Maintenance';
@@ -249,6 +250,17 @@ export function Detail({ fleet, onEdit, onDelete }: Props) {
           <h2 data-testid="detail-title">{found.title}</h2>
         </div>
         <div class="detail-actions">
+          {ref.kind === 'endpoint' ? (
+            <button
+              type="button"
+              data-testid="open-ssh"
+              onClick={() => {
+                openSshSession(ref.id);
+              }}
+            >
+              {t('detail.openSsh')}
+            </button>
+          ) : null}
           <button
             type="button"
             data-testid="edit"

@@ -13,6 +13,7 @@ afterEach(async () => {
     { resetSync },
     { resetStatus },
     { resetUptimes },
+    { resetSessions },
   ] = await Promise.all([
     import('../state'),
     import('../api'),
@@ -21,12 +22,14 @@ afterEach(async () => {
     import('../sync/status'),
     import('../status/store'),
     import('../status/uptime'),
+    import('../sessions/store'),
   ]);
   resetState();
   resetStatus();
   resetUptimes();
   resetBoard();
   resetSync();
+  resetSessions();
   newerDatabase.value = null;
   applyLanguage('en');
 });
