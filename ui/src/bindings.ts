@@ -696,7 +696,11 @@ hop: number, label: string, host: string, port: number, key_type: string, finger
 
 export type SecretKind = "passphrase" | "password" | "prompt";
 
-export type SecretQuestion = { label: string, user: string, kind: SecretKind, 
+export type SecretQuestion = { label: string, user: string, 
+/**
+ * What is asked for (`secret`, not `kind`: the session event's tag is `kind`).
+ */
+secret: SecretKind, 
 /**
  * The question to show (the server's own text for keyboard-interactive).
  */

@@ -59,7 +59,7 @@ impl AuthContext<'_> {
             .secret(&SecretQuestion {
                 label: self.label.to_owned(),
                 user: self.user.to_owned(),
-                kind,
+                secret: kind,
                 prompt: prompt.to_owned(),
                 echo,
             })

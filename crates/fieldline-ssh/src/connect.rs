@@ -172,7 +172,8 @@ pub enum SecretKind {
 pub struct SecretQuestion {
     pub label: String,
     pub user: String,
-    pub kind: SecretKind,
+    /// What is asked for (`secret`, not `kind`: the session event's tag is `kind`).
+    pub secret: SecretKind,
     /// The question to show (the server's own text for keyboard-interactive).
     pub prompt: String,
     /// Whether the answer may be shown while typed.

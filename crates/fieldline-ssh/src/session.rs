@@ -541,3 +541,51 @@ fn flush_all(events: &SyncSender<SessionEvent>, batch: &mut Vec<u8>) {
         });
     }
 }
+
+#[cfg(test)]
+mod event_json {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::connect::SecretKind;
+    use base64::Engine as _;
+
+    /// The tag is `kind` and no variant's own fields may use that name, or the JSON
+    /// would carry two `kind` keys and the window could not tell the events apart.
+    #[test]
+    fn every_event_is_told_apart_by_its_kind() {
+        let secret = SessionEvent::Secret(SecretQuestion {
+            label: "db".into(),
+            user: "ops".into(),
+            secret: SecretKind::Prompt,
+            prompt: "Verification code: ".into(),
+            echo: true,
+        });
+        let json = serde_json::to_string(&secret).unwrap();
+        assert_eq!(json.matches("\"kind\"").count(), 1, "{json}");
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["kind"], "secret");
+        assert_eq!(value["secret"], "prompt");
+
+        let key = SessionEvent::HostKey(HostKeyQuestion {
+            hop: 1,
+            label: "inner".into(),
+            host: "10.0.0.2".into(),
+            port: 22,
+            key_type: "ssh-ed25519".into(),
+            fingerprint: "SHA256:abc".into(),
+        });
+        let value = serde_json::to_value(&key).unwrap();
+        assert_eq!(value["kind"], "host_key");
+        assert_eq!(value["fingerprint"], "SHA256:abc");
+
+        let data = serde_json::to_value(SessionEvent::Data {
+            bytes: "한글\u{1b}[0m".as_bytes().to_vec(),
+        })
+        .unwrap();
+        assert_eq!(data["kind"], "data");
+        let back = base64::engine::general_purpose::STANDARD
+            .decode(data["bytes"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(back, "한글\u{1b}[0m".as_bytes());
+    }
+}

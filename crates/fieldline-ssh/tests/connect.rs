@@ -450,7 +450,7 @@ fn passphrase_from_the_keychain_or_asked_and_a_wrong_one_said_clearly() {
     assert_eq!(whoami(&conn), USER);
     assert_eq!(prompter.secret_questions.len(), 1);
     assert_eq!(
-        prompter.secret_questions[0].kind,
+        prompter.secret_questions[0].secret,
         fieldline_ssh::connect::SecretKind::Passphrase
     );
     assert!(!prompter.secret_questions[0].echo);

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 
 import { invoke } from '@tauri-apps/api/core';
-import type { SshProfileView } from '../sessions/contract';
+import type { SshProfileView } from '../bindings';
 import { fail } from '../test/backend';
 import { answerAll, type SessionHandlers } from '../test/sessions';
 import { Credentials } from './Credentials';
@@ -34,7 +34,13 @@ function show(extra: SessionHandlers = {}) {
   answerAll(invokeMock, {
     ssh_profiles: () => [ADMIN],
     known_hosts: () => [
-      { host: 'acme-gw.example.net', port: 22, key_type: 'ssh-ed25519', fingerprint: `SHA256:abc${HOSTILE}` },
+      {
+        line: 1,
+        hosts: 'acme-gw.example.net',
+        marker: null,
+        key_type: 'ssh-ed25519',
+        fingerprint: `SHA256:abc${HOSTILE}`,
+      },
     ],
     ...extra,
   });
@@ -164,17 +170,17 @@ describe('known hosts', () => {
       remove_known_host: () => [],
       import_known_hosts: () => ({ added: 4, skipped: 2, problems: [`line 7: hashed host ${HOSTILE}`] }),
     });
-    const row = await screen.findByTestId('known-host-acme-gw.example.net:22');
+    const row = await screen.findByTestId('known-host-1');
     expect(row.textContent).toContain(`SHA256:abc${HOSTILE}`);
     expect(row.querySelector('img')).toBeNull();
 
-    fireEvent.click(within(row).getByTestId('known-host-remove-acme-gw.example.net:22'));
-    expect(screen.getByTestId('known-host-remove-dialog').textContent).toContain('acme-gw.example.net:22');
+    fireEvent.click(within(row).getByTestId('known-host-remove-1'));
+    expect(screen.getByTestId('known-host-remove-dialog').textContent).toContain('acme-gw.example.net');
     await act(() => {
       fireEvent.click(screen.getByTestId('known-host-remove-dialog-confirm'));
     });
     await waitFor(() => {
-      expect(argsOf('remove_known_host')).toEqual([{ host: 'acme-gw.example.net', port: 22 }]);
+      expect(argsOf('remove_known_host')).toEqual([{ line: 1 }]);
     });
 
     await act(() => {

@@ -11,10 +11,10 @@ import * as api from '../sessions/api';
 import type {
   AuthMethod,
   CredentialProfile,
-  KnownHostsImport,
-  KnownHostView,
+  ImportReport,
+  KnownHostEntry,
   SshProfileView,
-} from '../sessions/contract';
+} from '../bindings';
 import { Dialog } from './Dialog';
 import { DeleteActions, FormErrors, TextInput } from './Fields';
 
@@ -402,7 +402,7 @@ function Profiles() {
   );
 }
 
-function ImportResult({ result }: { result: KnownHostsImport }) {
+function ImportResult({ result }: { result: ImportReport }) {
   return (
     <div class="result ok" role="status" data-testid="known-hosts-import-result">
       <p>{t('known.imported', { added: result.added, skipped: result.skipped })}</p>
@@ -418,11 +418,11 @@ function ImportResult({ result }: { result: KnownHostsImport }) {
 }
 
 function KnownHosts() {
-  const [list, setList] = useState<KnownHostView[] | null>(null);
+  const [list, setList] = useState<KnownHostEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [removing, setRemoving] = useState<KnownHostView | null>(null);
+  const [removing, setRemoving] = useState<KnownHostEntry | null>(null);
   const [importing, setImporting] = useState(false);
-  const [imported, setImported] = useState<KnownHostsImport | null>(null);
+  const [imported, setImported] = useState<ImportReport | null>(null);
 
   const load = () => {
     api.knownHosts().then(setList, (e: unknown) => {
@@ -481,10 +481,10 @@ function KnownHosts() {
           </thead>
           <tbody>
             {list.map((k) => {
-              const id = `${k.host}:${String(k.port)}`;
+              const id = String(k.line);
               return (
                 <tr key={`${id} ${k.key_type}`} data-testid={`known-host-${id}`}>
-                  <td>{id}</td>
+                  <td>{k.hosts ?? t('known.hashed')}</td>
                   <td>{k.key_type}</td>
                   <td>
                     <code class="fingerprint">{k.fingerprint}</code>
@@ -511,9 +511,9 @@ function KnownHosts() {
         <Confirm
           testId="known-host-remove-dialog"
           title={t('known.removeTitle')}
-          question={t('known.removeQuestion', { host: `${removing.host}:${String(removing.port)}` })}
+          question={t('known.removeQuestion', { host: removing.hosts ?? removing.fingerprint })}
           action={async () => {
-            setList(await api.removeKnownHost(removing.host, removing.port));
+            setList(await api.removeKnownHost(removing.line));
           }}
           onClose={() => {
             setRemoving(null);

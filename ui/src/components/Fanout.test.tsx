@@ -6,7 +6,7 @@ vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { FanoutHost, FanoutView } from '../sessions/contract';
+import type { HostResult, FanoutView } from '../bindings';
 import { fleet } from '../state';
 import { sampleFleet } from '../test/fixtures';
 import { answerAll, eventHub, type SessionHandlers } from '../test/sessions';
@@ -20,7 +20,7 @@ function argsOf(name: string): unknown[] {
   return invokeMock.mock.calls.filter(([cmd]) => cmd === name).map(([, args]) => args);
 }
 
-function host(endpoint: string, extra: Partial<FanoutHost> = {}): FanoutHost {
+function host(endpoint: string, extra: Partial<HostResult> = {}): HostResult {
   return {
     endpoint,
     customer: 'acme',
@@ -29,12 +29,32 @@ function host(endpoint: string, extra: Partial<FanoutHost> = {}): FanoutHost {
     output: '',
     error: null,
     queued_until: null,
+    duration_ms: null,
     ...extra,
   };
 }
 
-function run(hosts: FanoutHost[]): FanoutView {
-  return { id: 5, command: 'uptime', started: 1_795_000_000, hosts };
+function run(hosts: HostResult[]): FanoutView {
+  return {
+    id: 5,
+    command: 'uptime',
+    started: 1_795_000_000,
+    hosts,
+    summary: summaryOf(hosts),
+    finished: false,
+  };
+}
+
+function summaryOf(hosts: HostResult[]) {
+  const n = (s: HostResult['state']) => hosts.filter((h) => h.state === s).length;
+  return {
+    hosts: hosts.length,
+    ok: n('ok'),
+    failed: n('failed'),
+    unreachable: n('unreachable'),
+    expired: n('expired'),
+    cancelled: n('cancelled'),
+  };
 }
 
 const PREVIEW = {

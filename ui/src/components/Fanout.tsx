@@ -10,14 +10,7 @@ import type { Fleet, IpcError } from '../bindings';
 import { endpointLabel } from '../fleet/tree';
 import { t, type MessageKey } from '../i18n';
 import * as api from '../sessions/api';
-import type {
-  FanoutHost,
-  FanoutHostState,
-  FanoutPreview,
-  FanoutView,
-  Selector,
-  Snippet,
-} from '../sessions/contract';
+import type { HostResult, HostState, FanoutPreview, FanoutView, Selector, Snippet } from '../bindings';
 import { fleet } from '../state';
 import { Dialog } from './Dialog';
 import { Checkbox, FormErrors, Select, TextInput } from './Fields';
@@ -27,7 +20,7 @@ export const OUTPUT_LIMIT = 20000;
 const CHOOSER_LIMIT = 200;
 const MAX_CONCURRENCY = 256;
 
-const STATE_LABEL: Record<FanoutHostState, MessageKey> = {
+const STATE_LABEL: Record<HostState, MessageKey> = {
   waiting: 'fanout.state.waiting',
   running: 'fanout.state.running',
   ok: 'fanout.state.ok',
@@ -37,7 +30,7 @@ const STATE_LABEL: Record<FanoutHostState, MessageKey> = {
   expired: 'fanout.state.expired',
   cancelled: 'fanout.state.cancelled',
 };
-const SUMMARY_ORDER: FanoutHostState[] = [
+const SUMMARY_ORDER: HostState[] = [
   'ok',
   'failed',
   'unreachable',
@@ -48,7 +41,7 @@ const SUMMARY_ORDER: FanoutHostState[] = [
   'cancelled',
 ];
 /** Always named in the summary, even at zero. */
-const ALWAYS: ReadonlySet<FanoutHostState> = new Set(['ok', 'failed', 'unreachable', 'queued']);
+const ALWAYS: ReadonlySet<HostState> = new Set(['ok', 'failed', 'unreachable', 'queued']);
 
 function plural(n: number, one: MessageKey, other: MessageKey): string {
   return t(n === 1 ? one : other, { n });
@@ -64,7 +57,7 @@ export function blastRadius(preview: FanoutPreview): string {
 
 /** "3 ok · 1 failed · 0 unreachable · 2 queued · 1 running". */
 export function summary(run: FanoutView): string {
-  const counts = new Map<FanoutHostState, number>();
+  const counts = new Map<HostState, number>();
   for (const h of run.hosts) counts.set(h.state, (counts.get(h.state) ?? 0) + 1);
   return SUMMARY_ORDER.filter((s) => ALWAYS.has(s) || (counts.get(s) ?? 0) > 0)
     .map((s) => `${String(counts.get(s) ?? 0)} ${t(STATE_LABEL[s])}`)
@@ -196,7 +189,7 @@ function ConfirmRun({
   );
 }
 
-function HostRow({ run, host }: { run: FanoutView; host: FanoutHost }) {
+function HostRow({ run, host }: { run: FanoutView; host: HostResult }) {
   const [cancelError, setCancelError] = useState<string | null>(null);
   const out = boundedOutput(host.output);
   return (

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 
 import { invoke } from '@tauri-apps/api/core';
-import type { ForwardView } from '../sessions/contract';
+import type { ForwardView } from '../bindings';
 import { fleet } from '../state';
 import { fail } from '../test/backend';
 import { sampleFleet } from '../test/fixtures';
@@ -28,6 +28,8 @@ const GW: ForwardView = {
   local_port: 40022,
   remote_host: '192.168.1.1',
   remote_port: 443,
+  served: 0,
+  running: true,
   connections: 2,
   error: `accept failed ${HOSTILE}`,
 };

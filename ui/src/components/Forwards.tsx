@@ -6,7 +6,7 @@ import { errorLines } from '../api';
 import type { IpcError } from '../bindings';
 import { t } from '../i18n';
 import * as api from '../sessions/api';
-import type { ForwardView } from '../sessions/contract';
+import type { ForwardView } from '../bindings';
 import { fleet } from '../state';
 import { FormErrors, TextInput } from './Fields';
 

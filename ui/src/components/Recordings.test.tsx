@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 
 import { invoke } from '@tauri-apps/api/core';
-import type { Recording } from '../sessions/contract';
+import type { RecordingInfo } from '../bindings';
 import { fleet } from '../state';
 import { sampleFleet } from '../test/fixtures';
 import { answerAll } from '../test/sessions';
@@ -17,14 +17,26 @@ function argsOf(name: string): unknown[] {
   return invokeMock.mock.calls.filter(([cmd]) => cmd === name).map(([, args]) => args);
 }
 
-const ALL: Recording[] = [
-  { path: '/rec/acme/1.cast', customer: 'acme', endpoint: 'acme-gw', started: 1_795_000_000, bytes: 2048 },
+const ALL: RecordingInfo[] = [
+  {
+    path: '/rec/acme/1.cast',
+    customer_dir: 'acme',
+    customer: 'acme',
+    endpoint: 'acme-gw',
+    user: 'ops',
+    title: null,
+    started_unix: 1_795_000_000,
+    size_bytes: 2048,
+  },
   {
     path: `/rec/hanbit/${HOSTILE}.cast`,
+    customer_dir: 'hanbit',
     customer: 'hanbit',
     endpoint: 'hanbit-nas',
-    started: 1_795_000_100,
-    bytes: 10,
+    user: null,
+    title: null,
+    started_unix: 1_795_000_100,
+    size_bytes: 10,
   },
 ];
 

@@ -6,7 +6,7 @@ import { errorLines } from '../api';
 import type { IpcError } from '../bindings';
 import { t } from '../i18n';
 import * as api from '../sessions/api';
-import type { Recording } from '../sessions/contract';
+import type { RecordingInfo } from '../bindings';
 import { fleet } from '../state';
 import { FormErrors, Select } from './Fields';
 import { bytesText } from './Sftp';
@@ -14,7 +14,7 @@ import { bytesText } from './Sftp';
 export function Recordings() {
   const customers = fleet.value?.customers ?? [];
   const [customer, setCustomer] = useState('');
-  const [list, setList] = useState<Recording[] | null>(null);
+  const [list, setList] = useState<RecordingInfo[] | null>(null);
   const [errors, setErrors] = useState<string[]>([]);
   const [exported, setExported] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
@@ -104,10 +104,10 @@ export function Recordings() {
           <tbody>
             {list.map((r) => (
               <tr key={r.path} data-testid="recording-row">
-                <td>{new Date(r.started * 1000).toLocaleString()}</td>
-                <td>{name(r.customer)}</td>
-                <td>{r.endpoint}</td>
-                <td>{bytesText(r.bytes)}</td>
+                <td>{r.started_unix === null ? '' : new Date(r.started_unix * 1000).toLocaleString()}</td>
+                <td>{name(r.customer ?? r.customer_dir)}</td>
+                <td>{r.endpoint ?? ''}</td>
+                <td>{bytesText(r.size_bytes)}</td>
                 <td>
                   <code>{r.path}</code>
                 </td>

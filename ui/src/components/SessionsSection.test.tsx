@@ -10,7 +10,7 @@ vi.mock('../sessions/term', async () => {
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { SessionEvent } from '../sessions/contract';
+import type { SessionEvent } from '../bindings';
 import { decodeBase64, openSshSession, routeTo, tabs } from '../sessions/store';
 import { section } from '../state';
 import { fleet } from '../state';
@@ -114,8 +114,8 @@ describe('the terminal tabs', () => {
     expect(screen.getByTestId('session-state').textContent).toContain('Connected.');
     expect(screen.getByTestId('session-state').textContent).toContain('/rec/7.cast');
 
-    emit(7, { kind: 'data', data: b64(`welcome ${HOSTILE}\r\n`) });
-    emit(7, { kind: 'data', data: b64('$ ') });
+    emit(7, { kind: 'data', bytes: b64(`welcome ${HOSTILE}\r\n`) });
+    emit(7, { kind: 'data', bytes: b64('$ ') });
     const term = fakeTerms[0];
     expect(term?.text()).toBe(`welcome ${HOSTILE}\r\n$ `);
     expect(document.querySelector('img')).toBeNull();
@@ -151,7 +151,7 @@ describe('the terminal tabs', () => {
       expect(argsOf('open_session')).toHaveLength(1);
     });
     expect(screen.getByTestId('session-state').textContent).toBe('Connecting: acme-web1…');
-    emit(7, { kind: 'data', data: b64('early bytes') });
+    emit(7, { kind: 'data', bytes: b64('early bytes') });
     emit(7, { kind: 'connected', hops: ['acme-gw', 'acme-web1'], fingerprint: FINGERPRINT });
     await act(async () => {
       release();
@@ -295,7 +295,14 @@ describe('the secret question', () => {
     answerAll(invokeMock, handlers());
     render(<SessionsSection />);
     await opened();
-    emit(7, { kind: 'secret', label: 'acme-web1', prompt: `Password: ${HOSTILE}`, echo: false });
+    emit(7, {
+      kind: 'secret',
+      label: 'acme-web1',
+      user: 'ops',
+      secret: 'password',
+      prompt: `Password: ${HOSTILE}`,
+      echo: false,
+    });
     const dialog = screen.getByTestId('secret-dialog');
     expect(screen.getByTestId('secret-prompt').textContent).toBe(`Password: ${HOSTILE}`);
     expect(dialog.querySelector('img')).toBeNull();
@@ -308,7 +315,14 @@ describe('the secret question', () => {
       expect(argsOf('answer_secret')).toEqual([{ id: 7, secret: 'hunter2' }]);
     });
 
-    emit(7, { kind: 'secret', label: 'acme-web1', prompt: 'Verification code: ', echo: true });
+    emit(7, {
+      kind: 'secret',
+      label: 'acme-web1',
+      user: 'ops',
+      secret: 'prompt',
+      prompt: 'Verification code: ',
+      echo: true,
+    });
     const again = screen.getByTestId<HTMLInputElement>('secret-input');
     expect(again.type).toBe('text');
     expect(again.value).toBe('');

@@ -6,7 +6,7 @@ vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { SftpListing, TransferView } from '../sessions/contract';
+import type { Listing, TransferView } from '../bindings';
 import { answerAll, eventHub } from '../test/sessions';
 import { bytesText, joinPath, parentPath, Sftp } from './Sftp';
 
@@ -22,7 +22,7 @@ function type(testId: string, value: string) {
   fireEvent.input(screen.getByTestId(testId), { target: { value } });
 }
 
-function listing(path: string): SftpListing {
+function listing(path: string): Listing {
   return path === '/srv'
     ? {
         path,
@@ -31,8 +31,9 @@ function listing(path: string): SftpListing {
           { name: HOSTILE, kind: 'file', size: 1536, modified: null },
           { name: 'backup.tar', kind: 'file', size: 3_355_443, modified: 1_795_000_000 },
         ],
+        truncated: false,
       }
-    : { path, entries: [] };
+    : { path, entries: [], truncated: false };
 }
 
 function transfer(extra: Partial<TransferView> = {}): TransferView {
@@ -45,6 +46,7 @@ function transfer(extra: Partial<TransferView> = {}): TransferView {
     done_bytes: 0,
     total_bytes: 3_355_443,
     files_done: 0,
+    skipped: [],
     state: 'running',
     error: null,
     ...extra,

@@ -6,7 +6,7 @@ import { errorLines } from '../api';
 import type { IpcError } from '../bindings';
 import { t, type MessageKey } from '../i18n';
 import * as api from '../sessions/api';
-import type { SftpEntry, SftpListing, TransferState, TransferView } from '../sessions/contract';
+import type { RemoteEntry, Listing, TransferState, TransferView } from '../bindings';
 import { FormErrors, TextInput } from './Fields';
 import { EndpointInput } from './Forwards';
 
@@ -102,7 +102,7 @@ function EntryRow({
   onOpen,
   onDownload,
 }: {
-  entry: SftpEntry;
+  entry: RemoteEntry;
   onOpen: () => void;
   onDownload: () => void;
 }) {
@@ -133,7 +133,7 @@ function EntryRow({
 export function Sftp() {
   const [endpoint, setEndpoint] = useState('');
   const [path, setPath] = useState('.');
-  const [listing, setListing] = useState<SftpListing | null>(null);
+  const [listing, setListing] = useState<Listing | null>(null);
   const [local, setLocal] = useState(DEFAULT_LOCAL);
   const [upload, setUpload] = useState('');
   const [errors, setErrors] = useState<string[]>([]);

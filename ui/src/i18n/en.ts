@@ -340,6 +340,7 @@ export const en = {
   'known.title': 'Known hosts',
   'known.intro':
     'Host keys Fieldline has accepted. A session refuses a host whose key differs from the one here; remove an entry only when you know the key was changed on purpose.',
+  'known.hashed': '(hashed name)',
   'known.none': 'No host key accepted yet.',
   'known.import': 'Import ~/.ssh/known_hosts',
   'known.importing': 'Importing…',

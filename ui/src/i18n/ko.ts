@@ -343,6 +343,7 @@ export const ko: Record<MessageKey, string> = {
   'known.title': '알려진 호스트',
   'known.intro':
     'Fieldline이 수락한 호스트 키입니다. 여기 있는 키와 다른 키를 보내는 호스트는 세션이 거부합니다. 키가 의도적으로 바뀐 것을 확인했을 때만 항목을 삭제하세요.',
+  'known.hashed': '(해시된 이름)',
   'known.none': '수락한 호스트 키가 아직 없습니다.',
   'known.import': '~/.ssh/known_hosts 가져오기',
   'known.importing': '가져오는 중…',

@@ -8,7 +8,7 @@ import { errorLines } from '../api';
 import type { Fleet, IpcError } from '../bindings';
 import { fleet, section } from '../state';
 import * as api from './api';
-import type { SessionEvent, SessionEventPayload } from './contract';
+import type { SessionEvent, SessionEventPayload } from '../bindings';
 import type { TermSize } from './term';
 
 export type SessionsView = 'terminals' | 'credentials' | 'fanout' | 'forwards' | 'sftp' | 'recordings';
@@ -131,7 +131,7 @@ function apply(tab: Tab, event: SessionEvent): void {
       }));
       return;
     case 'data':
-      deliver(tab.key, decodeBase64(event.data));
+      deliver(tab.key, decodeBase64(event.bytes));
       return;
     case 'exit':
       update(tab.key, (t) => ({ ...t, state: { kind: 'exited', status: event.status }, prompt: null }));

@@ -1,12 +1,11 @@
 // Test doubles for the Sessions section: its commands answered like `answer` does for the
 // generated ones, its events pushed by hand, and a fake terminal that records what it got.
 import type { Mock } from 'vitest';
-import type { Commands } from '../bindings';
-import type { SessionCommands, SessionEvents } from '../sessions/contract';
+import type { Commands, Events } from '../bindings';
 import type { TermHandle, TermHooks } from '../sessions/term';
 import { fail } from './backend';
 
-type All = Commands & SessionCommands;
+type All = Commands;
 
 export type SessionHandlers = {
   [K in keyof All]?: (args: All[K]['args']) => All[K]['result'] | Promise<All[K]['result']>;
@@ -35,7 +34,7 @@ export function eventHub(listen: Mock) {
     });
   });
   return {
-    emit<K extends keyof SessionEvents>(name: K, payload: SessionEvents[K]): void {
+    emit<K extends keyof Events>(name: K, payload: Events[K]): void {
       for (const h of listeners.get(name) ?? []) h({ event: name, id: 0, payload });
     },
     count: (name: string) => (listeners.get(name) ?? []).length,
