@@ -26,7 +26,7 @@ use fieldline_ssh::fanout::{self, Cancel, FanoutHost, FanoutOptions, Selector, S
 use fieldline_ssh::forward::Forward;
 use fieldline_ssh::known_hosts::{HostKeyPolicy, ImportReport, KnownHostEntry, KnownHosts};
 use fieldline_ssh::profile::{self, AuthMethod, CredentialProfile};
-use fieldline_ssh::recording::{self, Recorder, RecordingInfo, RecordingMeta};
+use fieldline_ssh::recording::{self, LiveRecording, Recorder, RecordingInfo, RecordingMeta};
 use fieldline_ssh::session::{OutputChunk, Session, SessionEvent, SessionHandle, SessionOptions};
 use fieldline_ssh::sftp::{self, Direction, Listing};
 use fieldline_ssh::terminal_filter::TerminalFilter;
@@ -332,19 +332,16 @@ pub async fn open_session<R: Runtime>(
         },
     )
     .map_err(|e| remote_message(format!("the session's recording cannot start: {e}")))?;
+    let recorder = LiveRecording::start(recorder);
     let recording = recorder.path().display().to_string();
-    let recorder = Arc::new(Mutex::new(Some(recorder)));
     let id = state.remote.id();
 
+    // The recording gets what the window shows: output through the terminal filter.
     let tap_recorder = recorder.clone();
     let mut tap_filter = TerminalFilter::default();
-    let tap = Box::new(move |chunk: OutputChunk<'_>| {
-        if let Some(r) = lock(&tap_recorder).as_mut() {
-            let _ = match chunk {
-                OutputChunk::Output(bytes) => r.output(&tap_filter.filter(bytes)),
-                OutputChunk::Resize(c, rw) => r.resize(c, rw),
-            };
-        }
+    let tap = Box::new(move |chunk: OutputChunk<'_>| match chunk {
+        OutputChunk::Output(bytes) => tap_recorder.output(&tap_filter.filter(bytes)),
+        OutputChunk::Resize(c, r) => tap_recorder.resize(c, r),
     });
 
     let events_app = app.clone();
@@ -387,9 +384,7 @@ pub async fn open_session<R: Runtime>(
         };
         let _ = events_app.emit(events::SESSION_EVENT, SessionEventPayload { id, event });
         if let Some(detail) = end {
-            if let Some(r) = lock(&recorder).take() {
-                let _ = r.finish();
-            }
+            let _ = recorder.finish();
             audit_ctx.audit(
                 AuditAction::SessionClosed,
                 audit_customer.as_deref(),
@@ -586,6 +581,15 @@ fn local_path(text: &str) -> PathBuf {
     }
 }
 
+/// The last part of a remote path, when it is a usable file name.
+fn base_name(remote: &str) -> Option<&str> {
+    remote
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+}
+
 #[tauri::command]
 pub async fn sftp_list(state: State<'_, AppState>, endpoint: String, path: String) -> Res<Listing> {
     let ctx = context(&state)?;
@@ -648,12 +652,27 @@ pub async fn sftp_transfer<R: Runtime>(
             .and_then(|conn| {
                 let sftp = sftp::open(conn.target()).map_err(|e| e.to_string())?;
                 let mut report = |p: &sftp::Progress| update(&|v| v.progress = p.clone());
+                // A folder as the destination means "into it", under the source's name.
                 match direction {
                     Direction::Download => {
-                        sftp::download(&sftp, &remote, &local_path, &cancel, &mut report)
+                        let to = match (local_path.is_dir(), base_name(&remote)) {
+                            (true, Some(name)) => local_path.join(name),
+                            _ => local_path.clone(),
+                        };
+                        sftp::download(&sftp, &remote, &to, &cancel, &mut report)
                     }
                     Direction::Upload => {
-                        sftp::upload(&sftp, &local_path, &remote, &cancel, &mut report)
+                        let into = sftp
+                            .stat(Path::new(&remote))
+                            .map(|st| st.is_dir())
+                            .unwrap_or(false);
+                        let to = match (into, local_path.file_name().and_then(|n| n.to_str())) {
+                            (true, Some(name)) => {
+                                format!("{}/{name}", remote.trim_end_matches('/'))
+                            }
+                            _ => remote.clone(),
+                        };
+                        sftp::upload(&sftp, &local_path, &to, &cancel, &mut report)
                     }
                 }
                 .map_err(|e| e.to_string())

@@ -10,6 +10,10 @@ mod keychain;
 mod prom;
 #[path = "../../crates/fieldline-sync/tests/support/rt.rs"]
 mod rt;
+// Each harness is self-contained and brings its own copy of harness_common.
+#[path = "../../crates/fieldline-monitor/tests/support/sshd.rs"]
+#[allow(clippy::unwrap_used, clippy::duplicate_mod)]
+mod sshd;
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
@@ -1047,4 +1051,266 @@ interval = "2s"
         "the window stays listed"
     );
     ui.quit().await;
+}
+
+/// The text of an element if it is on screen now (no waiting).
+async fn shown_text(ui: &harness::Ui, id: &str) -> Option<String> {
+    let el = ui
+        .client
+        .find(Locator::Css(&harness::testid(id)))
+        .await
+        .ok()?;
+    el.text().await.ok().map(|t| t.trim().to_owned())
+}
+
+/// Text of the first terminal on screen (xterm's DOM renderer: one element per row).
+async fn terminal_text(ui: &harness::Ui) -> String {
+    match ui.client.find(Locator::Css(".xterm-rows")).await {
+        Ok(rows) => rows.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn wait_terminal(ui: &harness::Ui, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = terminal_text(ui).await;
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the terminal never showed {needle:?}; it shows:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The issue's "done when", in the window: a host behind a two-hop jump chain, its key
+/// pasted into a credential profile (so into the OS keychain), each hop's host key shown
+/// and accepted, a command typed into the terminal tab and its output read back, the
+/// session recorded; a file copied down over SFTP; a command fanned out to the site after
+/// the window said how many hosts of how many customers; then the inner jump's host key
+/// changes and the next session stops before any credential leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_terminal_and_a_changed_key_stops_it(
+) {
+    let _serial = SERIAL.lock().await;
+    let keyring = keychain::GnomeKeyring::start().expect("a Secret Service");
+    let mut chain = sshd::Chain::start().expect("three sshd");
+    let downloads = tempfile::tempdir().expect("downloads");
+    std::fs::write(
+        chain.target.scratch_dir().join("report.txt"),
+        "quarterly <b>report</b> 분기 보고서\n",
+    )
+    .expect("a file to copy");
+    let desk = Desk::with_env(&[("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address())]);
+    let endpoint = |id: &str, port: u16, jump: Option<&str>| {
+        let jump = jump
+            .map(|j| format!(", jump = \"{j}\""))
+            .unwrap_or_default();
+        format!(
+            "[[endpoints]]\nid = \"{id}\"\nsite = \"acme-hq\"\nhost = \"127.0.0.1\"\n\
+             ssh = {{ user = \"{}\", port = {port}, credential = \"ops\"{jump} }}\n",
+            sshd::USER
+        )
+    };
+    import_two_customers(
+        &desk,
+        &[
+            endpoint("bastion", chain.jump1.port(), None),
+            endpoint("inner", chain.jump2.port(), Some("bastion")),
+            endpoint("db", chain.target.port(), Some("inner")),
+        ]
+        .concat(),
+    );
+    let key = std::fs::read_to_string(chain.jump1.user_key_path(sshd::KeyKind::Ed25519))
+        .expect("the user key");
+    let ui = desk.launch().await;
+
+    // A credential profile whose private key is pasted: it goes to the keychain.
+    ui.click("nav-sessions").await;
+    ui.click("sessions-view-credentials").await;
+    ui.click("ssh-profile-add").await;
+    ui.fill("ssh-profile-name", "ops").await;
+    ui.select("ssh-profile-method", "key").await;
+    // WebDriver types a newline character as nothing: lines are ended with Enter, as
+    // typing (or pasting) does in a text area.
+    ui.fill(
+        "ssh-profile-key-text",
+        &key.trim().replace('\n', &Key::Enter.to_string()),
+    )
+    .await;
+    ui.click("ssh-profile-save").await;
+    ui.wait("ssh-profile-ops").await;
+    let listed = desk.cli_ok(&["ssh-profile", "list"]);
+    assert!(listed.contains("keychain: key"), "{listed}");
+
+    // A terminal tab to db: each hop's key is shown, in order, and accepted.
+    ui.click("sessions-view-terminals").await;
+    ui.click("session-host-db").await;
+    for hop in [&chain.jump1, &chain.jump2, &chain.target] {
+        let shown = ui.wait_text("host-key-fingerprint", "SHA256:").await;
+        let expected = hop.host_key_fingerprint_sha256().expect("fingerprint");
+        assert_eq!(shown.trim(), expected, "the hop's own key is shown");
+        if hop.port() == chain.jump1.port() {
+            ui.screenshot("ssh-host-key").await;
+        }
+        ui.click("host-key-accept").await;
+        // The next question replaces this one: wait until this one has gone.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while shown_text(&ui, "host-key-fingerprint").await.as_deref() == Some(expected.as_str()) {
+            assert!(Instant::now() < deadline, "the host-key dialog stayed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    ui.wait_text("session-state", "Connected").await;
+    wait_terminal(&ui, "$").await;
+
+    // Typed into the terminal as a person does: click it, type, Enter.
+    ui.wait_css(".xterm")
+        .await
+        .click()
+        .await
+        .expect("focus the terminal");
+    let typing = ui
+        .client
+        .active_element()
+        .await
+        .expect("the focused terminal");
+    typing
+        .send_keys(&format!("echo hi-$((6*7)) '<b>bold</b>'{}", Key::Enter))
+        .await
+        .expect("type into the terminal");
+    let text = wait_terminal(&ui, "hi-42 <b>bold</b>").await;
+    assert!(text.contains("hi-42"), "{text}");
+    ui.screenshot("ssh-terminal").await;
+    let port = |s: &sshd::Sshd| format!("127.0.0.1:{}", s.port());
+    assert!(chain
+        .jump1
+        .direct_tcpip_targets_in_log()
+        .contains(&port(&chain.jump2)));
+    assert!(chain
+        .jump2
+        .direct_tcpip_targets_in_log()
+        .contains(&port(&chain.target)));
+
+    // The session is recorded (output only) under the customer.
+    let recordings = desk.data_dir.join("recordings").join("acme");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let recorded = loop {
+        let text: String = std::fs::read_dir(&recordings)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if text.contains("hi-42") || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(recorded.contains("hi-42"), "the recording has the output");
+    assert!(recorded.starts_with("{\"version\":2"), "asciicast v2");
+
+    // SFTP: the report comes down into the chosen folder, byte for byte.
+    ui.click("sessions-view-sftp").await;
+    ui.fill("sftp-endpoint", "db").await;
+    ui.fill(
+        "sftp-path",
+        chain.target.scratch_dir().to_str().expect("path"),
+    )
+    .await;
+    ui.click("sftp-list").await;
+    ui.wait("sftp-entry-report.txt").await;
+    ui.fill("sftp-local", downloads.path().to_str().expect("path"))
+        .await;
+    ui.click("sftp-download-report.txt").await;
+    ui.wait_text("sftp-transfer-state", "done").await;
+    assert_eq!(
+        std::fs::read_to_string(downloads.path().join("report.txt")).expect("copied"),
+        "quarterly <b>report</b> 분기 보고서\n"
+    );
+
+    // Fan-out to the site: the window says how many hosts of how many customers first.
+    ui.click("sessions-view-fanout").await;
+    ui.select("fanout-customer", "acme").await;
+    ui.select("fanout-site", "acme-hq").await;
+    ui.fill("fanout-command", "echo fan-$((2+3))").await;
+    ui.click("fanout-preview").await;
+    let asked = ui.wait_text("fanout-confirm-count", "3").await;
+    assert!(asked.contains('1'), "3 hosts of 1 customer: {asked}");
+    ui.screenshot("ssh-fanout-confirm").await;
+    ui.click("fanout-run").await;
+    for id in ["bastion", "inner", "db"] {
+        ui.wait_text(&format!("fanout-host-{id}"), "fan-5").await;
+    }
+    ui.screenshot("ssh-fanout").await;
+
+    // The inner jump's key changes: a new session to db stops there, loudly, and no
+    // credential reaches inner or db.
+    let before = (
+        chain.jump2.auth_attempts_in_log(),
+        chain.target.auth_attempts_in_log(),
+    );
+    let new_key = chain
+        .jump2
+        .restart_with_new_host_key()
+        .expect("new host key");
+    ui.click("sessions-view-terminals").await;
+    ui.click("session-tab-close").await;
+    ui.click("session-host-db").await;
+    let said = ui.wait_text("session-state", "HOST KEY CHANGED").await;
+    assert!(said.contains(&new_key), "{said}");
+    ui.screenshot("ssh-host-key-changed").await;
+    assert!(
+        !ui.is_present("host-key-dialog").await,
+        "a changed key is not offered"
+    );
+    assert_eq!(
+        (
+            chain.jump2.auth_attempts_in_log(),
+            chain.target.auth_attempts_in_log()
+        ),
+        before,
+        "no authentication was attempted after the key changed"
+    );
+
+    // The audit log holds it all, chained; the key is in no file of the data folder.
+    let verified = desk.cli_ok(&["audit", "verify"]);
+    assert!(verified.contains("chain intact"), "{verified}");
+    let audit = std::fs::read_to_string(desk.data_dir.join("audit.jsonl")).expect("audit");
+    for action in [
+        "host_key_accepted",
+        "session_opened",
+        "sftp_download",
+        "fanout_started",
+        "command_run",
+    ] {
+        assert!(audit.contains(action), "{action} is audited");
+    }
+    let marker = key.lines().nth(1).expect("key body");
+    for entry in walk(&desk.data_dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(marker),
+            "the private key is in {}",
+            entry.display()
+        );
+    }
+    ui.quit().await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -8,7 +8,7 @@ use crate::Failure;
 use fieldline_keychain::{Keychain, SecretStore};
 use fieldline_ssh::audit::{AuditAction, AuditLog};
 use fieldline_ssh::connect::{ConnectOptions, Prompter, Route};
-use fieldline_ssh::recording::{Recorder, RecordingMeta};
+use fieldline_ssh::recording::{LiveRecording, Recorder, RecordingMeta};
 use fieldline_ssh::session::{OutputChunk, Session, SessionEvent, SessionOptions};
 use fieldline_ssh::terminal_filter::TerminalFilter;
 use fieldline_ssh::DataPaths;
@@ -16,7 +16,7 @@ use fieldline_store::Store;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(unix)]
@@ -98,9 +98,10 @@ pub fn interactive(
         },
     )
     .map_err(|e| Failure(format!("cannot start the session's recording: {e}")))?;
+    let recorder = LiveRecording::start(recorder);
     let recording = recorder.path().to_owned();
-    let recorder = Arc::new(Mutex::new(Some(recorder)));
     let tap_recorder = recorder.clone();
+    let mut tap_filter = TerminalFilter::default();
     let (tx, rx) = mpsc::channel();
     let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::default());
     let handle = Arc::new(Session::spawn(
@@ -108,14 +109,10 @@ pub fn interactive(
         options.clone(),
         SessionOptions {
             pty: Some((cols, rows)),
-            tap: Some(Box::new(move |chunk: OutputChunk| {
-                let mut guard = tap_recorder.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some(r) = guard.as_mut() {
-                    let _ = match chunk {
-                        OutputChunk::Output(bytes) => r.output(bytes),
-                        OutputChunk::Resize(c, r2) => r.resize(c, r2),
-                    };
-                }
+            // Recorded as shown: through the terminal filter.
+            tap: Some(Box::new(move |chunk: OutputChunk| match chunk {
+                OutputChunk::Output(bytes) => tap_recorder.output(&tap_filter.filter(bytes)),
+                OutputChunk::Resize(c, r) => tap_recorder.resize(c, r),
             })),
             ..SessionOptions::default()
         },
@@ -191,13 +188,7 @@ pub fn interactive(
     };
     drop(raw_mode);
     handle.close();
-    if let Some(r) = recorder
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take()
-    {
-        let _ = r.finish();
-    }
+    let _ = recorder.finish();
     let _ = log.append(
         AuditAction::SessionClosed,
         customer,

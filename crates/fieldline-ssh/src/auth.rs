@@ -188,6 +188,9 @@ fn key_in_keychain(session: &Session, cx: &mut AuthContext<'_>) -> Result<(), Ss
         });
     };
     let shown = format!("stored in the keychain ({account})");
+    // Pasted keys arrive with CRLF line ends or without the last newline; libssh2 reads
+    // neither.
+    let text = Secret(crate::profile::normalize_key_text(text.expose()));
     let pass = passphrase_for(cx, text.expose(), &shown)?;
     let r = session.userauth_pubkey_memory(
         cx.user,

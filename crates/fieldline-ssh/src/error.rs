@@ -15,8 +15,8 @@ pub enum SshError {
          Fieldline knows it as {old}. Nothing was sent to it: no login was attempted. Someone \
          may be intercepting the connection, or the host was reinstalled. Check the new \
          fingerprint with the host's administrator (ssh-keygen -lf /etc/ssh/ssh_host_*.pub \
-         on the host); if the change is expected, remove the old key in Fieldline (Settings \
-         > Known hosts) and connect again.",
+         on the host); if the change is expected, remove the old key in Fieldline (Sessions \
+         > Credentials > Known hosts, or `fieldline known-hosts remove`) and connect again.",
         old = .old.join(", ")
     )]
     HostKeyChanged {
@@ -31,8 +31,9 @@ pub enum SshError {
     #[error(
         "the host key of {label} ({host} port {port}) is not known: it sends {key_type} \
          {fingerprint}, not in {known_hosts}. Nothing was sent to it. If this fingerprint is \
-         the host's, add it (Settings > Known hosts, or connect once with the host key policy \
-         \"ask\"), or import ~/.ssh/known_hosts."
+         the host's, open a terminal tab to it once and accept the key (or \
+         connect once with the host key policy \"ask\"), or import ~/.ssh/known_hosts \
+         (Sessions > Credentials > Known hosts)."
     )]
     HostKeyUnknown {
         label: String,

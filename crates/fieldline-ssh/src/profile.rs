@@ -73,3 +73,33 @@ mod tests {
         assert_eq!(ssh_password_account("ops"), "ssh:ops:password");
     }
 }
+
+/// Private key text as libssh2 reads it: LF line ends, no blank lines or spaces around
+/// it, one final newline (pasted keys often have CRLF, or lose the last newline).
+pub fn normalize_key_text(text: &str) -> String {
+    let mut out: String = text
+        .trim()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod key_text {
+    use super::normalize_key_text;
+
+    #[test]
+    fn pasted_keys_get_plain_line_ends_and_one_final_newline() {
+        let pasted =
+            "\r\n-----BEGIN OPENSSH PRIVATE KEY-----\r\nAAAA\r\n-----END OPENSSH PRIVATE KEY-----";
+        assert_eq!(
+            normalize_key_text(pasted),
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+        );
+        let clean = "-----BEGIN X-----\nB\n-----END X-----\n";
+        assert_eq!(normalize_key_text(clean), clean);
+    }
+}

@@ -93,6 +93,76 @@ pub struct RecordingMeta {
     pub started: Timestamp,
 }
 
+/// A recorder shared by a session's output tap and its owner, with its own thread that
+/// calls [`Recorder::tick`] every second, so what an idle session showed reaches the disk
+/// within about two seconds even when nothing more is printed. Cheap to clone.
+#[derive(Clone)]
+pub struct LiveRecording {
+    inner: std::sync::Arc<std::sync::Mutex<Option<Recorder>>>,
+    path: PathBuf,
+}
+
+impl LiveRecording {
+    pub fn start(recorder: Recorder) -> LiveRecording {
+        let path = recorder.path().to_path_buf();
+        let inner = std::sync::Arc::new(std::sync::Mutex::new(Some(recorder)));
+        let weak = std::sync::Arc::downgrade(&inner);
+        let _ = std::thread::Builder::new()
+            .name("recording-flush".into())
+            .spawn(move || loop {
+                std::thread::sleep(Duration::from_secs(1));
+                let Some(inner) = weak.upgrade() else { break };
+                let mut guard = inner
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match guard.as_mut() {
+                    Some(r) => {
+                        let _ = r.tick();
+                    }
+                    None => break,
+                }
+            });
+        LiveRecording { inner, path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Recorder)) {
+        let mut guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(r) = guard.as_mut() {
+            f(r);
+        }
+    }
+
+    /// Output as the technician saw it (errors are reported once by the recorder).
+    pub fn output(&self, bytes: &[u8]) {
+        self.with(|r| {
+            let _ = r.output(bytes);
+        });
+    }
+
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.with(|r| {
+            let _ = r.resize(cols, rows);
+        });
+    }
+
+    /// Ends the recording (once; later calls do nothing).
+    pub fn finish(&self) -> Option<Result<PathBuf, RecordingError>> {
+        let taken = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        taken.map(Recorder::finish)
+    }
+}
+
 /// A recording on disk, as found by [`list`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct RecordingInfo {
