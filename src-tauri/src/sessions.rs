@@ -922,7 +922,8 @@ pub async fn recordings(
     Ok(recording::list(&paths.recordings, customer.as_deref()))
 }
 
-/// Writes the customer's audit entries (with their hashes) beside the SLA reports.
+/// Writes the customer's audit entries (with their hashes) and session recordings into a
+/// new folder beside the SLA reports.
 #[tauri::command]
 pub async fn export_session_audit(state: State<'_, AppState>, customer: String) -> Res<SavedFile> {
     let (paths, data_dir) = with_store(&state, |s| {
@@ -936,13 +937,14 @@ pub async fn export_session_audit(state: State<'_, AppState>, customer: String) 
         message: format!("cannot create {}: {e}", dir.display()),
     })?;
     let name = recording::sanitize_component(&customer);
-    let day = jiff::Timestamp::now().strftime("%Y-%m-%d");
-    let out: PathBuf = dir.join(format!("fieldline-audit-{name}-{day}.jsonl"));
-    let audit: &Path = &paths.audit;
-    fieldline_ssh::audit::export_customer(audit, &customer, &out).map_err(|e| IpcError::Store {
-        message: e.to_string(),
-    })?;
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S");
+    let out = dir.join(format!("fieldline-sessions-{name}-{stamp}"));
+    let done = blocking(move || {
+        fieldline_ssh::export_customer(&paths, &customer, &out)
+            .map_err(|message| IpcError::Store { message })
+    })
+    .await?;
     Ok(SavedFile {
-        path: out.display().to_string(),
+        path: done.folder.display().to_string(),
     })
 }

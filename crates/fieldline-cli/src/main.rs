@@ -65,6 +65,9 @@ enum Command {
     /// SSH credential profiles (secrets in the OS keychain, never in the store)
     #[command(subcommand, name = "ssh-profile")]
     SshProfile(remote::ProfileCommand),
+    /// Add the hosts of an OpenSSH client configuration (~/.ssh/config) as endpoints
+    #[command(name = "ssh-import")]
+    SshImport(remote::SshImportArgs),
     /// Host keys Fieldline trusts for SSH (its own known_hosts)
     #[command(subcommand, name = "known-hosts")]
     KnownHosts(remote::KnownHostsCommand),
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Run(args) => return remote::run_fanout(args, cli.data_dir.as_deref()),
         Command::Audit(cmd) => return remote::run_audit(cmd, cli.data_dir.as_deref()),
         Command::SshProfile(cmd) => remote::run_profile(cmd, cli.data_dir.as_deref()),
+        Command::SshImport(args) => remote::run_ssh_import(args, cli.data_dir.as_deref()),
         Command::KnownHosts(cmd) => remote::run_known_hosts(cmd, cli.data_dir.as_deref()),
         Command::Fleet(cmd) => fleet::run(cmd, cli.data_dir.as_deref()),
         Command::Sla(cmd) => sla::run(cmd, cli.data_dir.as_deref()),

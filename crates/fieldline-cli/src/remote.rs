@@ -119,6 +119,20 @@ pub enum Method {
     KeyboardInteractive,
 }
 
+#[derive(Args)]
+pub struct SshImportArgs {
+    /// The site the hosts become endpoints of
+    #[arg(long)]
+    site: String,
+    /// The OpenSSH client configuration to read [default: ~/.ssh/config]
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// Log in to every imported host with this credential profile (else one profile per
+    /// IdentityFile, named key-<file name>)
+    #[arg(long)]
+    profile: Option<String>,
+}
+
 #[derive(Subcommand)]
 pub enum KnownHostsCommand {
     /// Hosts whose keys Fieldline trusts, with their SHA256 fingerprints
@@ -137,10 +151,12 @@ pub enum KnownHostsCommand {
 pub enum AuditCommand {
     /// Check the audit log's hash chain; exit 1 when an entry was changed, removed or added
     Verify,
-    /// Write one customer's entries (with their hashes) to a file
+    /// Write one customer's audit entries (with their hashes) and session recordings
+    /// into a new folder
     Export {
         #[arg(long)]
         customer: String,
+        /// The folder to create (it must not exist yet)
         #[arg(long)]
         out: PathBuf,
     },
@@ -603,12 +619,12 @@ pub fn run_audit(cmd: AuditCommand, data_dir: Option<&Path>) -> ExitCode {
                 }
             }
             AuditCommand::Export { customer, out } => {
-                let n = fieldline_ssh::audit::export_customer(&path, &customer, &out)
-                    .map_err(|e| Failure(e.to_string()))?;
+                let done = fieldline_ssh::export_customer(&paths(&store), &customer, &out)?;
                 println!(
-                    "{} entries of {customer} written to {}",
-                    n.entries,
-                    out.display()
+                    "{} audit entries and {} recordings of {customer} written to {}",
+                    done.audit_entries,
+                    done.recordings,
+                    done.folder.display()
                 );
                 Ok(ExitCode::SUCCESS)
             }
@@ -621,4 +637,77 @@ pub fn run_audit(cmd: AuditCommand, data_dir: Option<&Path>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `fieldline ssh-import`: hosts of an OpenSSH client configuration become endpoints.
+pub fn run_ssh_import(args: SshImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
+    let mut store = open_store(data_dir)?;
+    let file = match args.file {
+        Some(f) => f,
+        None => dirs::home_dir()
+            .ok_or_else(|| Failure("no home folder: pass --file".to_owned()))?
+            .join(".ssh/config"),
+    };
+    let import = fieldline_ssh::ssh_config::parse(&file).map_err(|e| Failure(e.to_string()))?;
+    let fleet = store.fleet()?;
+    if fleet.site(&args.site).is_none() {
+        return Err(Failure(format!(
+            "there is no site {:?} in the fleet",
+            args.site
+        )));
+    }
+    let add = fieldline_ssh::ssh_config::fleet_additions(
+        &import,
+        &args.site,
+        &fleet,
+        args.profile.as_deref(),
+    );
+    for p in &import.problems {
+        println!("skipped {}:{}: {}", p.file.display(), p.line, p.message);
+    }
+    for note in &add.notes {
+        println!("note: {note}");
+    }
+    if add.endpoints.is_empty() {
+        println!("no new hosts to import");
+        return Ok(());
+    }
+    let text = fieldline_core::fleet_file::export(&fieldline_core::Fleet {
+        endpoints: add.endpoints.clone(),
+        ..fieldline_core::Fleet::default()
+    })
+    .map_err(|e| Failure(format!("cannot write the hosts as a fleet: {e}")))?;
+    let name = file.display().to_string();
+    match store.import_fleet_file(&name, &text, false) {
+        Ok(_) => {}
+        Err(fieldline_store::StoreError::Invalid(issues)) => {
+            let lines: Vec<String> = issues.iter().map(|i| format!("  {i}")).collect();
+            return Err(Failure(format!(
+                "nothing was imported:\n{}",
+                lines.join("\n")
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let known: Vec<CredentialProfile> = store.ssh_profiles()?;
+    for p in &add.profiles {
+        if known.iter().all(|k| k.name != p.name) {
+            store.put_ssh_profile(&p.name, p)?;
+            println!(
+                "credential profile {} added (key file, nothing in the keychain)",
+                p.name
+            );
+        }
+    }
+    println!(
+        "{} endpoint(s) added to site {}: {}",
+        add.endpoints.len(),
+        args.site,
+        add.endpoints
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
 }

@@ -193,6 +193,39 @@ fn a_host_behind_two_jumps_with_its_key_from_the_keychain_and_a_changed_key_stop
         text(&out)
     );
 
+    // Hosts from an OpenSSH client configuration: `app` jumps through `gw`, as written.
+    let config = data.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host gw\n  HostName 127.0.0.1\n  Port {}\n  User {user}\n\
+             Host app\n  HostName 127.0.0.1\n  Port {}\n  User {user}\n  ProxyJump gw\n",
+            chain.jump1.port(),
+            chain.jump2.port(),
+            user = sshd::USER
+        ),
+    )
+    .unwrap();
+    let imported = cli.ok(
+        &[
+            "ssh-import",
+            "--site",
+            "hanbit-dc",
+            "--file",
+            config.to_str().unwrap(),
+            "--profile",
+            "ops",
+        ],
+        None,
+    );
+    assert!(imported.contains("2 endpoint(s) added"), "{imported}");
+    let out = cli.run(
+        &["ssh", "app", "--strict", "yes", "--", "echo imported-ok"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported-ok"));
+
     // The inner jump's key changes: everything stops before any credential leaves.
     let before = (
         chain.jump2.auth_attempts_in_log(),
@@ -212,7 +245,7 @@ fn a_host_behind_two_jumps_with_its_key_from_the_keychain_and_a_changed_key_stop
     // The audit log: sessions and the fan-out, chained; export for one customer.
     let verified = cli.ok(&["audit", "verify"], None);
     assert!(verified.contains("chain intact"), "{verified}");
-    let export = data.path().join("acme-audit.jsonl");
+    let export = data.path().join("acme-export");
     cli.ok(
         &[
             "audit",
@@ -224,7 +257,7 @@ fn a_host_behind_two_jumps_with_its_key_from_the_keychain_and_a_changed_key_stop
         ],
         None,
     );
-    let exported = std::fs::read_to_string(&export).unwrap();
+    let exported = std::fs::read_to_string(export.join("audit.jsonl")).unwrap();
     assert!(exported.contains("command_run"), "{exported}");
     assert!(!exported.contains("hanbit\""), "only acme's entries");
 

@@ -59,6 +59,58 @@ impl DataPaths {
     }
 }
 
+/// What [`export_customer`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerExport {
+    pub folder: std::path::PathBuf,
+    pub audit_entries: u64,
+    pub recordings: usize,
+}
+
+/// Everything kept about one customer's remote sessions, for handing over: their audit
+/// entries (`audit.jsonl`, each with its hashes) and their session recordings
+/// (`recordings/*.cast`), in a new folder `out` (an existing one is refused, nothing is
+/// overwritten).
+pub fn export_customer(
+    paths: &DataPaths,
+    customer: &str,
+    out: &std::path::Path,
+) -> Result<CustomerExport, String> {
+    std::fs::create_dir(out).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!(
+            "{} already exists; choose a new folder for the export",
+            out.display()
+        ),
+        _ => format!("cannot create {}: {e}", out.display()),
+    })?;
+    let audit_entries = if paths.audit.exists() {
+        audit::export_customer(&paths.audit, customer, &out.join("audit.jsonl"))
+            .map_err(|e| e.to_string())?
+            .entries
+    } else {
+        0
+    };
+    let recordings_dir = out.join("recordings");
+    let mut recordings = 0;
+    for info in recording::list(&paths.recordings, Some(customer)) {
+        if recordings == 0 {
+            std::fs::create_dir(&recordings_dir)
+                .map_err(|e| format!("cannot create {}: {e}", recordings_dir.display()))?;
+        }
+        let Some(name) = info.path.file_name() else {
+            continue;
+        };
+        std::fs::copy(&info.path, recordings_dir.join(name))
+            .map_err(|e| format!("cannot copy {}: {e}", info.path.display()))?;
+        recordings += 1;
+    }
+    Ok(CustomerExport {
+        folder: out.to_path_buf(),
+        audit_entries,
+        recordings,
+    })
+}
+
 /// The longest message from a server or library kept in an error.
 pub const MAX_MESSAGE_CHARS: usize = 300;
 

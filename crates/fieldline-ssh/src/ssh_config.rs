@@ -672,3 +672,168 @@ fn expand_tilde(s: &str, home: &Path) -> PathBuf {
         PathBuf::from(s)
     }
 }
+
+/// What an import would add to the fleet: endpoints at one site, the credential profiles
+/// their identity files need (one per distinct key file, named `key-<file name>`), and
+/// what could not be carried over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetAdditions {
+    pub endpoints: Vec<fieldline_core::Endpoint>,
+    pub profiles: Vec<crate::profile::CredentialProfile>,
+    pub notes: Vec<String>,
+}
+
+/// An endpoint id from a `Host` alias: lower case, characters outside `a-z 0-9 - _ .`
+/// replaced by `-`.
+pub fn endpoint_id(alias: &str) -> String {
+    alias
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Turns imported hosts into endpoints of `site`. `ProxyJump` becomes the endpoint's
+/// jump when its last hop is another imported alias (the chain then follows that alias's
+/// own `ProxyJump`); a hop that is not an imported alias is noted and left out, as is a
+/// host whose id already exists in the fleet. `profile` (when given) is used for every
+/// endpoint instead of profiles made from `IdentityFile`.
+pub fn fleet_additions(
+    import: &SshConfigImport,
+    site: &str,
+    fleet: &fieldline_core::Fleet,
+    profile: Option<&str>,
+) -> FleetAdditions {
+    use crate::profile::{AuthMethod, CredentialProfile};
+    let ids: std::collections::HashMap<&str, String> = import
+        .hosts
+        .iter()
+        .map(|h| (h.alias.as_str(), endpoint_id(&h.alias)))
+        .collect();
+    let mut out = FleetAdditions {
+        endpoints: Vec::new(),
+        profiles: Vec::new(),
+        notes: Vec::new(),
+    };
+    for host in &import.hosts {
+        let id = ids[host.alias.as_str()].clone();
+        if fleet.endpoint(&id).is_some() {
+            out.notes.push(format!(
+                "{} ({}): an endpoint {id:?} exists already; left as it is",
+                host.alias, host.source
+            ));
+            continue;
+        }
+        let jump = match host.proxy_jump.last() {
+            None => None,
+            Some(hop) => {
+                // `user@alias:port`: only the alias part names another host.
+                let name = hop.rsplit('@').next().unwrap_or(hop);
+                let name = name.split(':').next().unwrap_or(name);
+                match ids.get(name) {
+                    Some(jump_id) => Some(jump_id.clone()),
+                    None => {
+                        out.notes.push(format!(
+                            "{} ({}): ProxyJump {hop:?} is not a Host in this file; add it as an endpoint and set the jump by hand",
+                            host.alias, host.source
+                        ));
+                        None
+                    }
+                }
+            }
+        };
+        let credential = match (profile, host.identity_files.first()) {
+            (Some(p), _) => Some(p.to_owned()),
+            (None, Some(file)) => {
+                let stem = file
+                    .file_name()
+                    .map(|n| endpoint_id(&n.to_string_lossy()))
+                    .unwrap_or_else(|| "key".to_owned());
+                let name = format!("key-{stem}");
+                let wanted = AuthMethod::Key {
+                    key_file: Some(file.clone()),
+                };
+                match out.profiles.iter().find(|p| p.name == name) {
+                    Some(p) if p.method != wanted => out.notes.push(format!(
+                        "{} ({}): two key files are named {stem:?}; {name} uses the first",
+                        host.alias, host.source
+                    )),
+                    Some(_) => {}
+                    None => out.profiles.push(CredentialProfile {
+                        name: name.clone(),
+                        user: None,
+                        method: wanted,
+                    }),
+                }
+                Some(name)
+            }
+            (None, None) => None,
+        };
+        out.endpoints.push(fieldline_core::Endpoint {
+            id,
+            site: site.to_owned(),
+            name: host.alias.clone(),
+            host: host.host_name.clone().unwrap_or_else(|| host.alias.clone()),
+            tags: vec!["ssh-config".to_owned()],
+            notes: format!("imported from {}", host.source),
+            parent: None,
+            ssh: fieldline_core::SshSettings {
+                user: host.user.clone(),
+                port: host.port,
+                jump,
+                credential,
+            },
+            checks: Vec::new(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod fleet_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn hosts_become_endpoints_with_their_jumps_and_key_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::write(
+            &config,
+            "Host bastion\n  HostName 203.0.113.10\n  User ops\n  IdentityFile ~/.ssh/id_ed25519\n\
+             Host DB_01\n  HostName 10.0.0.5\n  Port 2222\n  ProxyJump bastion\n  IdentityFile ~/.ssh/id_ed25519\n\
+             Host far\n  ProxyJump someone@elsewhere:22\n",
+        )
+        .unwrap();
+        let import = parse_with_home(&config, dir.path()).unwrap();
+        let fleet = fieldline_core::Fleet::default();
+        let add = fleet_additions(&import, "acme-hq", &fleet, None);
+        let ids: Vec<_> = add.endpoints.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["bastion", "db_01", "far"]);
+        let db = &add.endpoints[1];
+        assert_eq!(db.host, "10.0.0.5");
+        assert_eq!(db.ssh.port, Some(2222));
+        assert_eq!(db.ssh.jump.as_deref(), Some("bastion"));
+        assert_eq!(db.ssh.credential.as_deref(), Some("key-id_ed25519"));
+        assert_eq!(add.profiles.len(), 1, "one profile per key file");
+        assert!(
+            add.notes.iter().any(|n| n.contains("elsewhere")),
+            "{:?}",
+            add.notes
+        );
+        assert_eq!(add.endpoints[2].ssh.jump, None);
+
+        let one = fleet_additions(&import, "acme-hq", &fleet, Some("ops"));
+        assert!(one.profiles.is_empty());
+        assert!(one
+            .endpoints
+            .iter()
+            .all(|e| e.ssh.credential.as_deref() == Some("ops")));
+    }
+}
