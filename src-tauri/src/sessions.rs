@@ -261,11 +261,7 @@ pub async fn remove_ssh_profile(
     let gone = name.clone();
     blocking(move || {
         let secrets = Keychain::default();
-        for account in [
-            profile::ssh_key_account(&gone),
-            profile::ssh_passphrase_account(&gone),
-            profile::ssh_password_account(&gone),
-        ] {
+        for account in profile::secret_accounts(&gone) {
             secrets.delete(&account).map_err(keychain_error)?;
         }
         Ok(())

@@ -535,11 +535,7 @@ pub fn run_profile(cmd: ProfileCommand, data_dir: Option<&Path>) -> Result<(), F
             if !store.remove_ssh_profile(&name)? {
                 return Err(Failure(format!("there is no credential profile {name:?}")));
             }
-            for account in [
-                profile::ssh_key_account(&name),
-                profile::ssh_passphrase_account(&name),
-                profile::ssh_password_account(&name),
-            ] {
+            for account in profile::secret_accounts(&name) {
                 secrets
                     .delete(&account)
                     .map_err(|e| Failure(e.to_string()))?;

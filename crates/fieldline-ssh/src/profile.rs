@@ -74,6 +74,16 @@ mod tests {
     }
 }
 
+/// Every keychain account a profile may own (key text, passphrase, password): what to
+/// delete with the profile.
+pub fn secret_accounts(profile: &str) -> [String; 3] {
+    [
+        ssh_key_account(profile),
+        ssh_passphrase_account(profile),
+        ssh_password_account(profile),
+    ]
+}
+
 /// Private key text as libssh2 reads it: LF line ends, no blank lines or spaces around
 /// it, one final newline (pasted keys often have CRLF, or lose the last newline).
 pub fn normalize_key_text(text: &str) -> String {
