@@ -124,6 +124,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         sessions::known_hosts,
         sessions::remove_known_host,
         sessions::import_known_hosts,
+        sessions::import_ssh_config,
         sessions::open_session,
         sessions::session_write,
         sessions::session_resize,

@@ -29,6 +29,7 @@ use fieldline_ssh::profile::{self, AuthMethod, CredentialProfile};
 use fieldline_ssh::recording::{self, LiveRecording, Recorder, RecordingInfo, RecordingMeta};
 use fieldline_ssh::session::{OutputChunk, Session, SessionEvent, SessionHandle, SessionOptions};
 use fieldline_ssh::sftp::{self, Direction, Listing};
+use fieldline_ssh::ssh_config::{self, ImportPlan};
 use fieldline_ssh::terminal_filter::TerminalFilter;
 use fieldline_ssh::DataPaths;
 use fieldline_store::remote::Snippet;
@@ -297,6 +298,38 @@ pub async fn import_known_hosts(state: State<'_, AppState>) -> Res<ImportReport>
         .map(|h| h.join(".ssh").join("known_hosts"))
         .ok_or_else(|| remote_message("no home folder: there is no ~/.ssh/known_hosts"))?;
     known(&state)?.import_openssh(&file).map_err(remote_error)
+}
+
+/// Adds the hosts of `~/.ssh/config` as endpoints of `site` (see `fieldline ssh-import`).
+#[tauri::command]
+pub async fn import_ssh_config(
+    state: State<'_, AppState>,
+    site: String,
+    profile: Option<String>,
+) -> Res<ImportPlan> {
+    let file = dirs::home_dir()
+        .map(|h| h.join(".ssh").join("config"))
+        .ok_or_else(|| remote_message("no home folder: there is no ~/.ssh/config"))?;
+    let import = ssh_config::parse(&file).map_err(|e| IpcError::BadFile {
+        message: e.to_string(),
+    })?;
+    with_store(&state, |s| {
+        let plan = ssh_config::import_plan(
+            &import,
+            &site,
+            &s.fleet()?,
+            profile.as_deref(),
+            &s.ssh_profiles::<CredentialProfile>()?,
+        )
+        .map_err(fieldline_store::StoreError::Rejected)?;
+        if !plan.endpoints.is_empty() {
+            s.import_fleet_file(&file.display().to_string(), &plan.fleet_text, false)?;
+            for p in &plan.new_profiles {
+                s.put_ssh_profile(&p.name, p)?;
+            }
+        }
+        Ok(plan)
+    })
 }
 
 // ---- terminal tabs ----

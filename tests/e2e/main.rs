@@ -1248,6 +1248,31 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
     }
     ui.screenshot("ssh-fanout").await;
 
+    // Hosts from ~/.ssh/config join the fleet at a chosen site, with the chosen profile.
+    let ssh_dir = desk.home.path().join(".ssh");
+    std::fs::create_dir_all(&ssh_dir).expect("~/.ssh");
+    std::fs::write(
+        ssh_dir.join("config"),
+        format!(
+            "Host gw\n  HostName 127.0.0.1\n  Port {}\n  User {user}\n\
+             Host app\n  HostName 127.0.0.1\n  Port {}\n  ProxyJump gw\n",
+            chain.jump1.port(),
+            chain.jump2.port(),
+            user = sshd::USER
+        ),
+    )
+    .expect("~/.ssh/config");
+    ui.click("sessions-view-credentials").await;
+    ui.select("ssh-import-site", "hanbit-dc").await;
+    ui.select("ssh-import-profile", "ops").await;
+    ui.click("ssh-import-run").await;
+    ui.wait_text("ssh-import-result", "gw, app").await;
+    let listed = desk.cli_ok(&["fleet", "list", "--json"]);
+    assert!(
+        listed.contains("\"jump\":\"gw\"") || listed.contains("\"jump\": \"gw\""),
+        "app jumps through gw: {listed}"
+    );
+
     // The inner jump's key changes: a new session to db stops there, loudly, and no
     // credential reaches inner or db.
     let before = (

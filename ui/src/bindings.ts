@@ -688,6 +688,12 @@ skipped: number,
  */
 problems: Array<string>, };
 
+export type ImportPlan = { endpoints: Array<string>, new_profiles: Array<CredentialProfile>, 
+/**
+ * Hosts and settings that were not carried over, and why.
+ */
+notes: Array<string>, };
+
 export type HostKeyQuestion = { 
 /**
  * 0 = first hop.
@@ -902,6 +908,7 @@ export interface Commands {
   known_hosts: { args: {  }; result: Array<KnownHostEntry> };
   remove_known_host: { args: { line: number }; result: Array<KnownHostEntry> };
   import_known_hosts: { args: {  }; result: ImportReport };
+  import_ssh_config: { args: { site: string; profile: string | null }; result: ImportPlan };
   open_session: { args: { endpoint: string; cols: number; rows: number }; result: SessionInfo };
   session_write: { args: { id: number; data: string }; result: null };
   session_resize: { args: { id: number; cols: number; rows: number }; result: null };

@@ -645,36 +645,21 @@ pub fn run_ssh_import(args: SshImportArgs, data_dir: Option<&Path>) -> Result<()
             .join(".ssh/config"),
     };
     let import = fieldline_ssh::ssh_config::parse(&file).map_err(|e| Failure(e.to_string()))?;
-    let fleet = store.fleet()?;
-    if fleet.site(&args.site).is_none() {
-        return Err(Failure(format!(
-            "there is no site {:?} in the fleet",
-            args.site
-        )));
-    }
-    let add = fieldline_ssh::ssh_config::fleet_additions(
+    let plan = fieldline_ssh::ssh_config::import_plan(
         &import,
         &args.site,
-        &fleet,
+        &store.fleet()?,
         args.profile.as_deref(),
-    );
-    for p in &import.problems {
-        println!("skipped {}:{}: {}", p.file.display(), p.line, p.message);
-    }
-    for note in &add.notes {
+        &store.ssh_profiles::<CredentialProfile>()?,
+    )?;
+    for note in &plan.notes {
         println!("note: {note}");
     }
-    if add.endpoints.is_empty() {
+    if plan.endpoints.is_empty() {
         println!("no new hosts to import");
         return Ok(());
     }
-    let text = fieldline_core::fleet_file::export(&fieldline_core::Fleet {
-        endpoints: add.endpoints.clone(),
-        ..fieldline_core::Fleet::default()
-    })
-    .map_err(|e| Failure(format!("cannot write the hosts as a fleet: {e}")))?;
-    let name = file.display().to_string();
-    match store.import_fleet_file(&name, &text, false) {
+    match store.import_fleet_file(&file.display().to_string(), &plan.fleet_text, false) {
         Ok(_) => {}
         Err(fieldline_store::StoreError::Invalid(issues)) => {
             let lines: Vec<String> = issues.iter().map(|i| format!("  {i}")).collect();
@@ -685,25 +670,18 @@ pub fn run_ssh_import(args: SshImportArgs, data_dir: Option<&Path>) -> Result<()
         }
         Err(e) => return Err(e.into()),
     }
-    let known: Vec<CredentialProfile> = store.ssh_profiles()?;
-    for p in &add.profiles {
-        if known.iter().all(|k| k.name != p.name) {
-            store.put_ssh_profile(&p.name, p)?;
-            println!(
-                "credential profile {} added (key file, nothing in the keychain)",
-                p.name
-            );
-        }
+    for p in &plan.new_profiles {
+        store.put_ssh_profile(&p.name, p)?;
+        println!(
+            "credential profile {} added (key file, nothing in the keychain)",
+            p.name
+        );
     }
     println!(
         "{} endpoint(s) added to site {}: {}",
-        add.endpoints.len(),
+        plan.endpoints.len(),
         args.site,
-        add.endpoints
-            .iter()
-            .map(|e| e.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        plan.endpoints.join(", ")
     );
     Ok(())
 }

@@ -23,6 +23,7 @@ use fieldline_ssh::profile::{AuthMethod, CredentialProfile};
 use fieldline_ssh::recording::RecordingInfo;
 use fieldline_ssh::session::SessionEvent;
 use fieldline_ssh::sftp::{Direction, EntryKind, Listing, Progress, RemoteEntry};
+use fieldline_ssh::ssh_config::ImportPlan;
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::remote::Snippet;
 use fieldline_store::reports::{Outcome, PriorityLine, ReportTicket, SlaReport};
@@ -258,6 +259,14 @@ pub fn commands() -> Vec<Command> {
         ),
         c("import_known_hosts", vec![], ty::<ImportReport>()),
         c(
+            "import_ssh_config",
+            vec![
+                ("site", ty::<String>()),
+                ("profile", ty::<Option<String>>()),
+            ],
+            ty::<ImportPlan>(),
+        ),
+        c(
             "open_session",
             vec![
                 ("endpoint", ty::<String>()),
@@ -479,6 +488,7 @@ pub fn render() -> String {
     decl::<SshProfileView>(&mut out);
     decl::<KnownHostEntry>(&mut out);
     decl::<ImportReport>(&mut out);
+    decl::<ImportPlan>(&mut out);
     decl::<HostKeyQuestion>(&mut out);
     decl::<SecretKind>(&mut out);
     decl::<SecretQuestion>(&mut out);

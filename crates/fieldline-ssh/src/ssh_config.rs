@@ -795,6 +795,56 @@ pub fn fleet_additions(
     out
 }
 
+/// What importing a configuration into the fleet will write, worked out before anything
+/// is written: the new endpoints as a fleet file (to go through the store's fleet import,
+/// so every fleet rule applies), the credential profiles that do not exist yet, and notes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+pub struct ImportPlan {
+    #[serde(skip)]
+    #[ts(skip)]
+    pub fleet_text: String,
+    pub endpoints: Vec<String>,
+    pub new_profiles: Vec<crate::profile::CredentialProfile>,
+    /// Hosts and settings that were not carried over, and why.
+    pub notes: Vec<String>,
+}
+
+/// Plans the import of `import` into `site` of `fleet`; `known` are the profiles that
+/// exist already (they are not replaced).
+pub fn import_plan(
+    import: &SshConfigImport,
+    site: &str,
+    fleet: &fieldline_core::Fleet,
+    profile: Option<&str>,
+    known: &[crate::profile::CredentialProfile],
+) -> Result<ImportPlan, String> {
+    if fleet.site(site).is_none() {
+        return Err(format!("there is no site {site:?} in the fleet"));
+    }
+    let add = fleet_additions(import, site, fleet, profile);
+    let fleet_text = fieldline_core::fleet_file::export(&fieldline_core::Fleet {
+        endpoints: add.endpoints.clone(),
+        ..fieldline_core::Fleet::default()
+    })
+    .map_err(|e| format!("cannot write the hosts as a fleet: {e}"))?;
+    let mut notes: Vec<String> = import
+        .problems
+        .iter()
+        .map(|p| format!("skipped {}:{}: {}", p.file.display(), p.line, p.message))
+        .collect();
+    notes.extend(add.notes);
+    Ok(ImportPlan {
+        fleet_text,
+        endpoints: add.endpoints.iter().map(|e| e.id.clone()).collect(),
+        new_profiles: add
+            .profiles
+            .into_iter()
+            .filter(|p| known.iter().all(|k| k.name != p.name))
+            .collect(),
+        notes,
+    })
+}
+
 #[cfg(test)]
 mod fleet_tests {
     #![allow(clippy::unwrap_used)]

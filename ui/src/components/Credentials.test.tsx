@@ -7,6 +7,8 @@ import { invoke } from '@tauri-apps/api/core';
 import type { SshProfileView } from '../bindings';
 import { fail } from '../test/backend';
 import { answerAll, type SessionHandlers } from '../test/sessions';
+import { fleet } from '../state';
+import { sampleFleet } from '../test/fixtures';
 import { Credentials } from './Credentials';
 
 const invokeMock = vi.mocked(invoke);
@@ -190,5 +192,35 @@ describe('known hosts', () => {
     expect(result.textContent).toContain('Added 4, skipped 2.');
     expect(result.textContent).toContain(`line 7: hashed host ${HOSTILE}`);
     expect(result.querySelector('img')).toBeNull();
+  });
+});
+
+describe('hosts from ~/.ssh/config', () => {
+  it('asks for a site, imports into it and shows the notes as text', async () => {
+    fleet.value = sampleFleet();
+    const site = fleet.value.sites[0]?.id ?? '';
+    expect(site).not.toBe('');
+    show({
+      import_ssh_config: () => ({
+        endpoints: ['gw', 'app'],
+        new_profiles: [],
+        notes: [`far (config:7): ProxyJump ${HOSTILE} is not a Host in this file`],
+      }),
+      fleet_snapshot: () => sampleFleet(),
+    });
+    await screen.findByTestId('ssh-config-import');
+    fireEvent.click(screen.getByTestId('ssh-import-run'));
+    expect(screen.getByTestId('ssh-import-error').textContent).toContain('Choose the site');
+    expect(argsOf('import_ssh_config')).toEqual([]);
+
+    fireEvent.change(screen.getByTestId('ssh-import-site'), { target: { value: site } });
+    await act(() => {
+      fireEvent.click(screen.getByTestId('ssh-import-run'));
+    });
+    const result = await screen.findByTestId('ssh-import-result');
+    expect(result.textContent).toContain('Added 2 endpoints: gw, app.');
+    expect(result.textContent).toContain(HOSTILE);
+    expect(result.querySelector('img')).toBeNull();
+    expect(argsOf('import_ssh_config')).toEqual([{ site, profile: null }]);
   });
 });

@@ -11,12 +11,14 @@ import * as api from '../sessions/api';
 import type {
   AuthMethod,
   CredentialProfile,
+  ImportPlan,
   ImportReport,
   KnownHostEntry,
   SshProfileView,
 } from '../bindings';
+import { fleet, reloadFleet } from '../state';
 import { Dialog } from './Dialog';
-import { DeleteActions, FormErrors, TextInput } from './Fields';
+import { DeleteActions, FormErrors, Select, TextInput } from './Fields';
 
 type MethodKind = AuthMethod['kind'];
 const METHODS: readonly MethodKind[] = ['key', 'agent', 'password', 'keyboard_interactive'];
@@ -524,11 +526,103 @@ function KnownHosts() {
   );
 }
 
+/** Hosts of ~/.ssh/config become endpoints of a site (the fleet's own rules apply). */
+function SshConfigImport() {
+  const sites = fleet.value?.sites ?? [];
+  const [site, setSite] = useState('');
+  const [profile, setProfile] = useState('');
+  const [profiles, setProfiles] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [plan, setPlan] = useState<ImportPlan | null>(null);
+  const [errors, setErrors] = useState<string[]>([]);
+  useEffect(() => {
+    api.sshProfiles().then(
+      (list) => {
+        setProfiles(list.map((v) => v.profile.name));
+      },
+      () => {
+        setProfiles([]);
+      },
+    );
+  }, []);
+  const run = async () => {
+    if (site === '') {
+      setErrors([t('sshImport.siteRequired')]);
+      return;
+    }
+    setBusy(true);
+    setErrors([]);
+    setPlan(null);
+    try {
+      setPlan(await api.importSshConfig(site, profile === '' ? null : profile));
+      await reloadFleet();
+    } catch (e) {
+      setErrors(errorLines(e as IpcError));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="panel-block" data-testid="ssh-config-import">
+      <h3>{t('sshImport.title')}</h3>
+      <p class="hint">{t('sshImport.intro')}</p>
+      <div class="form-grid">
+        <Select
+          testId="ssh-import-site"
+          label={t('entity.site')}
+          value={site}
+          empty={t('sshImport.chooseSite')}
+          options={sites.map((x) => ({ value: x.id, label: `${x.name} (${x.id})` }))}
+          onValue={setSite}
+        />
+        <Select
+          testId="ssh-import-profile"
+          label={t('sshImport.profile')}
+          value={profile}
+          empty={t('sshImport.perKey')}
+          options={profiles.map((p) => ({ value: p, label: p }))}
+          onValue={setProfile}
+        />
+      </div>
+      <FormErrors lines={errors} testId="ssh-import-error" />
+      <div class="actions">
+        <button
+          type="button"
+          data-testid="ssh-import-run"
+          disabled={busy}
+          onClick={() => {
+            void run();
+          }}
+        >
+          {busy ? t('known.importing') : t('sshImport.run')}
+        </button>
+      </div>
+      {plan ? (
+        <div class="result ok" role="status" data-testid="ssh-import-result">
+          <p>
+            {plan.endpoints.length === 0
+              ? t('sshImport.none')
+              : t('sshImport.added', { n: plan.endpoints.length, ids: plan.endpoints.join(', ') })}
+          </p>
+          {plan.notes.length > 0 ? (
+            <ul class="warning">
+              {plan.notes.map((n, i) => (
+                <li key={i}>{n}</li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 export function Credentials() {
   return (
     <div class="credentials" data-testid="credentials">
       <Profiles />
       <KnownHosts />
+      <SshConfigImport />
     </div>
   );
 }

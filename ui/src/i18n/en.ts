@@ -337,6 +337,16 @@ export const en = {
   'cred.removeTitle': 'Remove credential profile',
   'cred.removeQuestion':
     'Remove the profile {name} and its secrets from the keychain? Endpoints that name it will ask for credentials.',
+  'sshImport.title': 'Hosts from ~/.ssh/config',
+  'sshImport.intro':
+    'Each Host entry becomes an endpoint of the site: HostName, User, Port, a ProxyJump through another Host of the file, and one key profile per IdentityFile (or the profile you choose). Endpoints that exist already are left as they are.',
+  'sshImport.chooseSite': 'Choose a site…',
+  'sshImport.siteRequired': 'Choose the site the hosts belong to.',
+  'sshImport.profile': 'Credential profile',
+  'sshImport.perKey': 'One per key file',
+  'sshImport.run': 'Import ~/.ssh/config',
+  'sshImport.added': 'Added {n} endpoints: {ids}.',
+  'sshImport.none': 'No new hosts to import.',
   'known.title': 'Known hosts',
   'known.intro':
     'Host keys Fieldline has accepted. A session refuses a host whose key differs from the one here; remove an entry only when you know the key was changed on purpose.',

@@ -340,6 +340,16 @@ export const ko: Record<MessageKey, string> = {
   'cred.removeTitle': '자격 증명 프로필 삭제',
   'cred.removeQuestion':
     '{name} 프로필과 키체인의 비밀 정보를 삭제할까요? 이 프로필을 쓰는 엔드포인트는 접속할 때 자격 증명을 묻습니다.',
+  'sshImport.title': '~/.ssh/config의 호스트',
+  'sshImport.intro':
+    '각 Host 항목이 사이트의 엔드포인트가 됩니다. HostName, User, Port, 파일 안의 다른 Host를 거치는 ProxyJump, 그리고 IdentityFile마다 키 프로필 하나(또는 선택한 프로필)를 가져옵니다. 이미 있는 엔드포인트는 그대로 둡니다.',
+  'sshImport.chooseSite': '사이트 선택…',
+  'sshImport.siteRequired': '호스트가 속할 사이트를 선택하세요.',
+  'sshImport.profile': '자격 증명 프로필',
+  'sshImport.perKey': '키 파일마다 하나씩',
+  'sshImport.run': '~/.ssh/config 가져오기',
+  'sshImport.added': '엔드포인트 {n}개를 추가했습니다: {ids}.',
+  'sshImport.none': '가져올 새 호스트가 없습니다.',
   'known.title': '알려진 호스트',
   'known.intro':
     'Fieldline이 수락한 호스트 키입니다. 여기 있는 키와 다른 키를 보내는 호스트는 세션이 거부합니다. 키가 의도적으로 바뀐 것을 확인했을 때만 항목을 삭제하세요.',

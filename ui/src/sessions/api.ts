@@ -28,6 +28,8 @@ export const removeSshProfile = (name: string) => call('remove_ssh_profile', { n
 export const knownHosts = () => call('known_hosts', {});
 export const removeKnownHost = (line: number) => call('remove_known_host', { line });
 export const importKnownHosts = () => call('import_known_hosts', {});
+export const importSshConfig = (site: string, profile: string | null) =>
+  call('import_ssh_config', { site, profile });
 
 export const openSession = (endpoint: string, cols: number, rows: number) =>
   call('open_session', { endpoint, cols, rows });
