@@ -1264,6 +1264,9 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
     .expect("~/.ssh/config");
     ui.click("sessions-view-credentials").await;
     ui.select("ssh-import-site", "hanbit-dc").await;
+    // The profile list is read when the panel opens: pick once it has arrived.
+    ui.wait_css("[data-testid='ssh-import-profile'] option[value='ops']")
+        .await;
     ui.select("ssh-import-profile", "ops").await;
     ui.click("ssh-import-run").await;
     ui.wait_text("ssh-import-result", "gw, app").await;
