@@ -237,7 +237,8 @@ fn a_host_behind_two_jumps_with_its_key_from_the_keychain_and_a_changed_key_stop
     let said = text(&out);
     assert!(said.contains(&new_fingerprint), "{said}");
     assert!(said.to_lowercase().contains("changed"), "{said}");
-    assert!(!said.contains("BEGIN OPENSSH"), "no secret in the message");
+    let key_body = key.lines().nth(1).unwrap();
+    assert!(!said.contains(key_body), "no secret in the message");
     // sshd -E appends: no authentication request was added on jump2 or on the target.
     assert_eq!(chain.jump2.auth_attempts_in_log(), before.0);
     assert_eq!(chain.target.auth_attempts_in_log(), before.1);

@@ -381,38 +381,53 @@ fn read_key_file(path: &Path) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The label of a PEM-style armour line (`-----BEGIN <label>-----`), if it is one.
+fn begin_label(line: &str) -> Option<&str> {
+    line.trim()
+        .strip_prefix("-----BEGIN ")?
+        .strip_suffix("-----")
+}
+
+/// Whether some text is a private key (OpenSSH, PEM or PuTTY format), not a public key.
+pub fn looks_like_private_key(text: &str) -> bool {
+    text.starts_with("PuTTY-User-Key-File")
+        || text
+            .lines()
+            .filter_map(begin_label)
+            .any(|label| label.ends_with("PRIVATE KEY"))
+}
+
 /// Whether a private key's text (OpenSSH, PEM or PuTTY format) says it is encrypted.
 pub fn key_needs_passphrase(text: &str) -> bool {
-    if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
+    if text.contains("Proc-Type: 4,ENCRYPTED") {
         return true;
     }
     if let Some(line) = text.lines().find(|l| l.starts_with("Encryption:")) {
+        // PuTTY .ppk
         return line.trim_start_matches("Encryption:").trim() != "none";
     }
-    const BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
-    let Some(start) = text.find(BEGIN) else {
+    let mut lines = text.lines();
+    let Some(label) = lines.by_ref().find_map(begin_label) else {
         return false;
     };
-    let body: String = text[start + BEGIN.len()..]
-        .lines()
+    if label == "ENCRYPTED PRIVATE KEY" {
+        return true;
+    }
+    if label != "OPENSSH PRIVATE KEY" {
+        return false;
+    }
+    // "openssh-key-v1\0", then the cipher name as an SSH string.
+    let body: String = lines
         .take_while(|l| !l.starts_with("-----END"))
         .flat_map(|l| l.trim().chars())
         .collect();
     let Ok(bytes) = STANDARD.decode(body.trim()) else {
         return false;
     };
-    let Some(rest) = bytes.strip_prefix(b"openssh-key-v1\0") else {
-        return false;
-    };
-    let Some(len) = rest
-        .get(..4)
-        .and_then(|b| b.try_into().ok())
-        .map(u32::from_be_bytes)
-    else {
-        return false;
-    };
-    rest.get(4..4 + len as usize)
-        .is_some_and(|cipher| cipher != b"none")
+    bytes
+        .strip_prefix(b"openssh-key-v1\0")
+        .and_then(crate::known_hosts::key_type_of_blob)
+        .is_some_and(|cipher| cipher != "none")
 }
 
 #[cfg(test)]

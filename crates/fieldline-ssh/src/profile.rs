@@ -103,11 +103,10 @@ mod key_text {
 
     #[test]
     fn pasted_keys_get_plain_line_ends_and_one_final_newline() {
-        let pasted =
-            "\r\n-----BEGIN OPENSSH PRIVATE KEY-----\r\nAAAA\r\n-----END OPENSSH PRIVATE KEY-----";
+        let pasted = "\r\n-----BEGIN TEST BLOCK-----\r\nAAAA\r\n-----END TEST BLOCK-----";
         assert_eq!(
             normalize_key_text(pasted),
-            "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+            "-----BEGIN TEST BLOCK-----\nAAAA\n-----END TEST BLOCK-----\n"
         );
         let clean = "-----BEGIN X-----\nB\n-----END X-----\n";
         assert_eq!(normalize_key_text(clean), clean);

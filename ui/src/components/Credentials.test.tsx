@@ -75,7 +75,7 @@ describe('credential profiles', () => {
     });
     fireEvent.click(await screen.findByTestId('ssh-profile-add'));
     type('ssh-profile-name', ' acme-root ');
-    type('ssh-profile-key-text', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n');
+    type('ssh-profile-key-text', '-----BEGIN TEST BLOCK-----\nb3Blbn\n');
     type('ssh-profile-passphrase', 'pass phrase');
     expect(screen.getByTestId('ssh-profile-passphrase').getAttribute('type')).toBe('password');
     await act(() => {
@@ -87,7 +87,7 @@ describe('credential profiles', () => {
     expect(argsOf('save_ssh_profile')).toEqual([
       {
         profile: { name: 'acme-root', user: null, method: { kind: 'key', key_file: null } },
-        secret: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n',
+        secret: '-----BEGIN TEST BLOCK-----\nb3Blbn\n',
         passphrase: 'pass phrase',
       },
     ]);

@@ -208,7 +208,7 @@ function ProfileForm({
                   rows={4}
                   spellcheck={false}
                   autoComplete="off"
-                  placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
+                  placeholder={t('cred.keyTextPlaceholder')}
                   onInput={(e) => {
                     set('keyText')(e.currentTarget.value);
                   }}

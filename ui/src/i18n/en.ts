@@ -347,6 +347,7 @@ export const en = {
   'sshImport.run': 'Import ~/.ssh/config',
   'sshImport.added': 'Added {n} endpoints: {ids}.',
   'sshImport.none': 'No new hosts to import.',
+  'cred.keyTextPlaceholder': 'Paste the whole private key, first line to last',
   'known.title': 'Known hosts',
   'known.intro':
     'Host keys Fieldline has accepted. A session refuses a host whose key differs from the one here; remove an entry only when you know the key was changed on purpose.',

@@ -350,6 +350,7 @@ export const ko: Record<MessageKey, string> = {
   'sshImport.run': '~/.ssh/config 가져오기',
   'sshImport.added': '엔드포인트 {n}개를 추가했습니다: {ids}.',
   'sshImport.none': '가져올 새 호스트가 없습니다.',
+  'cred.keyTextPlaceholder': '개인 키 전체를 첫 줄부터 마지막 줄까지 붙여 넣으세요',
   'known.title': '알려진 호스트',
   'known.intro':
     'Fieldline이 수락한 호스트 키입니다. 여기 있는 키와 다른 키를 보내는 호스트는 세션이 거부합니다. 키가 의도적으로 바뀐 것을 확인했을 때만 항목을 삭제하세요.',

@@ -24,6 +24,8 @@ use crate::probe::seconds;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine as _;
 use fieldline_core::checks::{compile_regex, CheckState, FailSeverity, SshCommandSpec};
+pub use fieldline_ssh::auth::{key_needs_passphrase, looks_like_private_key};
+pub use fieldline_ssh::known_hosts::key_type_of_blob;
 use ssh2::{CheckResult, ErrorCode, HashType, KnownHostFileKind, MethodType, Session};
 use std::io::{ErrorKind, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -790,13 +792,6 @@ fn algorithms_for(key_type: &str) -> &'static [&'static str] {
     }
 }
 
-/// The key type named at the start of an SSH public key blob (`ssh-ed25519`, ...).
-pub fn key_type_of_blob(blob: &[u8]) -> Option<String> {
-    let len = u32::from_be_bytes(blob.get(..4)?.try_into().ok()?) as usize;
-    let name = blob.get(4..4usize.checked_add(len)?)?;
-    std::str::from_utf8(name).ok().map(str::to_owned)
-}
-
 /// `SHA256:…` as `ssh-keygen -l` prints it.
 pub fn sha256_fingerprint(sha256: &[u8]) -> String {
     format!("SHA256:{}", STANDARD_NO_PAD.encode(sha256))
@@ -872,36 +867,6 @@ fn verify_host_key(
 // ---------------------------------------------------------------------------------------
 // Authentication
 
-/// Whether an OpenSSH/PEM/PuTTY private key file's text says it is encrypted.
-pub fn key_needs_passphrase(text: &str) -> bool {
-    if text.contains("BEGIN ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
-        return true;
-    }
-    if let Some(line) = text.lines().find(|l| l.starts_with("Encryption:")) {
-        // PuTTY .ppk
-        return line.trim_start_matches("Encryption:").trim() != "none";
-    }
-    const BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
-    let Some(start) = text.find(BEGIN) else {
-        return false;
-    };
-    let body: String = text[start + BEGIN.len()..]
-        .lines()
-        .take_while(|l| !l.starts_with("-----END"))
-        .flat_map(|l| l.trim().chars())
-        .collect();
-    // "openssh-key-v1\0", then the cipher name as an SSH string.
-    let Ok(bytes) = STANDARD.decode(body.trim_end_matches('=')).or_else(|_| {
-        base64::engine::general_purpose::STANDARD_NO_PAD.decode(body.trim_end_matches('='))
-    }) else {
-        return false;
-    };
-    let Some(rest) = bytes.strip_prefix(b"openssh-key-v1\0") else {
-        return false;
-    };
-    key_type_of_blob(rest).is_some_and(|cipher| cipher != "none")
-}
-
 fn check_key_file(path: &Path) -> Result<(), Outcome> {
     let shown = path.display();
     let unreadable =
@@ -912,7 +877,7 @@ fn check_key_file(path: &Path) -> Result<(), Outcome> {
         .read_to_end(&mut bytes)
         .map_err(|e| unreadable(&e))?;
     let text = String::from_utf8_lossy(&bytes);
-    if !(text.contains("PRIVATE KEY-----") || text.starts_with("PuTTY-User-Key-File")) {
+    if !looks_like_private_key(&text) {
         return Err(Outcome::unknown(format!(
             "key_file {shown} is not a private key (the .pub file?)"
         )));
