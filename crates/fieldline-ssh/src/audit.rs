@@ -19,7 +19,11 @@
 //! - a secret is logged: callers put no secrets in `detail`; `detail` is cut to
 //!   [`MAX_DETAIL_BYTES`];
 //! - a hostile file makes verification crash or read without bound: lines longer than
-//!   [`MAX_LINE_BYTES`] are a verification error.
+//!   [`MAX_LINE_BYTES`] are a verification error;
+//! - the log or an export is readable by other local users: both are created `0600` and an
+//!   existing looser file is tightened when opened for writing (`fieldline_fs`);
+//! - a session starts unaudited: [`AuditLog::ready`] (or [`AuditLog::open`]) is the check
+//!   every front door makes before connecting, and refuses with [`AuditError::refusal`].
 //!
 //! The chain cannot show that entries were removed from the *end* of the log; keep the last
 //! hash elsewhere (an export, a ticket) if that matters.
@@ -70,6 +74,8 @@ pub enum AuditAction {
     HostKeyRefused,
     /// A host key had changed.
     HostKeyChanged,
+    /// A known host key was forgotten (approved by the technician).
+    HostKeyForgotten,
 }
 
 /// One line of the audit log.
@@ -153,6 +159,17 @@ pub enum AuditError {
     Json(#[from] serde_json::Error),
 }
 
+impl AuditError {
+    /// Why a session, command, fan-out, forward or transfer was not started because of this
+    /// error (fail closed), in one wording for the CLI and the window: the path and the OS
+    /// error are in it.
+    pub fn refusal(&self) -> String {
+        format!(
+            "Not connecting: every remote session is recorded in the audit log, and the audit log cannot be written. {self}"
+        )
+    }
+}
+
 /// What [`export_customer`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ExportReport {
@@ -193,6 +210,15 @@ impl AuditLog {
         unlock(&file);
         tail?;
         Ok(log)
+    }
+
+    /// Fail closed: whether sessions may start, i.e. whether the log at `path` can be
+    /// opened (created if missing) for append and its last entry checks out, so the next
+    /// entry can continue the chain. Cheap: one open, one lock, the last line read; nothing
+    /// is written. Call it before connecting and refuse with [`AuditError::refusal`] on an
+    /// error (the same check as [`AuditLog::open`], for callers that open the log later).
+    pub fn ready(path: &Path) -> Result<(), AuditError> {
+        Self::open_as(path, "").map(|_| ())
     }
 
     /// The log file.
@@ -253,13 +279,14 @@ impl AuditLog {
         Ok(entry)
     }
 
+    /// Opens the log for reading and appending; a new log is created `0600`, an existing
+    /// looser one is tightened (`fieldline_fs`).
     fn open_file(&self) -> Result<File, AuditError> {
-        OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&self.path)
-            .map_err(|source| io_err(&self.path, "opening", source))
+        fieldline_fs::open_private(
+            &self.path,
+            OpenOptions::new().read(true).append(true).create(true),
+        )
+        .map_err(|source| io_err(&self.path, "opening for append", source))
     }
 }
 
@@ -521,8 +548,8 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
     Ok(report)
 }
 
-/// Write the entries of one customer from the log at `path` to `out` (created or
-/// replaced): first a header line saying what the file is (with the verification of the
+/// Write the entries of one customer from the log at `path` to `out` (created `0600` or
+/// replaced and tightened): first a header line saying what the file is (with the verification of the
 /// whole log at export time and its last hash), then the customer's lines exactly as they
 /// are in the log, each with its `seq`, `prev` and `hash` so it can be checked against the
 /// full log. Lines that do not parse are skipped (they show in the verification).
@@ -560,7 +587,8 @@ pub fn export_customer(
         "source_last_hash": source.last_hash,
     });
     let mut w = io::BufWriter::new(
-        File::create(out).map_err(|source| io_err(out, "creating the export", source))?,
+        fieldline_fs::create_private(out)
+            .map_err(|source| io_err(out, "creating the export", source))?,
     );
     let write = |w: &mut io::BufWriter<File>| -> io::Result<()> {
         w.write_all(header.to_string().as_bytes())?;

@@ -9,6 +9,9 @@
 //! What never happens here: a changed key accepted or silently replaced. [`HostKeyStatus::
 //! Changed`] is always refused by [`crate::connect`], whatever the [`HostKeyPolicy`]; the
 //! only way forward is removing the old key ([`KnownHosts::remove`]) on purpose.
+//!
+//! The file is private: written `0600` in a `0700` folder, and an existing looser file is
+//! tightened whenever it is written (`fieldline_fs`).
 
 use crate::error::SshError;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
@@ -287,15 +290,16 @@ impl KnownHosts {
 
     fn append(&self, text: &str) -> Result<(), SshError> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
+            fieldline_fs::ensure_private_dir(dir).map_err(|e| self.err(e))?;
         }
         // A file whose last line lacks its line break must not glue the new line onto it.
         let existing = self.read_text()?;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| self.err(e))?;
+        // Private (0600; an existing looser file is tightened), see `fieldline_fs`.
+        let mut file = fieldline_fs::open_private(
+            &self.path,
+            std::fs::OpenOptions::new().create(true).append(true),
+        )
+        .map_err(|e| self.err(e))?;
         let mut out = String::new();
         if !existing.is_empty() && !existing.ends_with('\n') {
             out.push('\n');
@@ -381,7 +385,8 @@ impl KnownHosts {
 
     fn replace(&self, text: &str) -> Result<(), SshError> {
         let tmp = self.path.with_extension("fieldline-tmp");
-        std::fs::write(&tmp, text).map_err(|e| self.err(e))?;
+        // The replacement is private (0600) before it takes the file's place.
+        fieldline_fs::write_private(&tmp, text).map_err(|e| self.err(e))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| self.err(e))
     }
 

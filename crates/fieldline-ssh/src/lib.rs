@@ -38,7 +38,9 @@ pub mod sftp;
 pub mod ssh_config;
 pub mod terminal_filter;
 
-/// Where remote sessions keep their files in the data folder (beside the store).
+/// Where remote sessions keep their files in the data folder (beside the store). All of
+/// them are private: files `0600`, folders `0700`, looser existing ones tightened when
+/// written (`fieldline_fs`; on Windows the per-user profile's ACLs, see there).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataPaths {
     /// Fieldline's own known_hosts (OpenSSH format).
@@ -70,13 +72,14 @@ pub struct CustomerExport {
 /// Everything kept about one customer's remote sessions, for handing over: their audit
 /// entries (`audit.jsonl`, each with its hashes) and their session recordings
 /// (`recordings/*.cast`), in a new folder `out` (an existing one is refused, nothing is
-/// overwritten).
+/// overwritten). The folders are created `0700` and the files `0600`, whatever the modes
+/// of the originals (`fieldline_fs`).
 pub fn export_customer(
     paths: &DataPaths,
     customer: &str,
     out: &std::path::Path,
 ) -> Result<CustomerExport, String> {
-    std::fs::create_dir(out).map_err(|e| match e.kind() {
+    fieldline_fs::create_new_private_dir(out).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => format!(
             "{} already exists; choose a new folder for the export",
             out.display()
@@ -94,13 +97,13 @@ pub fn export_customer(
     let mut recordings = 0;
     for info in recording::list(&paths.recordings, Some(customer)) {
         if recordings == 0 {
-            std::fs::create_dir(&recordings_dir)
+            fieldline_fs::create_new_private_dir(&recordings_dir)
                 .map_err(|e| format!("cannot create {}: {e}", recordings_dir.display()))?;
         }
         let Some(name) = info.path.file_name() else {
             continue;
         };
-        std::fs::copy(&info.path, recordings_dir.join(name))
+        fieldline_fs::copy_private(&info.path, &recordings_dir.join(name))
             .map_err(|e| format!("cannot copy {}: {e}", info.path.display()))?;
         recordings += 1;
     }

@@ -12,6 +12,9 @@
 //! - **input is never recorded**: the recorder has no method for keystrokes, so a password
 //!   typed at a `sudo` prompt cannot end up in a file (what the host echoes is output and is
 //!   recorded, as on screen);
+//! - a recording is readable by anyone but the local user: files are created `0600` in
+//!   folders `0700` (looser existing folders are tightened; see `fieldline_fs`, which also
+//!   says what Windows does instead);
 //! - an existing file is never overwritten (files are created with `create_new`; the
 //!   counter `n` goes up until a free name is found);
 //! - a path component comes from the remote or the store unsanitized: customer and endpoint
@@ -25,7 +28,7 @@
 //! last flush (on [`Recorder::output`], [`Recorder::resize`] or [`Recorder::tick`], which
 //! the session calls while idle) and on [`Recorder::finish`].
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -240,17 +243,21 @@ impl Recorder {
         meta: RecordingMeta,
         max_bytes: u64,
     ) -> Result<Recorder, RecordingError> {
+        // The recordings folder and the customer's folder are private (0700, tightened if
+        // looser), every recording file 0600: see `fieldline_fs`.
         let customer_dir = dir.join(sanitize_component(&meta.customer));
-        fs::create_dir_all(&customer_dir).map_err(|source| RecordingError::Create {
-            path: customer_dir.clone(),
-            source,
-        })?;
+        for folder in [dir, customer_dir.as_path()] {
+            fieldline_fs::ensure_private_dir(folder).map_err(|source| RecordingError::Create {
+                path: folder.to_path_buf(),
+                source,
+            })?;
+        }
         let stamp = meta.started.strftime("%Y%m%d-%H%M%S").to_string();
         let endpoint = sanitize_component(&meta.endpoint);
         let mut opened = None;
         for n in 1..=MAX_NAME_ATTEMPTS {
             let path = customer_dir.join(format!("{stamp}-{endpoint}-{n}.cast"));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
+            match fieldline_fs::create_new_private(&path) {
                 Ok(file) => {
                     opened = Some((path, file));
                     break;
@@ -617,7 +624,10 @@ mod tests {
     /// A failing disk: the first failure is returned, later writes are quiet no-ops.
     #[test]
     fn write_error_is_reported_once() {
-        let file = OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
         let now = Instant::now();
         let mut rec = Recorder {
             path: PathBuf::from("/dev/full"),

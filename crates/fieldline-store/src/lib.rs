@@ -31,6 +31,7 @@ pub mod sync;
 pub mod tickets;
 
 pub use error::StoreError;
+pub use fleet::{approval_problems, ImportCounts};
 pub use migrations::SCHEMA_VERSION;
 
 use rusqlite::{Connection, OpenFlags};
@@ -61,6 +62,36 @@ pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf, StoreError> 
         .ok_or(StoreError::NoDataDir)
 }
 
+/// The files SQLite keeps beside the database (WAL, its shared-memory index, and the
+/// rollback journal used before WAL is switched on); SQLite creates them with the
+/// database file's mode.
+const DATABASE_SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// Makes the database at `path` and its side files private: with `create`, a missing
+/// database is created as an empty `0600` file (SQLite takes an empty file for a new
+/// database); existing files are tightened to `0600`.
+fn private_database_files(path: &Path, create: bool) -> Result<(), StoreError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    if create {
+        match fieldline_fs::create_new_private(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => return Err(io(path)(source)),
+        }
+    }
+    fieldline_fs::restrict(path).map_err(io(path))?;
+    for suffix in DATABASE_SIDE_FILES {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        fieldline_fs::restrict(&side).map_err(io(&side))?;
+    }
+    Ok(())
+}
+
 /// An open store.
 pub struct Store {
     conn: Connection,
@@ -71,12 +102,18 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store in `data_dir` and migrates it to the current
     /// schema. A database from a newer Fieldline is refused untouched.
+    ///
+    /// Kept private ([`fieldline_fs`]): the data folder is created `0700` (an existing one
+    /// that group or others may enter is tightened), the database is created `0600` before
+    /// SQLite opens it, so the `-wal` and `-shm` files SQLite makes beside it get the same
+    /// mode, and existing ones are tightened before and after the open.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+        fieldline_fs::ensure_private_dir(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.to_path_buf(),
             source,
         })?;
         let path = data_dir.join(DATABASE_FILE);
+        private_database_files(&path, true)?;
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -117,6 +154,7 @@ impl Store {
         store
             .conn
             .pragma_update(None, "application_id", APPLICATION_ID)?;
+        private_database_files(&store.path, false)?;
         Ok(store)
     }
 
