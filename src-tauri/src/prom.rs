@@ -1,7 +1,9 @@
 //! The scale path in the app: when the technician sets up an MSP's Prometheus (and
 //! Alertmanager), the window shows what it says next to what the laptop probes itself.
 //! The settings are a row of the store's settings table; the token or password is in the
-//! OS keychain (service `app.fieldline.console`, account `prometheus`), never in the store.
+//! OS keychain (service `app.fieldline.console`, account `prometheus`), never in the store,
+//! bound to the origins of the Prometheus and Alertmanager it was entered for: it is sent
+//! nowhere else, and a source moved elsewhere needs it entered again.
 //!
 //! One task reads the source every [`READ_EVERY`] (at once after the settings change) and
 //! keeps the result in the status board (`StatusBoard::source`); every read, good or
@@ -9,8 +11,8 @@
 //! its time, so a laptop that lost its network shows old news as old, not as healthy or down.
 
 use crate::AppState;
-use fieldline_ipc::{events, SourceChanged, SourceView};
-use fieldline_keychain::{Keychain, SecretStore};
+use fieldline_ipc::{events, IpcError, SourceChanged, SourceView};
+use fieldline_keychain::{Destination, Keychain, SecretStore};
 use fieldline_monitor::source_prom::{self, Auth, PromSource, SourceReport};
 use fieldline_store::{Store, StoreError};
 use std::time::{Duration, Instant};
@@ -48,20 +50,60 @@ pub fn save(store: &mut Store, source: Option<&PromSource>) -> Result<(), StoreE
     store.set_setting(SETTING, &text)
 }
 
-/// The secret the source's auth needs, from the keychain (`None` for no auth).
-pub fn secret(source: &PromSource) -> Result<Option<String>, String> {
+/// Where the saved source sends its secret (none without auth, or where none may go).
+fn saved_destination(saved: Option<&PromSource>) -> Option<Destination> {
+    saved
+        .filter(|s| s.auth != Auth::None)
+        .and_then(|s| source_prom::secret_destination(s).ok())
+}
+
+/// The secret kept for `source` (`None` when none is kept), given only when it was saved
+/// for `source`'s Prometheus and Alertmanager origins; `saved` is the source as the store
+/// has it (a bare secret of an older version counts as saved for it).
+pub fn kept_secret(
+    source: &PromSource,
+    saved: Option<&PromSource>,
+) -> Result<Option<String>, String> {
+    let wanted = source_prom::secret_destination(source).map_err(|e| e.to_string())?;
+    Keychain::default()
+        .get_for(ACCOUNT, &wanted, saved_destination(saved).as_ref())
+        .map_err(|e| format!("the keychain could not give the Prometheus secret: {e}"))
+}
+
+/// The secret the source's auth needs, from the keychain (`None` for no auth); see
+/// [`kept_secret`].
+pub fn secret(source: &PromSource, saved: Option<&PromSource>) -> Result<Option<String>, String> {
     if source.auth == Auth::None {
         return Ok(None);
     }
-    match Keychain::default().get(ACCOUNT) {
-        Ok(Some(s)) => Ok(Some(s)),
-        Ok(None) => Err(
+    match kept_secret(source, saved)? {
+        Some(s) => Ok(Some(s)),
+        None => Err(
             "the keychain holds no token or password for Prometheus; enter it in Settings".into(),
         ),
-        Err(e) => Err(format!(
-            "the keychain could not give the Prometheus secret: {e}"
-        )),
     }
+}
+
+/// Before `source` is saved over `saved`: a `typed` secret (blank: none) is kept bound to
+/// `source`'s origins; with none typed, origins other than the saved source's are refused
+/// while the kept secret belongs to those ("enter it again"). No auth: nothing to keep.
+pub fn keep_secret(
+    source: &PromSource,
+    saved: Option<&PromSource>,
+    typed: Option<&str>,
+) -> Result<(), IpcError> {
+    if source.auth == Auth::None {
+        return Ok(());
+    }
+    let to = source_prom::secret_destination(source).map_err(|e| IpcError::Invalid {
+        message: e.to_string(),
+        issues: Vec::new(),
+    })?;
+    Keychain::default()
+        .bind_on_save(ACCOUNT, &to, saved_destination(saved).as_ref(), typed)
+        .map_err(|e| IpcError::Keychain {
+            message: e.to_string(),
+        })
 }
 
 /// Reads `source` once over the fleet as the store has it now.
@@ -133,7 +175,7 @@ async fn read_view<R: Runtime>(
 ) -> SourceView {
     let tried_at = fieldline_monitor::engine::now_unix();
     let wanted = source.clone();
-    let secret = tauri::async_runtime::spawn_blocking(move || secret(&wanted))
+    let secret = tauri::async_runtime::spawn_blocking(move || secret(&wanted, Some(&wanted)))
         .await
         .unwrap_or_else(|e| Err(format!("the keychain lookup stopped: {e}")));
     let result = match secret {

@@ -3,26 +3,21 @@
 //! A run talks to the network for seconds, so it never holds the window's store: it
 //! opens its own connection to the same database (WAL lets both work). One run at a
 //! time (`AppState::sync_lock`); each ends with `sync-changed` and a notification round.
+//! A connection's token is read bound to the saved connection's origin
+//! (`fieldline_sync::secret`), the same way `fieldline sync` reads it.
 
 use crate::AppState;
 use fieldline_ipc::{events, SyncStarted};
-use fieldline_keychain::{connection_account, Keychain, SecretStore};
+use fieldline_keychain::Keychain;
 use fieldline_store::sync::ConnectionConfig;
 use fieldline_store::Store;
-use fieldline_sync::{connector_for, sync_once, SyncReport};
+use fieldline_sync::secret::sync_saved;
+use fieldline_sync::SyncReport;
 use std::time::Duration;
 use tauri::{Emitter, Manager, Runtime};
 
 /// How often the schedule is looked at.
 const TICK: Duration = Duration::from_secs(20);
-
-/// The secret of a connection from the keychain, as a sentence when it is not there.
-pub fn secret_of(name: &str) -> Result<String, String> {
-    Keychain::default()
-        .get(&connection_account(name))
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no token for connection {name} in the keychain; edit the connection and enter its token"))
-}
 
 /// One run of each of `names` (all connections when `None`), in this thread.
 pub fn run_now<R: Runtime>(
@@ -52,12 +47,8 @@ pub fn run_now<R: Runtime>(
                 connection: config.name.clone(),
             },
         );
-        let report = match secret_of(&config.name)
-            .and_then(|s| connector_for(config, &s).map_err(|e| e.to_string()))
-        {
-            Ok(connector) => sync_once(&mut store, connector.as_ref(), config, || clock.now()),
-            Err(e) => SyncReport::could_not_start(&mut store, &config.name, e, clock.now()),
-        };
+        // The token only for the origin it was saved for (the saved connection's).
+        let report = sync_saved(&mut store, &Keychain::default(), config, || clock.now());
         let _ = app.emit(events::SYNC_CHANGED, report.clone());
         reports.push(report);
     }

@@ -1,13 +1,17 @@
 //! `fieldline connection` and `fieldline sync`: helpdesk connections (their secrets go to
 //! the OS keychain, read from standard input so they never sit in shell history or
 //! `ps`), one sync run, and the conflicts it left for the technician.
+//!
+//! A token is kept bound to the connection's origin and sent nowhere else, through the
+//! same calls as the app's (`fieldline_sync::secret`): a connection moved to another
+//! origin needs its token again (`--token-stdin`).
 
 use crate::{open_store, Failure};
 use clap::{Args, Subcommand};
 use fieldline_keychain::{connection_account, Keychain, SecretStore};
 use fieldline_store::sync::{ConnectionConfig, ConnectorKind, Resolution};
 use fieldline_store::Clock;
-use fieldline_sync::{connector_for, sync_once, test_connection, SyncReport};
+use fieldline_sync::secret::{keep_token, sync_saved, test_with};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -86,17 +90,6 @@ fn pairs(items: &[String], what: &str) -> Result<Vec<(String, String)>, Failure>
         .collect()
 }
 
-fn secret(name: &str) -> Result<String, Failure> {
-    Keychain::default()
-        .get(&connection_account(name))
-        .map_err(|e| Failure(e.to_string()))?
-        .ok_or_else(|| {
-            Failure(format!(
-                "no token for connection {name} in the keychain; run: fieldline connection add {name} ... --token-stdin"
-            ))
-        })
-}
-
 pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
     match cmd {
         ConnectionCommand::Add(a) => add(a, data_dir),
@@ -142,7 +135,7 @@ pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result
         ConnectionCommand::Test { name } => {
             let store = open_store(data_dir)?;
             let config = store.connection(&name)?;
-            let t = test_connection(&config, &secret(&name)?);
+            let t = test_with(&Keychain::default(), &config, Some(&config), None);
             println!("{}", t.message);
             if t.ok {
                 Ok(())
@@ -207,10 +200,11 @@ pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result
 
 fn add(a: AddArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
     let mut store = open_store(data_dir)?;
+    let saved = store.connection(&a.name).ok();
     // Changing a connection keeps its mapping; pairs given here are added to it.
-    let mut config = store
-        .connection(&a.name)
-        .unwrap_or_else(|_| ConnectionConfig::template(ConnectorKind::RequestTracker));
+    let mut config = saved
+        .clone()
+        .unwrap_or_else(|| ConnectionConfig::template(ConnectorKind::RequestTracker));
     config
         .mapping
         .customers
@@ -225,16 +219,35 @@ fn add(a: AddArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
     config.queues = a.queues;
     config.interval_minutes = a.interval;
     config.validate()?;
+    let mut line = String::new();
     if a.token_stdin {
-        let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
             .map_err(|e| Failure(format!("cannot read the token from standard input: {e}")))?;
-        Keychain::default()
-            .set(&connection_account(&a.name), line.trim())
-            .map_err(|e| Failure(e.to_string()))?;
+        if line.trim().is_empty() {
+            return Err(Failure(
+                "no token on standard input; give it on the first line".into(),
+            ));
+        }
     }
+    // The token is kept bound to this address; a new origin without one is refused.
+    keep_token(
+        &Keychain::default(),
+        &config,
+        saved.as_ref(),
+        a.token_stdin.then_some(line.as_str()),
+    )
+    .map_err(|e| {
+        Failure(if a.token_stdin {
+            e.to_string()
+        } else {
+            format!(
+                "{e} (fieldline connection add {} ... --token-stdin)",
+                a.name
+            )
+        })
+    })?;
     store.save_connection(&config)?;
     println!("saved connection {}", a.name);
     Ok(())
@@ -251,16 +264,9 @@ pub fn run_sync(args: SyncArgs, data_dir: Option<&Path>) -> Result<(), Failure> 
         println!("no helpdesk connections; add one with: fieldline connection add NAME --url URL --user USER --token-stdin");
     }
     let mut reports = Vec::new();
+    let keychain = Keychain::default();
     for config in &configs {
-        let report = match secret(&config.name)
-            .and_then(|s| connector_for(config, &s).map_err(|e| Failure(e.to_string())))
-        {
-            Ok(connector) => sync_once(&mut store, connector.as_ref(), config, || clock.now()),
-            Err(Failure(e)) => {
-                SyncReport::could_not_start(&mut store, &config.name, e, clock.now())
-            }
-        };
-        reports.push(report);
+        reports.push(sync_saved(&mut store, &keychain, config, || clock.now()));
     }
     if args.json {
         println!(

@@ -90,7 +90,13 @@ fn connection_add_keeps_the_token_in_the_keychain_and_sync_reports_what_moved() 
             None,
         )
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&lookup.stdout).trim(), rt.token());
+    // ... bound to the helpdesk's origin (kept beside it; the origin is not secret).
+    let kept = String::from_utf8_lossy(&lookup.stdout).into_owned();
+    assert!(kept.ends_with(rt.token()), "{kept}");
+    assert!(
+        kept.contains(&fieldline_keychain::secret_origin(&url).unwrap()),
+        "{kept}"
+    );
     let tested = cli.ok(&["connection", "test", "rt"], None);
     assert!(
         tested.contains("Connected to Request Tracker 5"),

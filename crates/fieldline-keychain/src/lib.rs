@@ -15,8 +15,18 @@
 //! for at most [`Keychain::with_unlock_wait`] (the keyring crate alone would wait for a
 //! year); with no prompt available (no desktop session) the call fails at once with
 //! [`SecretError::Locked`].
+//!
+//! A secret sent over HTTP (helpdesk tokens, Prometheus credentials) is kept bound to its
+//! destination ([`Destination`], see [`bound`]): saved with [`SecretStore::set_bound`],
+//! read with [`SecretStore::get_for`], which gives it out only for the origins it was
+//! entered for. [`secret_origin`] is the one rule for where a secret may go over HTTP.
 
 use std::time::Duration;
+
+pub mod bound;
+
+use bound::Stored;
+pub use bound::{secret_origin, Destination, DestinationError};
 
 /// The keychain service name of every Fieldline secret.
 pub const SERVICE: &str = "app.fieldline.console";
@@ -42,6 +52,79 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, account: &str, secret: &str) -> Result<(), SecretError>;
     /// Ok even when there was nothing to delete.
     fn delete(&self, account: &str) -> Result<(), SecretError>;
+
+    /// Stores `secret` for `account`, to be sent only to `to` (see [`SecretStore::get_for`]).
+    /// An account kept this way is read with `get_for`, never with `get`.
+    fn set_bound(&self, account: &str, to: &Destination, secret: &str) -> Result<(), SecretError> {
+        check_secret(account, secret)?;
+        self.set(account, &bound::seal(to, secret))
+    }
+
+    /// The secret of `account`, to be sent to `wanted`; `None` when there is none.
+    /// Refused ([`SecretError::WrongDestination`]) when it was saved for another
+    /// destination: the technician enters it again for the new one.
+    ///
+    /// `legacy_to` is where the configuration saved with the secret sends it (`None`: no
+    /// configuration is saved). A secret saved before destinations were recorded is taken
+    /// as bound there, and saved again bound on this first use; with no `legacy_to` it is
+    /// refused ([`SecretError::Unbound`]).
+    fn get_for(
+        &self,
+        account: &str,
+        wanted: &Destination,
+        legacy_to: Option<&Destination>,
+    ) -> Result<Option<String>, SecretError> {
+        let Some(value) = self.get(account)? else {
+            return Ok(None);
+        };
+        let wrong = |saved: &Destination| SecretError::WrongDestination {
+            account: account.to_owned(),
+            saved: saved.to_string(),
+            wanted: wanted.to_string(),
+        };
+        match bound::open(value) {
+            Stored::Bound { to, secret } if to.covers(wanted) => Ok(Some(secret)),
+            Stored::Bound { to, .. } => Err(wrong(&to)),
+            Stored::Damaged => Err(SecretError::Damaged {
+                account: account.to_owned(),
+            }),
+            Stored::Legacy(secret) => match legacy_to {
+                None => Err(SecretError::Unbound {
+                    account: account.to_owned(),
+                    wanted: wanted.to_string(),
+                }),
+                Some(saved) if !saved.covers(wanted) => Err(wrong(saved)),
+                Some(saved) => {
+                    // Best effort: the secret may go to `wanted` either way, and a failed
+                    // write is tried again on the next use.
+                    let _ = self.set_bound(account, saved, &secret);
+                    Ok(Some(secret))
+                }
+            },
+        }
+    }
+
+    /// Before a configuration that sends `account`'s secret to `to` is saved: stores
+    /// `typed` (a secret entered with this save; blank counts as none) bound to `to`, or,
+    /// with none typed and a destination other than the saved configuration's
+    /// (`saved_to`), makes sure the secret already kept may go there. A kept secret that
+    /// may not is refused ([`SecretError::WrongDestination`] / [`SecretError::Unbound`]:
+    /// "enter it again"); none kept at all is fine (the configuration waits for one).
+    fn bind_on_save(
+        &self,
+        account: &str,
+        to: &Destination,
+        saved_to: Option<&Destination>,
+        typed: Option<&str>,
+    ) -> Result<(), SecretError> {
+        if let Some(secret) = typed.map(str::trim).filter(|s| !s.is_empty()) {
+            return self.set_bound(account, to, secret);
+        }
+        if saved_to.is_some_and(|saved| saved.covers(to)) {
+            return Ok(());
+        }
+        self.get_for(account, to, saved_to).map(drop)
+    }
 }
 
 /// The OS keychain, under one service name.
@@ -227,6 +310,31 @@ pub enum SecretError {
 
     #[error("the keychain failed on the secret for {account}: {detail}")]
     Platform { account: String, detail: String },
+
+    #[error(
+        "the secret of {account} was saved for {saved}; enter it again to send it to {wanted}"
+    )]
+    WrongDestination {
+        account: String,
+        saved: String,
+        wanted: String,
+    },
+
+    #[error(
+        "the secret of {account} was saved before Fieldline recorded where it may be sent; \
+         enter it again to send it to {wanted}"
+    )]
+    Unbound { account: String, wanted: String },
+
+    #[error(
+        "the keychain entry of {account} is damaged (where its secret may be sent cannot be \
+         read): enter the API token or password again"
+    )]
+    Damaged { account: String },
+
+    /// The address may not receive a secret (plain `http://` to another machine, not a URL).
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
 }
 
 #[cfg(target_os = "linux")]
@@ -440,6 +548,7 @@ mod secret_service {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -536,6 +645,234 @@ mod tests {
             let shown = format!("{err} | {err:?}");
             assert!(!shown.contains(SECRET), "the secret leaked: {shown}");
             assert!(shown.contains(account), "the account is missing: {shown}");
+        }
+    }
+
+    /// An in-memory store: the bound-secret logic is the trait's, whatever the keychain.
+    #[derive(Default)]
+    struct Mem(std::sync::Mutex<std::collections::BTreeMap<String, String>>);
+
+    impl SecretStore for Mem {
+        fn get(&self, account: &str) -> Result<Option<String>, SecretError> {
+            Ok(self.0.lock().unwrap().get(account).cloned())
+        }
+        fn set(&self, account: &str, secret: &str) -> Result<(), SecretError> {
+            self.0
+                .lock()
+                .unwrap()
+                .insert(account.to_owned(), secret.to_owned());
+            Ok(())
+        }
+        fn delete(&self, account: &str) -> Result<(), SecretError> {
+            self.0.lock().unwrap().remove(account);
+            Ok(())
+        }
+    }
+
+    fn dest(url: &str) -> Destination {
+        Destination::http(url).unwrap()
+    }
+
+    #[test]
+    fn bound_secret_round_trip() {
+        let mem = Mem::default();
+        let account = connection_account("acme");
+        let a = dest("https://a.example/rt");
+        mem.set_bound(&account, &a, SECRET).unwrap();
+        // Kept with its origin, not bare.
+        let raw = mem.get(&account).unwrap().unwrap();
+        assert!(
+            raw.contains("https://a.example:443") && raw.ends_with(SECRET),
+            "{raw}"
+        );
+        // Another path or the port written out is the same origin.
+        for wanted in ["https://a.example/rt", "https://A.example:443/other"] {
+            assert_eq!(
+                mem.get_for(&account, &dest(wanted), None)
+                    .unwrap()
+                    .as_deref(),
+                Some(SECRET),
+                "{wanted}"
+            );
+        }
+        assert_eq!(
+            mem.get_for(&connection_account("none"), &a, Some(&a))
+                .unwrap(),
+            None
+        );
+        assert!(matches!(
+            mem.set_bound(&account, &a, ""),
+            Err(SecretError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn bound_secret_refuses_another_destination() {
+        let mem = Mem::default();
+        let account = connection_account("acme");
+        mem.set_bound(&account, &dest("https://a/"), SECRET)
+            .unwrap();
+        for other in [
+            "https://b/",
+            "https://a:8443/",
+            "http://a.localhost/",
+            "http://127.0.0.1:443/",
+        ] {
+            let Ok(other) = Destination::http(other) else {
+                continue;
+            };
+            let err = mem
+                .get_for(&account, &other, Some(&dest("https://a/")))
+                .unwrap_err();
+            assert!(
+                matches!(err, SecretError::WrongDestination { .. }),
+                "{err:?}"
+            );
+        }
+        let err = mem
+            .get_for(&account, &dest("https://b/"), None)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the secret of connection:acme was saved for https://a:443; enter it again to \
+             send it to https://b:443"
+        );
+        // A Prometheus secret saved for Prometheus and Alertmanager may go to either, not
+        // to a third.
+        let both = Destination::http_all(["https://p/", "https://am:9093/"]).unwrap();
+        mem.set_bound("prometheus", &both, SECRET).unwrap();
+        assert!(mem.get_for("prometheus", &dest("https://p/"), None).is_ok());
+        assert!(mem.get_for("prometheus", &both, None).is_ok());
+        let more = Destination::http_all(["https://p/", "https://evil:9093/"]).unwrap();
+        let err = mem.get_for("prometheus", &more, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("https://am:9093 and https://p:443"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn legacy_secret_is_bound_to_the_saved_configuration_on_first_use() {
+        let mem = Mem::default();
+        let account = connection_account("old");
+        let a = dest("https://a/");
+        let b = dest("https://b/");
+        // Saved bare, before this version.
+        mem.set(&account, SECRET).unwrap();
+        // The configuration now points elsewhere than the saved one: refused, untouched.
+        let err = mem.get_for(&account, &b, Some(&a)).unwrap_err();
+        assert!(
+            matches!(err, SecretError::WrongDestination { .. }),
+            "{err:?}"
+        );
+        assert_eq!(mem.get(&account).unwrap().as_deref(), Some(SECRET));
+        // No saved configuration to say where it was meant for: refused.
+        let err = mem.get_for(&account, &a, None).unwrap_err();
+        assert!(matches!(err, SecretError::Unbound { .. }), "{err:?}");
+        assert!(err.to_string().contains("enter it again"), "{err}");
+        // Its own destination: given, and saved again bound.
+        assert_eq!(
+            mem.get_for(&account, &a, Some(&a)).unwrap().as_deref(),
+            Some(SECRET)
+        );
+        let raw = mem.get(&account).unwrap().unwrap();
+        assert!(raw.starts_with("fieldline-bound-secret/1\n"), "{raw}");
+        // From now on bound, even when a caller passes another saved configuration.
+        assert!(mem.get_for(&account, &b, Some(&b)).is_err());
+        assert_eq!(
+            mem.get_for(&account, &a, None).unwrap().as_deref(),
+            Some(SECRET)
+        );
+    }
+
+    #[test]
+    fn damaged_envelope_is_refused() {
+        let mem = Mem::default();
+        mem.set("prometheus", "fieldline-bound-secret/1\nto https://a:443")
+            .unwrap();
+        let err = mem
+            .get_for("prometheus", &dest("https://a/"), None)
+            .unwrap_err();
+        assert!(matches!(err, SecretError::Damaged { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn bind_on_save_needs_the_secret_again_for_a_new_destination() {
+        let mem = Mem::default();
+        let account = connection_account("acme");
+        let a = dest("https://a/");
+        let b = dest("https://b/");
+        // A new configuration with nothing kept: saved, waiting for a secret.
+        mem.bind_on_save(&account, &a, None, None).unwrap();
+        mem.bind_on_save(&account, &a, None, Some("  ")).unwrap();
+        assert_eq!(mem.get(&account).unwrap(), None);
+        mem.bind_on_save(&account, &a, None, Some(&format!(" {SECRET}\n")))
+            .unwrap();
+        assert_eq!(
+            mem.get_for(&account, &a, None).unwrap().as_deref(),
+            Some(SECRET)
+        );
+        // Same destination, nothing typed: kept.
+        mem.bind_on_save(&account, &a, Some(&a), None).unwrap();
+        // Another destination, nothing typed: refused, and the secret stays bound to A.
+        let err = mem.bind_on_save(&account, &b, Some(&a), None).unwrap_err();
+        assert!(
+            matches!(err, SecretError::WrongDestination { .. }),
+            "{err:?}"
+        );
+        let err = mem.bind_on_save(&account, &b, None, None).unwrap_err();
+        assert!(
+            matches!(err, SecretError::WrongDestination { .. }),
+            "{err:?}"
+        );
+        assert!(mem.get_for(&account, &a, None).is_ok());
+        // Typed again for B: bound to B only.
+        mem.bind_on_save(&account, &b, Some(&a), Some("tok-b"))
+            .unwrap();
+        assert_eq!(
+            mem.get_for(&account, &b, None).unwrap().as_deref(),
+            Some("tok-b")
+        );
+        assert!(mem.get_for(&account, &a, None).is_err());
+        // A legacy secret and a changed destination: refused too.
+        mem.set(&account, SECRET).unwrap();
+        assert!(mem.bind_on_save(&account, &a, Some(&b), None).is_err());
+        assert!(mem.bind_on_save(&account, &b, Some(&b), None).is_ok());
+    }
+
+    #[test]
+    fn destination_errors_never_show_the_secret() {
+        let mem = Mem::default();
+        let account = connection_account("acme");
+        mem.set_bound(&account, &dest("https://a/"), SECRET)
+            .unwrap();
+        let mut errors = vec![
+            mem.get_for(&account, &dest("https://b/"), None)
+                .unwrap_err(),
+            SecretError::Unbound {
+                account: account.clone(),
+                wanted: "https://b:443".into(),
+            },
+            SecretError::Damaged {
+                account: account.clone(),
+            },
+        ];
+        mem.set(&account, SECRET).unwrap();
+        errors.push(
+            mem.get_for(&account, &dest("https://b/"), None)
+                .unwrap_err(),
+        );
+        errors.push(
+            mem.get_for(&account, &dest("https://b/"), Some(&dest("https://a/")))
+                .unwrap_err(),
+        );
+        errors.push(SecretError::from(
+            Destination::http(&format!("http://tech:{SECRET}@rt.example/")).unwrap_err(),
+        ));
+        for err in errors {
+            let shown = format!("{err} | {err:?}");
+            assert!(!shown.contains(SECRET), "the secret leaked: {shown}");
         }
     }
 

@@ -12,7 +12,7 @@ mod keychain;
 use std::time::{Duration, Instant};
 
 use fieldline_keychain::{
-    connection_account, Keychain, SecretError, SecretStore, MAX_SECRET_BYTES, SERVICE,
+    connection_account, Destination, Keychain, SecretError, SecretStore, MAX_SECRET_BYTES, SERVICE,
 };
 use keychain::{GnomeKeyring, PrivateBus};
 
@@ -163,6 +163,78 @@ fn secret_stored_by_secret_tool_is_read() {
         Some("seeded-토큰")
     );
     keychain.delete(&account).unwrap();
+}
+
+/// A secret bound to its origin in the real Secret Service: given out for that origin
+/// only; a bare one seeded by an older version (here by secret-tool) is bound to the saved
+/// configuration's origin on first use.
+#[test]
+fn bound_secret_goes_only_to_its_origin() {
+    let keyring = keychain::shared();
+    let keychain = Keychain::default();
+    let account = connection_account("bound");
+    let a = Destination::http("https://rt-a.example/rt").unwrap();
+    let b = Destination::http("http://127.0.0.1:8081/").unwrap();
+
+    keychain.set_bound(&account, &a, "bound-token-a").unwrap();
+    assert_eq!(
+        keychain.get_for(&account, &a, None).unwrap().as_deref(),
+        Some("bound-token-a")
+    );
+    let err = keychain.get_for(&account, &b, Some(&a)).unwrap_err();
+    assert!(
+        matches!(err, SecretError::WrongDestination { .. }),
+        "{err:?}"
+    );
+    let said = format!("{err} | {err:?}");
+    assert!(said.contains("https://rt-a.example:443"), "{said}");
+    assert!(said.contains("http://127.0.0.1:8081"), "{said}");
+    assert!(!said.contains("bound-token-a"), "{said}");
+    // Refusing a save to B without the secret leaves A's untouched.
+    assert!(keychain.bind_on_save(&account, &b, Some(&a), None).is_err());
+    assert!(keychain.get_for(&account, &a, None).unwrap().is_some());
+    keychain
+        .bind_on_save(&account, &b, Some(&a), Some("bound-token-b"))
+        .unwrap();
+    assert_eq!(
+        keychain.get_for(&account, &b, None).unwrap().as_deref(),
+        Some("bound-token-b")
+    );
+    assert!(keychain.get_for(&account, &a, Some(&a)).is_err());
+
+    // A bare secret, as versions before bound secrets (or a setup script) left it.
+    let legacy = connection_account("legacy-bound");
+    let store = keyring
+        .secret_tool(
+            &[
+                "store", "--label", "legacy", "service", SERVICE, "username", &legacy, "target",
+                "default",
+            ],
+            Some("legacy-token"),
+        )
+        .unwrap();
+    assert!(store.status.success(), "{store:?}");
+    assert!(matches!(
+        keychain.get_for(&legacy, &b, Some(&a)),
+        Err(SecretError::WrongDestination { .. })
+    ));
+    assert_eq!(
+        keychain.get_for(&legacy, &a, Some(&a)).unwrap().as_deref(),
+        Some("legacy-token")
+    );
+    let lookup = keyring
+        .secret_tool(&["lookup", "service", SERVICE, "username", &legacy], None)
+        .unwrap();
+    let raw = String::from_utf8_lossy(&lookup.stdout);
+    assert!(
+        raw.contains("https://rt-a.example:443"),
+        "not saved again bound: {raw}"
+    );
+    assert!(raw.ends_with("legacy-token"), "{raw}");
+    assert!(keychain.get_for(&legacy, &b, Some(&b)).is_err());
+
+    keychain.delete(&account).unwrap();
+    keychain.delete(&legacy).unwrap();
 }
 
 const LOCKED: &str = "locked_keychain_fails_at_once_with_a_locked_error";

@@ -651,6 +651,17 @@ enum Credentials<'a> {
     Basic(&'a str, &'a str),
 }
 
+/// Where the source's secret is sent: Prometheus and, when set, Alertmanager. Refused
+/// where a secret may not go (`fieldline_keychain::secret_origin`: plain http:// to
+/// another machine). The keychain keeps the secret bound to this destination.
+pub fn secret_destination(
+    source: &PromSource,
+) -> Result<fieldline_keychain::Destination, SourceError> {
+    let urls =
+        std::iter::once(source.prometheus_url.as_str()).chain(source.alertmanager_url.as_deref());
+    fieldline_keychain::Destination::http_all(urls).map_err(|e| config(e.to_string()))
+}
+
 impl<'a> Fetcher<'a> {
     fn new(
         client: &'a reqwest::Client,
@@ -662,6 +673,7 @@ impl<'a> Fetcher<'a> {
             Auth::None => Credentials::None,
             Auth::Bearer => {
                 let token = secret.filter(|s| !s.is_empty()).ok_or_else(missing)?;
+                secret_destination(source)?;
                 // The error would show the value: say only what is wrong with it.
                 let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
                     .map_err(|_| config("the token has characters a header cannot carry"))?;
@@ -670,6 +682,7 @@ impl<'a> Fetcher<'a> {
             }
             Auth::Basic { username } => {
                 let password = secret.ok_or_else(missing)?;
+                secret_destination(source)?;
                 if password.chars().any(char::is_control) {
                     return Err(config("the password has control characters"));
                 }
@@ -2033,16 +2046,28 @@ mod tests {
         let err = |r: Result<Fetcher<'_>, SourceError>| r.err().unwrap().to_string();
         assert!(err(Fetcher::new(&client, &s, None)).contains("missing"));
         assert!(err(Fetcher::new(&client, &s, Some(""))).contains("missing"));
+        // Plain http:// to another machine gets no secret.
+        let e = err(Fetcher::new(&client, &s, Some("s3cret")));
+        assert!(e.contains("plain http://") && !e.contains("s3cret"), "{e}");
+        s.prometheus_url = "https://prom.example:9090".into();
         let e = err(Fetcher::new(&client, &s, Some("tok\nen-s3cret")));
         assert!(e.contains("header") && !e.contains("s3cret"), "{e}");
         assert!(Fetcher::new(&client, &s, Some("s3cret")).is_ok());
         let debug = format!("{s:?}");
         assert!(!debug.contains("s3cret"));
+        s.alertmanager_url = Some("http://am.example:9093".into());
+        assert!(err(Fetcher::new(&client, &s, Some("s3cret"))).contains("plain http://"));
+        s.alertmanager_url = Some("http://127.0.0.1:9093".into());
         s.auth = Auth::Basic {
             username: "tech".into(),
         };
         assert!(err(Fetcher::new(&client, &s, None)).contains("missing"));
         assert!(Fetcher::new(&client, &s, Some("pw")).is_ok());
+        s.prometheus_url = "http://prom.example:9090".into();
+        assert!(err(Fetcher::new(&client, &s, Some("pw"))).contains("plain http://"));
+        // Without credentials, any http(s) address is read.
+        s.auth = Auth::None;
+        assert!(Fetcher::new(&client, &s, None).is_ok());
     }
 
     #[test]

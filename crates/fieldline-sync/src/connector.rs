@@ -91,8 +91,13 @@ pub enum SyncError {
     },
     #[error("the helpdesk's answer to {what} could not be read: {detail}. Check that the connection's address is the helpdesk itself (not a login page or a proxy); changes stay queued")]
     BadAnswer { what: String, detail: String },
-    #[error("no secret for connection {0} in the keychain; save the token again")]
+    #[error("no token for connection {0} in the keychain; edit the connection and enter its token (fieldline connection add {0} ... --token-stdin)")]
     NoSecret(String),
+    /// The kept token may not go where the connection now points (saved for another
+    /// origin), the address may not receive one (plain http:// to another machine), or
+    /// the keychain failed.
+    #[error(transparent)]
+    Secret(#[from] fieldline_keychain::SecretError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

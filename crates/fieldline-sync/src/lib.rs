@@ -7,7 +7,8 @@
 //! - [`engine`]: one sync run: the outbox replayed in order (conflicts held for the
 //!   technician), then the tickets changed since the last run pulled and merged.
 //!
-//! Connection secrets live in the OS keychain (`fieldline_keychain`), never in the store.
+//! - [`secret`]: a connection's token, kept in the OS keychain (`fieldline_keychain`)
+//!   bound to the connection's origin, never in the store; both front doors go through it.
 //!
 //! The store keeps connections, snapshots and the outbox's delivery state
 //! (`fieldline_store::sync`); this crate does the talking.
@@ -15,6 +16,7 @@
 pub mod connector;
 pub mod engine;
 pub mod rt;
+pub mod secret;
 
 pub use connector::{Applied, Connector, Outgoing, Page, ServerInfo, SyncError};
 pub use engine::sync_once;

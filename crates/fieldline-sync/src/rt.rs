@@ -59,7 +59,10 @@ struct Answer {
 }
 
 impl RequestTracker {
+    /// Refused before anything is sent when the token may not go to the connection's
+    /// address (`fieldline_keychain::secret_origin`: plain http:// to another machine).
     pub fn new(config: &ConnectionConfig, token: &str) -> Result<RequestTracker, SyncError> {
+        fieldline_keychain::secret_origin(&config.url).map_err(|e| SyncError::Secret(e.into()))?;
         let client = Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
