@@ -43,7 +43,7 @@ fn import_list_export_and_reimport_elsewhere_is_lossless() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     let file = write(tmp.path(), "fleet.toml", FLEET);
-    let out = fieldline(&a, &["fleet", "import", &file]);
+    let out = fieldline(&a, &["fleet", "import", "--yes", &file]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("imported 1 customers, 1 sites, 3 endpoints"),
@@ -72,7 +72,10 @@ fn import_list_export_and_reimport_elsewhere_is_lossless() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = fieldline(&b, &["fleet", "import", &exported.display().to_string()]);
+    let out = fieldline(
+        &b,
+        &["fleet", "import", "--yes", &exported.display().to_string()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(list_json(&a), list_json(&b));
     let web = &list_json(&b)["endpoints"][2];
@@ -90,7 +93,7 @@ fn a_bad_fleet_file_fails_with_every_problem_located_and_writes_nothing() {
         )
         .replace("Asia/Seoul", "Seoul");
     let file = write(tmp.path(), "bad.toml", &bad);
-    let out = fieldline(tmp.path(), &["fleet", "import", &file]);
+    let out = fieldline(tmp.path(), &["fleet", "import", "--yes", &file]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("bad.toml:9: sites.acme-hq.timezone"), "{err}");
@@ -108,7 +111,7 @@ fn a_bad_fleet_file_fails_with_every_problem_located_and_writes_nothing() {
 fn csv_columns_are_guessed_or_mapped_and_bad_rows_block_the_import_unless_partial() {
     let tmp = tempfile::tempdir().expect("tmp");
     let file = write(tmp.path(), "fleet.toml", FLEET);
-    assert!(fieldline(tmp.path(), &["fleet", "import", &file])
+    assert!(fieldline(tmp.path(), &["fleet", "import", "--yes", &file])
         .status
         .success());
     let csv = write(
@@ -164,7 +167,10 @@ fn csv_columns_are_guessed_or_mapped_and_bad_rows_block_the_import_unless_partia
         "{tagged}"
     );
 
-    let out = fieldline(tmp.path(), &["fleet", "import", &csv, "--map", "Nope=id"]);
+    let out = fieldline(
+        tmp.path(),
+        &["fleet", "import", "--yes", &csv, "--map", "Nope=id"],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("has no column \"Nope\""),
@@ -263,7 +269,7 @@ fn demo_loads_a_labelled_fleet_and_answers_for_it_on_loopback() {
 fn list_filters_by_customer_site_and_tag() {
     let tmp = tempfile::tempdir().expect("tmp");
     let file = write(tmp.path(), "fleet.toml", FLEET);
-    assert!(fieldline(tmp.path(), &["fleet", "import", &file])
+    assert!(fieldline(tmp.path(), &["fleet", "import", "--yes", &file])
         .status
         .success());
     assert!(fieldline(tmp.path(), &["demo", "--no-simulator"])
@@ -437,7 +443,12 @@ fn tickets_and_their_sla_clocks_from_the_terminal() {
     let data = tmp.path().join("data");
     ok(fieldline(
         &data,
-        &["fleet", "import", &write(tmp.path(), "fleet.toml", FLEET)],
+        &[
+            "fleet",
+            "import",
+            "--yes",
+            &write(tmp.path(), "fleet.toml", FLEET),
+        ],
     ));
     let sla = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -624,7 +635,12 @@ fn holiday_files_are_read_from_the_policy_files_folder_only() {
     std::fs::create_dir(&conf).expect("dir");
     ok(fieldline(
         &data,
-        &["fleet", "import", &write(tmp.path(), "fleet.toml", FLEET)],
+        &[
+            "fleet",
+            "import",
+            "--yes",
+            &write(tmp.path(), "fleet.toml", FLEET),
+        ],
     ));
     write(&conf, "korea.ics", ICS);
     write(tmp.path(), "outside.ics", ICS);

@@ -30,11 +30,12 @@ fn windows_and_acknowledgements_are_added_listed_refused_and_removed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("fleet.toml");
     std::fs::write(&file, FLEET).unwrap();
-    assert!(
-        fieldline(dir.path(), &["fleet", "import", file.to_str().unwrap()])
-            .status
-            .success()
-    );
+    assert!(fieldline(
+        dir.path(),
+        &["fleet", "import", "--yes", file.to_str().unwrap()]
+    )
+    .status
+    .success());
 
     let out = fieldline(
         dir.path(),

@@ -81,6 +81,22 @@ pub struct Observation {
     pub message: String,
 }
 
+/// Why a fleet cannot carry `key_file` / `known_hosts` on an `ssh_command` check.
+pub const LOCAL_FILE_REFUSED: &str = "a fleet cannot name files of this laptop (fleet files, CSV \
+     and edits from the window are untrusted input): the key to log in with comes from the \
+     endpoint's credential profile (Sessions > Credentials) or the ssh-agent, and host keys are \
+     checked against Fieldline's own known_hosts; remove this parameter";
+
+/// Request headers a fleet cannot set on `http` checks: they carry credentials.
+pub const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "cookie", "proxy-authorization"];
+
+/// Whether `name` is one of [`CREDENTIAL_HEADERS`] (any case).
+pub fn is_credential_header(name: &str) -> bool {
+    CREDENTIAL_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name.trim()))
+}
+
 /// Upper bounds that keep a fleet file from asking for something absurd.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
@@ -438,12 +454,16 @@ fn default_metrics_kb() -> u64 {
 
 /// `ssh_command` (agentless): `command` or `preset` (`disk_usage`, `failed_services`,
 /// `pending_updates`, `reboot_required`, `backup_age`), `user`/`port` (default the
-/// endpoint's SSH settings), `key_file` (an OpenSSH private key file), `expect_exit`
-/// (0; any other exit is CRIT), `warn_exit` (exit codes that mean WARN, like Nagios' 1),
-/// `regex` (the output must match), `json` (conditions as for `http`), `known_hosts` (an
-/// OpenSSH known_hosts file; the host key must be in it), `warn`/`crit` (thresholds for the
-/// presets that measure: disk per cent, backup age in hours), `repository` (for
-/// `backup_age`: the restic or borg repository).
+/// endpoint's SSH settings), `expect_exit` (0; any other exit is CRIT), `warn_exit` (exit
+/// codes that mean WARN, like Nagios' 1), `regex` (the output must match), `json`
+/// (conditions as for `http`), `warn`/`crit` (thresholds for the presets that measure: disk
+/// per cent, backup age in hours), `repository` (for `backup_age`: the restic or borg
+/// repository).
+///
+/// A fleet file is untrusted input, so it names no file of the technician's laptop: there
+/// is no `key_file` and no `known_hosts` (refused with [`LOCAL_FILE_REFUSED`]). The key
+/// comes from the technician's side (a credential profile, the ssh-agent), the host key is
+/// checked against Fieldline's own known_hosts in the data folder.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SshCommandSpec {
@@ -455,10 +475,6 @@ pub struct SshCommandSpec {
     pub user: Option<String>,
     #[serde(default)]
     pub port: Option<u16>,
-    #[serde(default)]
-    pub key_file: Option<String>,
-    #[serde(default)]
-    pub known_hosts: Option<String>,
     #[serde(default)]
     pub expect_exit: i32,
     #[serde(default)]
@@ -636,9 +652,26 @@ fn parse_kind(kind: CheckKind, params: serde_json::Value) -> Result<KindSpec, Sp
             }
         })
     }
+    if kind == CheckKind::SshCommand {
+        for field in ["key_file", "known_hosts"] {
+            if params.get(field).is_some() {
+                return Err(spec_error(field, LOCAL_FILE_REFUSED));
+            }
+        }
+    }
     let spec = match kind {
         CheckKind::Http => {
             let s: HttpSpec = typed(params)?;
+            if let Some(name) = s.headers.keys().find(|n| is_credential_header(n)) {
+                return Err(spec_error(
+                    &format!("headers.{name}"),
+                    format!(
+                        "the {name} header carries credentials and belongs in a credential \
+                         profile, not in a fleet (fleet files, CSV and edits from the window \
+                         are untrusted input); remove it"
+                    ),
+                ));
+            }
             if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
                 return Err(spec_error("url", "starts with http:// or https://"));
             }
@@ -859,6 +892,34 @@ mod tests {
             json!({"url": "http://x", "json": [{"pointer": "/a"}]}),
         );
         assert!(e.message.contains("says nothing"), "{e}");
+    }
+
+    #[test]
+    fn fleets_name_no_local_files_and_no_credential_headers() {
+        let err = |kind, params| CheckSpec::parse(&check(kind, params)).expect_err("refused");
+        for field in ["key_file", "known_hosts"] {
+            let e = err(
+                CheckKind::SshCommand,
+                json!({"command": "uptime", field: "/etc/shadow"}),
+            );
+            assert_eq!(e.field, field, "{e}");
+            assert!(e.message.contains("Sessions > Credentials"), "{e}");
+            assert!(e.message.contains("Fieldline's own known_hosts"), "{e}");
+        }
+        for name in ["Authorization", "cookie", "PROXY-AUTHORIZATION"] {
+            let e = err(
+                CheckKind::Http,
+                json!({"url": "http://x/", "headers": {"X-Ok": "1", name: "Bearer t"}}),
+            );
+            assert_eq!(e.field, format!("headers.{name}"), "{e}");
+            assert!(e.message.contains("belongs in a credential profile"), "{e}");
+            assert!(!e.message.contains("Bearer"), "{e}");
+        }
+        CheckSpec::parse(&check(
+            CheckKind::Http,
+            json!({"url": "http://x/", "headers": {"Host": "intranet", "X-Authorization-Hint": "no"}}),
+        ))
+        .expect("other headers pass");
     }
 
     #[test]

@@ -62,7 +62,7 @@ struct RawEndpoint {
     #[serde(default)]
     ssh: Option<Spanned<RawSsh>>,
     #[serde(default)]
-    checks: Vec<Spanned<toml::Table>>,
+    checks: Vec<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
 }
 
 #[derive(Deserialize)]
@@ -258,8 +258,16 @@ pub fn read(file_name: &str, text: &str) -> Result<FleetFile, Vec<FleetIssue>> {
             let span = table.span();
             let line = line_of(&starts, span.start);
             s.fields.insert(format!("checks[{ci}]"), span);
+            let table = table.into_inner();
+            for (key, value) in &table {
+                s.fields.insert(format!("checks[{ci}].{key}"), value.span());
+            }
             let field = format!("endpoints.{}.checks[{ci}]", e.id.get_ref());
-            match check_from_table(table.into_inner()) {
+            let table: toml::Table = table
+                .into_iter()
+                .map(|(k, v)| (k, v.into_inner()))
+                .collect();
+            match check_from_table(table) {
                 Ok(c) => checks.push(c),
                 Err(msg) => problems.push(issue(file_name, Some(line), field, msg)),
             }

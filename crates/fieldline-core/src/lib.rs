@@ -11,12 +11,16 @@ pub mod csv_import;
 pub mod demo;
 pub mod fleet_file;
 pub mod issue;
+pub mod language;
 pub mod limits;
 pub mod maintenance;
 pub mod model;
+pub mod review;
 pub mod validate;
 
 pub use change::{ChangeError, FleetChange};
 pub use checks::{CheckSpec, CheckState};
 pub use issue::FleetIssue;
+pub use language::Language;
 pub use model::{Check, CheckKind, Customer, Endpoint, Fleet, Site, SshSettings};
+pub use review::{review, Risk};

@@ -22,8 +22,11 @@ static START: Mutex<()> = Mutex::new(());
 
 struct Setup {
     server: Sshd,
-    home: tempfile::TempDir,
+    /// Stands for Fieldline's data folder: its `known_hosts` is the one the probe trusts.
+    data: tempfile::TempDir,
     known_hosts: PathBuf,
+    /// The technician's ssh-agent with the user keys: checks log in with it.
+    agent: sshd::Agent,
 }
 
 fn start(options: Options) -> Setup {
@@ -31,13 +34,15 @@ fn start(options: Options) -> Setup {
         let _one = START.lock().unwrap_or_else(|e| e.into_inner());
         Sshd::start(options).expect("sshd starts")
     };
-    let home = tempfile::tempdir().expect("tmp");
-    let known_hosts = home.path().join("known_hosts");
+    let data = tempfile::tempdir().expect("tmp");
+    let known_hosts = fieldline_ssh::DataPaths::in_dir(data.path()).known_hosts;
     std::fs::write(&known_hosts, server.known_hosts_line().expect("line")).expect("write");
+    let agent = sshd::Agent::start(&server).expect("agent");
     Setup {
         server,
-        home,
+        data,
         known_hosts,
+        agent,
     }
 }
 
@@ -46,8 +51,6 @@ impl Setup {
         let mut base = json!({
             "user": USER,
             "port": self.server.port(),
-            "key_file": self.server.user_key_path(KeyKind::Ed25519),
-            "known_hosts": self.known_hosts,
         });
         for (k, v) in extra.as_object().expect("object") {
             if v.is_null() {
@@ -61,9 +64,9 @@ impl Setup {
 
     fn env(&self) -> ProbeEnv {
         ProbeEnv {
-            home: Some(self.home.path().to_path_buf()),
+            known_hosts: Some(self.known_hosts.clone()),
             local_user: Some("nobody-here".into()),
-            agent: AgentAccess::None,
+            agent: AgentAccess::Socket(self.agent.socket().to_path_buf()),
         }
     }
 
@@ -209,84 +212,45 @@ async fn exit_codes_regex_json_and_hostile_output() {
 }
 
 #[tokio::test]
-async fn key_files_and_agent() {
+async fn logs_in_with_the_agent_only() {
     let s = start(Options::default());
-    for kind in [KeyKind::Ecdsa, KeyKind::Rsa] {
-        let ok = s
-            .run(json!({"command": "echo ok", "key_file": s.server.user_key_path(kind)}))
-            .await;
-        assert_state(&ok, CheckState::Ok);
-    }
+    let ok = s.run(json!({"command": "echo via-agent"})).await;
+    assert_state(&ok, CheckState::Ok);
+    assert_eq!(ok.message, "via-agent");
     let attempts = s.server.auth_attempts_in_log();
 
-    // An encrypted key: nothing is tried, the message says what to do.
-    let pass = s
-        .run(json!({"command": "echo ok", "key_file": s.server.user_key_path(KeyKind::Ed25519Passphrase)}))
-        .await;
-    assert_state(&pass, CheckState::Unknown);
-    assert!(pass.message.contains("needs a passphrase"), "{pass:?}");
-    assert!(
-        pass.message
-            .contains("keychain support comes with remote sessions"),
-        "{pass:?}"
-    );
-    let public = s
-        .run(json!({"command": "echo ok", "key_file": s.server.user_public_key_path(KeyKind::Ed25519)}))
-        .await;
-    assert_state(&public, CheckState::Unknown);
-    assert!(
-        public.message.contains("is not a private key"),
-        "{public:?}"
-    );
-    let gone = s
-        .run(json!({"command": "echo ok", "key_file": "/nonexistent/key"}))
-        .await;
-    assert_state(&gone, CheckState::Unknown);
-    assert!(
-        gone.message
-            .starts_with("cannot read key_file /nonexistent/key"),
-        "{gone:?}"
-    );
-    assert_eq!(s.server.auth_attempts_in_log(), attempts);
-
-    // A key the server does not know.
-    let stranger = s.home.path().join("stranger");
-    let made = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&stranger)
-        .status()
-        .expect("ssh-keygen");
-    assert!(made.success());
-    let refused = s
-        .run(json!({"command": "echo ok", "key_file": stranger}))
-        .await;
-    assert_state(&refused, CheckState::Unknown);
-    assert!(refused.message.contains("refused key"), "{refused:?}");
-
-    // No key_file: ssh-agent, if there is one.
-    let none = s.run(json!({"command": "echo ok", "key_file": null})).await;
+    // No agent: nothing to log in with, nothing tried, the message says what to do.
+    let no_agent = ProbeEnv {
+        agent: AgentAccess::None,
+        ..s.env()
+    };
+    let none = probe_with(
+        "127.0.0.1",
+        None,
+        None,
+        &s.spec(json!({"command": "echo never"})),
+        Duration::from_secs(10),
+        &no_agent,
+    )
+    .await;
     assert_state(&none, CheckState::Unknown);
     assert!(
         none.message.starts_with("no key to log in with"),
         "{none:?}"
     );
-    let agent = sshd::Agent::start(&s.server).expect("agent");
-    let env = ProbeEnv {
-        agent: AgentAccess::Socket(agent.socket().to_path_buf()),
-        ..s.env()
-    };
-    let spec = s.spec(json!({"command": "echo via-agent", "key_file": null}));
-    let ok = probe_with(
-        "127.0.0.1",
-        None,
-        None,
-        &spec,
-        Duration::from_secs(10),
-        &env,
-    )
-    .await;
-    assert_state(&ok, CheckState::Ok);
-    assert_eq!(ok.message, "via-agent");
+    assert!(none.message.contains("ssh-agent"), "{none:?}");
+    assert_eq!(s.server.auth_attempts_in_log(), attempts);
+
+    // A fleet cannot hand the probe a key file or a known_hosts file.
+    for field in ["key_file", "known_hosts"] {
+        let value = s.server.user_key_path(KeyKind::Ed25519);
+        let spec = serde_json::from_value::<SshCommandSpec>(
+            json!({"command": "echo never", "user": USER, field: value}),
+        );
+        assert!(spec.is_err(), "{field} accepted");
+    }
+    // The data folder's known_hosts is the one trusted: ~/.ssh is not looked at.
+    assert!(s.known_hosts.starts_with(s.data.path()));
 
     // The endpoint's defaults: user and port from the endpoint, the spec has neither.
     let spec = s.spec(json!({"command": "id -un", "user": null, "port": null}));
@@ -525,11 +489,13 @@ async fn killed_server() {
         "127.0.0.1",
         None,
         None,
-        &serde_json::from_value(json!({"command": "true", "port": port, "user": USER,
-            "key_file": server.user_key_path(KeyKind::Ed25519), "known_hosts": s.known_hosts}))
-        .expect("spec"),
+        &serde_json::from_value(json!({"command": "true", "port": port, "user": USER}))
+            .expect("spec"),
         Duration::from_secs(5),
-        &ProbeEnv::default(),
+        &ProbeEnv {
+            known_hosts: Some(s.known_hosts.clone()),
+            ..ProbeEnv::default()
+        },
     )
     .await;
     assert_state(&o, CheckState::Crit);

@@ -1,13 +1,62 @@
 //! The fleet inventory in SQLite. Reads assemble a [`Fleet`]; writes go through
 //! [`Store::update_fleet`], which validates the whole result and writes only what changed.
+//!
+//! Fleet files, CSV files and edits from the window are untrusted input. What they would
+//! newly put in place that makes this laptop act with the technician's credentials (SSH
+//! commands, credential-profile bindings, jump hosts, unverified TLS, custom headers, local
+//! CA files) is listed by [`fieldline_core::review`]. The `plan_*` functions compute an
+//! import's result and that list without writing; the `*_approved` functions take the list
+//! the technician approved, recompute it inside the write transaction and write nothing
+//! when the two differ (so nothing unapproved lands, even when the fleet changed between
+//! the question and the answer). The front doors (the CLI's `fleet import`, the desktop's
+//! commands) use those. `import_fleet_file`, `import_csv` and `apply` without approval
+//! write as before and are meant for input Fieldline trusts (tests, the demo, the
+//! technician's own `~/.ssh/config`).
 
 use crate::{Store, StoreError};
 use fieldline_core::csv_import::{self, CsvOptions, CsvPreview, CsvReport};
 use fieldline_core::{
-    fleet_file, validate, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings,
+    fleet_file, review, validate, Customer, Endpoint, Fleet, FleetChange, FleetIssue, Risk, Site,
+    SshSettings,
 };
 use rusqlite::{params, Transaction, TransactionBehavior};
 use std::collections::HashMap;
+
+/// Why an approved write was refused: every item whose approval is missing, and every
+/// approved item the change no longer makes (the fleet changed in between). Empty when
+/// `approved` is exactly `needed`.
+pub fn approval_problems(needed: &[Risk], approved: &[Risk]) -> Vec<FleetIssue> {
+    let mut out = Vec::new();
+    for r in needed.iter().filter(|r| !approved.contains(r)) {
+        out.push(FleetIssue {
+            file: None,
+            line: None,
+            field: r.field(),
+            message: format!("needs your approval, which was not given: {r}"),
+        });
+    }
+    for r in approved.iter().filter(|r| !needed.contains(r)) {
+        out.push(FleetIssue {
+            file: None,
+            line: None,
+            field: r.field(),
+            message: format!(
+                "was approved but the change no longer does this (the fleet changed \
+                 meanwhile); review the change again: {r}"
+            ),
+        });
+    }
+    if out.is_empty() && needed != approved {
+        // Same items, other order or repeated: refuse too, the lists must be equal.
+        out.push(FleetIssue {
+            file: None,
+            line: None,
+            field: "approval".into(),
+            message: "the approved list is not the list this change needs; review it again".into(),
+        });
+    }
+    out
+}
 
 /// What a fleet-file import wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,7 +246,61 @@ impl Store {
         Ok((new, extra))
     }
 
-    /// Applies one edit from the UI or the CLI.
+    /// [`Store::update_fleet`] that also refuses (writes nothing) when what the next fleet
+    /// newly puts in place ([`review`]) is not exactly `approved`.
+    pub fn update_fleet_approved<T>(
+        &mut self,
+        approved: &[Risk],
+        edit: impl FnOnce(&Fleet) -> Result<(Fleet, T), StoreError>,
+    ) -> Result<(Fleet, T), StoreError> {
+        self.update_fleet(|old| {
+            let (mut next, extra) = edit(old)?;
+            next.normalize();
+            let issues = validate::validate(&next);
+            if !issues.is_empty() {
+                return Err(StoreError::Invalid(issues));
+            }
+            let problems = approval_problems(&review(old, &next), approved);
+            if !problems.is_empty() {
+                return Err(StoreError::Invalid(problems));
+            }
+            Ok((next, extra))
+        })
+    }
+
+    /// Computes, without writing, the next fleet an edit gives and what it newly puts in
+    /// place that needs approval. Validation problems are errors, as on a write.
+    fn plan_fleet<T>(
+        &self,
+        edit: impl FnOnce(&Fleet) -> Result<(Fleet, T), StoreError>,
+    ) -> Result<(Vec<Risk>, T), StoreError> {
+        let old = read_fleet(&self.conn)?;
+        let (mut next, extra) = edit(&old)?;
+        next.normalize();
+        let issues = validate::validate(&next);
+        if !issues.is_empty() {
+            return Err(StoreError::Invalid(issues));
+        }
+        Ok((review(&old, &next), extra))
+    }
+
+    /// What [`Store::apply_approved`] of `change` would need approved (nothing is written).
+    pub fn plan_change(&self, change: &FleetChange) -> Result<Vec<Risk>, StoreError> {
+        self.plan_fleet(|old| Ok((change.clone().apply(old)?, ())))
+            .map(|(risks, ())| risks)
+    }
+
+    /// Applies one edit whose review list the technician approved (see the module).
+    pub fn apply_approved(
+        &mut self,
+        change: FleetChange,
+        approved: &[Risk],
+    ) -> Result<Fleet, StoreError> {
+        self.update_fleet_approved(approved, |old| Ok((change.apply(old)?, ())))
+            .map(|(f, ())| f)
+    }
+
+    /// Applies one edit from trusted input (no approval asked; see the module).
     pub fn apply(&mut self, change: FleetChange) -> Result<Fleet, StoreError> {
         self.update_fleet(|old| Ok((change.apply(old)?, ())))
             .map(|(f, ())| f)
@@ -212,25 +315,56 @@ impl Store {
         .map(|(f, ())| f)
     }
 
-    /// Imports a fleet file. With `replace` the store becomes exactly the file; without,
-    /// the file's entities are added or replace those with the same id. Every problem is
-    /// reported with the file name, line and field; on any problem nothing is written.
+    /// Imports a fleet file from trusted input (no approval asked; see the module). With
+    /// `replace` the store becomes exactly the file; without, the file's entities are added
+    /// or replace those with the same id. Every problem is reported with the file name,
+    /// line and field; on any problem nothing is written.
     pub fn import_fleet_file(
         &mut self,
         file_name: &str,
         text: &str,
         replace: bool,
     ) -> Result<ImportCounts, StoreError> {
-        let file = fleet_file::read(file_name, text).map_err(StoreError::Invalid)?;
-        let counts = ImportCounts {
-            customers: file.fleet().customers.len(),
-            sites: file.fleet().sites.len(),
-            endpoints: file.fleet().endpoints.len(),
-        };
+        let (file, counts) = read_fleet_file(file_name, text)?;
         self.update_fleet(|old| {
             let base = (!replace).then_some(old);
             let next = file.validate(base).map_err(StoreError::Invalid)?;
             Ok((next, ()))
+        })?;
+        Ok(counts)
+    }
+
+    /// What [`Store::import_fleet_file_approved`] would import and what of it needs the
+    /// technician's approval; nothing is written. Problems in the file are errors, located
+    /// as on import.
+    pub fn plan_fleet_file(
+        &self,
+        file_name: &str,
+        text: &str,
+        replace: bool,
+    ) -> Result<(ImportCounts, Vec<Risk>), StoreError> {
+        let (file, counts) = read_fleet_file(file_name, text)?;
+        let (risks, ()) = self.plan_fleet(|old| {
+            let base = (!replace).then_some(old);
+            Ok((file.validate(base).map_err(StoreError::Invalid)?, ()))
+        })?;
+        Ok((counts, risks))
+    }
+
+    /// Imports a fleet file (as [`Store::import_fleet_file`]) when what it newly puts in
+    /// place is exactly `approved` (from [`Store::plan_fleet_file`]); otherwise writes
+    /// nothing and says which items differ. Pass `&[]` when the plan listed nothing.
+    pub fn import_fleet_file_approved(
+        &mut self,
+        file_name: &str,
+        text: &str,
+        replace: bool,
+        approved: &[Risk],
+    ) -> Result<ImportCounts, StoreError> {
+        let (file, counts) = read_fleet_file(file_name, text)?;
+        self.update_fleet_approved(approved, |old| {
+            let base = (!replace).then_some(old);
+            Ok((file.validate(base).map_err(StoreError::Invalid)?, ()))
         })?;
         Ok(counts)
     }
@@ -248,8 +382,9 @@ impl Store {
         csv_import::preview(file_name, &text).map_err(|e| StoreError::BadFile(e.to_string()))
     }
 
-    /// Imports endpoints from a CSV file. The report lists every bad row; the store is
-    /// written only when the report says `imported`.
+    /// Imports endpoints from a CSV file from trusted input (no approval asked; see the
+    /// module). The report lists every bad row; the store is written only when the report
+    /// says `imported`.
     pub fn import_csv(
         &mut self,
         file_name: &str,
@@ -258,12 +393,62 @@ impl Store {
     ) -> Result<CsvReport, StoreError> {
         let text =
             csv_import::decode(file_name, bytes).map_err(|e| StoreError::BadFile(e.to_string()))?;
-        let (_, report) = self.update_fleet(|old| {
-            let (report, next) = csv_import::import(file_name, &text, options, old)
-                .map_err(|e| StoreError::BadFile(e.to_string()))?;
-            // Nothing imported: the same fleet comes back, so nothing is written.
-            Ok((next.unwrap_or_else(|| old.clone()), report))
-        })?;
+        let (_, report) = self.update_fleet(|old| csv_next(file_name, &text, options, old))?;
         Ok(report)
     }
+
+    /// What [`Store::import_csv_approved`] would do (the report, `imported` saying whether
+    /// it would write) and what of it needs approval; nothing is written.
+    pub fn plan_csv(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        options: &CsvOptions,
+    ) -> Result<(CsvReport, Vec<Risk>), StoreError> {
+        let text =
+            csv_import::decode(file_name, bytes).map_err(|e| StoreError::BadFile(e.to_string()))?;
+        self.plan_fleet(|old| csv_next(file_name, &text, options, old))
+            .map(|(risks, report)| (report, risks))
+    }
+
+    /// Imports a CSV file (as [`Store::import_csv`]) when what it newly puts in place is
+    /// exactly `approved` (from [`Store::plan_csv`]); otherwise writes nothing.
+    pub fn import_csv_approved(
+        &mut self,
+        file_name: &str,
+        bytes: &[u8],
+        options: &CsvOptions,
+        approved: &[Risk],
+    ) -> Result<CsvReport, StoreError> {
+        let text =
+            csv_import::decode(file_name, bytes).map_err(|e| StoreError::BadFile(e.to_string()))?;
+        let (_, report) =
+            self.update_fleet_approved(approved, |old| csv_next(file_name, &text, options, old))?;
+        Ok(report)
+    }
+}
+
+fn read_fleet_file(
+    file_name: &str,
+    text: &str,
+) -> Result<(fleet_file::FleetFile, ImportCounts), StoreError> {
+    let file = fleet_file::read(file_name, text).map_err(StoreError::Invalid)?;
+    let counts = ImportCounts {
+        customers: file.fleet().customers.len(),
+        sites: file.fleet().sites.len(),
+        endpoints: file.fleet().endpoints.len(),
+    };
+    Ok((file, counts))
+}
+
+fn csv_next(
+    file_name: &str,
+    text: &str,
+    options: &CsvOptions,
+    old: &Fleet,
+) -> Result<(Fleet, CsvReport), StoreError> {
+    let (report, next) = csv_import::import(file_name, text, options, old)
+        .map_err(|e| StoreError::BadFile(e.to_string()))?;
+    // Nothing imported: the same fleet comes back, so nothing is written.
+    Ok((next.unwrap_or_else(|| old.clone()), report))
 }

@@ -262,3 +262,58 @@ fn a_file_may_reference_the_store_when_merged_over_it() {
         .expect_err("unknown parent");
     assert_eq!(issues[0].line, Some(5));
 }
+
+/// A hostile fleet file: local files and credential headers are refused, each at its line.
+#[test]
+fn local_files_and_credential_headers_are_refused_at_their_line() {
+    let text = "\
+[[customers]]
+id = \"evil\"
+name = \"Evil\"
+
+[[sites]]
+id = \"evil-hq\"
+customer = \"evil\"
+name = \"HQ\"
+timezone = \"UTC\"
+
+[[endpoints]]
+id = \"evil-web\"
+site = \"evil-hq\"
+host = \"10.0.0.9\"
+
+[[endpoints.checks]]
+kind = \"ssh_command\"
+command = \"uptime\"
+key_file = \"/etc/shadow\"
+known_hosts = \"/dev/null\"
+
+[[endpoints.checks]]
+kind = \"http\"
+url = \"https://{host}/\"
+headers = { Cookie = \"session=stolen\" }
+";
+    let issues = parse("evil.toml", text).expect_err("refused");
+    let find = |field: &str| {
+        issues
+            .iter()
+            .find(|i| i.field == field)
+            .unwrap_or_else(|| panic!("{field} in {issues:#?}"))
+    };
+    let key = find("endpoints.evil-web.checks[0].key_file");
+    assert_eq!(key.file.as_deref(), Some("evil.toml"));
+    assert_eq!(key.line, Some(19), "{key}");
+    assert!(key.message.contains("Sessions > Credentials"), "{key}");
+    assert!(key.message.contains("Fieldline's own known_hosts"), "{key}");
+    let cookie = find("endpoints.evil-web.checks[1].headers.Cookie");
+    assert_eq!(cookie.line, Some(25), "{cookie}");
+    assert!(
+        cookie.message.contains("belongs in a credential profile"),
+        "{cookie}"
+    );
+    assert!(!cookie.message.contains("stolen"), "{cookie}");
+    // The rendered form a terminal shows: file:line: field: message.
+    assert!(key
+        .to_string()
+        .starts_with("evil.toml:19: endpoints.evil-web.checks[0].key_file: "));
+}

@@ -2,11 +2,17 @@
 //! status, latency, body text, regex and JSON conditions. The whole probe, body included,
 //! ends within the check's timeout; at most `max_body_kb` of the (decompressed) body is
 //! read, so a slow drip, an endless body or a gzip bomb costs a bounded amount.
+//!
+//! The check's custom `headers` go only to the origin (scheme, host, port) of its own URL:
+//! once a redirect leaves that origin, the requests that follow carry none of them (a
+//! fleet's header must not be handed to whatever host a server redirects to). Credential
+//! headers (`Authorization`, `Cookie`, `Proxy-Authorization`) are refused in the fleet
+//! already, and never sent even if a spec holds one.
 
 use crate::judge::{judge_json, judge_latency};
 use crate::outcome::{clean, quoted, Outcome};
 use crate::probe::error_chain;
-use fieldline_core::checks::{compile_regex, HttpMethod, HttpSpec};
+use fieldline_core::checks::{compile_regex, is_credential_header, HttpMethod, HttpSpec};
 use fieldline_core::CheckState;
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -93,14 +99,23 @@ async fn exchange(client: &reqwest::Client, url: &str, spec: &HttpSpec) -> Outco
         Err(e) => return Outcome::unknown(format!("the URL {url:?} is not valid: {e}")),
     };
     let mut visited = vec![url.clone()];
+    let origin = url.origin();
+    // Whether every hop so far stayed at the check's own origin.
+    let mut at_origin = true;
     let response = loop {
         let method = match spec.method {
             HttpMethod::Get => reqwest::Method::GET,
             HttpMethod::Head => reqwest::Method::HEAD,
         };
         let mut request = client.request(method, url.clone());
-        for (name, value) in &spec.headers {
-            request = request.header(name, value);
+        if at_origin {
+            for (name, value) in spec
+                .headers
+                .iter()
+                .filter(|(n, _)| !is_credential_header(n))
+            {
+                request = request.header(name, value);
+            }
         }
         let response = match request.send().await {
             Ok(r) => r,
@@ -151,6 +166,7 @@ async fn exchange(client: &reqwest::Client, url: &str, spec: &HttpSpec) -> Outco
             );
         }
         visited.push(next.clone());
+        at_origin = at_origin && next.origin() == origin;
         url = next;
     };
     let status = response.status();

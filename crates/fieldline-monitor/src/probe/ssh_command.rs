@@ -5,12 +5,17 @@
 //! probe: TCP connect timeout, then `Session::set_timeout` set to what is left before every
 //! blocking libssh2 call, then a non-blocking read loop that watches the deadline):
 //!
-//! 1. local configuration (user, key file, regex) — UNKNOWN when it cannot work;
+//! 1. local configuration (user, regex) — UNKNOWN when it cannot work;
 //! 2. TCP connect, SSH handshake;
-//! 3. the host key against the OpenSSH known_hosts file (hashed entries too). Unknown key:
-//!    UNKNOWN with its fingerprint; a CHANGED (or revoked) key: CRIT. Nothing is sent to the
-//!    server before this passes: no authentication, not even the `none` method;
-//! 4. public-key authentication: `key_file` (unencrypted OpenSSH key) or ssh-agent;
+//! 3. the host key against Fieldline's own known_hosts in the data folder (the file remote
+//!    sessions keep, [`fieldline_ssh::DataPaths::known_hosts`]; hashed entries too), never
+//!    `~/.ssh/known_hosts` nor a file a fleet names. Unknown key: UNKNOWN with its
+//!    fingerprint; a CHANGED (or revoked) key: CRIT. Nothing is sent to the server before
+//!    this passes: no authentication, not even the `none` method;
+//! 4. public-key authentication with the keys in the technician's ssh-agent. A fleet names
+//!    no key file (the spec has none: fleets are untrusted input). Logging in with the
+//!    endpoint's credential profile (its key in the keychain) is not done here yet: the
+//!    [`crate::probe::Prober`] hands the probe no credential profile;
 //! 5. the command on an exec channel (no PTY, stdin closed), stdout and stderr read
 //!    together, each kept up to [`MAX_KEPT`], [`MAX_READ`] in all before the probe gives up.
 //!
@@ -43,7 +48,6 @@ pub const DEFAULT_PORT: u16 = 22;
 const MAX_AGENT_KEYS: usize = 5;
 /// Larger files are not read.
 const MAX_KNOWN_HOSTS_BYTES: u64 = 16 << 20;
-const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
 /// Time left for politeness (disconnect) after the command ended.
 const GOODBYE: Duration = Duration::from_millis(300);
 /// The blocking task ends by itself by the deadline; this is only a second guard.
@@ -56,21 +60,42 @@ const LIBSSH2_ERROR_SOCKET_DISCONNECT: i32 = -13;
 const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 const LIBSSH2_ERROR_SOCKET_RECV: i32 = -43;
 
-/// What the probe takes from the technician's machine: where the home folder is (for
-/// `~/.ssh/known_hosts` and `~/` in paths), the local user name (the default login), and
-/// how to reach an ssh-agent. [`ProbeEnv::from_process`] reads them from the environment;
-/// tests give their own.
+/// What the probe takes from the technician's machine: Fieldline's own known_hosts, the
+/// local user name (the default login), and how to reach an ssh-agent.
+/// [`ProbeEnv::from_process`] reads them from the process; tests give their own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProbeEnv {
-    pub home: Option<PathBuf>,
+    /// Fieldline's known_hosts (`DATA_DIR/known_hosts`); `None` when there is no data
+    /// folder (every host key is then unknown, nothing is logged in to).
+    pub known_hosts: Option<PathBuf>,
     pub local_user: Option<String>,
     pub agent: AgentAccess,
+}
+
+/// The data folder set by the front door (`--data-dir`), for [`ProbeEnv::from_process`].
+static DATA_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Tells the probes which data folder the front door uses (its known_hosts is the one the
+/// probes trust). Without it: `FIELDLINE_DATA_DIR`, else `<OS data dir>/app.fieldline.console`,
+/// as `fieldline_store::resolve_data_dir` resolves it. The first call wins.
+pub fn set_data_dir(dir: &Path) {
+    let _ = DATA_DIR.set(dir.to_path_buf());
+}
+
+fn data_dir() -> Option<PathBuf> {
+    if let Some(dir) = DATA_DIR.get() {
+        return Some(dir.clone());
+    }
+    if let Some(dir) = std::env::var_os("FIELDLINE_DATA_DIR").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    dirs::data_dir().map(|d| d.join("app.fieldline.console"))
 }
 
 /// How to reach an ssh-agent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum AgentAccess {
-    /// No agent: only `key_file` can log in.
+    /// No agent: nothing to log in with.
     #[default]
     None,
     /// The agent's socket (`SSH_AUTH_SOCK`).
@@ -88,7 +113,7 @@ impl ProbeEnv {
             None => AgentAccess::None,
         };
         ProbeEnv {
-            home: dirs::home_dir(),
+            known_hosts: data_dir().map(|d| fieldline_ssh::DataPaths::in_dir(&d).known_hosts),
             local_user: var("USER")
                 .or_else(|| var("LOGNAME"))
                 .or_else(|| var("USERNAME")),
@@ -343,7 +368,6 @@ struct Plan {
     user: String,
     command: String,
     known_hosts: PathBuf,
-    key_file: Option<PathBuf>,
     agent: AgentAccess,
 }
 
@@ -399,28 +423,18 @@ impl Plan {
                 compile_regex(pattern).map_err(|e| Outcome::unknown(format!("regex: {e}")))?;
             }
         }
-        let known_hosts = match &spec.known_hosts {
-            Some(path) => expand_home(path, env.home.as_deref()),
-            None => match &env.home {
-                Some(home) => home.join(".ssh").join("known_hosts"),
-                None => {
-                    return Err(Outcome::unknown(
-                        "no known_hosts file: no home folder here; set the check's known_hosts",
-                    ))
-                }
-            },
+        let Some(known_hosts) = env.known_hosts.clone() else {
+            return Err(Outcome::unknown(
+                "no data folder here, so no known_hosts to check host keys against: set \
+                 FIELDLINE_DATA_DIR",
+            ));
         };
-        let key_file = spec
-            .key_file
-            .as_deref()
-            .map(|path| expand_home(path, env.home.as_deref()));
         Ok(Plan {
             host: host.to_owned(),
             port,
             user,
             command,
             known_hosts,
-            key_file,
             agent: env.agent.clone(),
         })
     }
@@ -443,14 +457,6 @@ impl Plan {
         } else {
             format!("[{host}]:{}", self.port)
         }
-    }
-}
-
-fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
-    match (path.strip_prefix("~/"), home) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ if path == "~" => home.map(Path::to_path_buf).unwrap_or_else(|| path.into()),
-        _ => PathBuf::from(path),
     }
 }
 
@@ -530,9 +536,6 @@ impl Drop for Conn {
 
 fn run_session(plan: &Plan, addrs: &[SocketAddr], clock: &Clock) -> Result<CommandOutput, Outcome> {
     let known = KnownHostsFile::load(&plan.known_hosts)?;
-    if let Some(key) = &plan.key_file {
-        check_key_file(key)?;
-    }
     let stream = connect(plan, addrs, clock)?;
     let _ = stream.set_nodelay(true);
     let socket = stream.try_clone().ok();
@@ -867,31 +870,6 @@ fn verify_host_key(
 // ---------------------------------------------------------------------------------------
 // Authentication
 
-fn check_key_file(path: &Path) -> Result<(), Outcome> {
-    let shown = path.display();
-    let unreadable =
-        |e: &dyn std::fmt::Display| Outcome::unknown(format!("cannot read key_file {shown}: {e}"));
-    let file = std::fs::File::open(path).map_err(|e| unreadable(&e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_KEY_FILE_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|e| unreadable(&e))?;
-    let text = String::from_utf8_lossy(&bytes);
-    if !looks_like_private_key(&text) {
-        return Err(Outcome::unknown(format!(
-            "key_file {shown} is not a private key (the .pub file?)"
-        )));
-    }
-    if key_needs_passphrase(&text) {
-        return Err(Outcome::unknown(format!(
-            "key_file {shown} needs a passphrase, which checks cannot give yet (keychain support \
-             comes with remote sessions): use an unencrypted key for checks, or leave key_file \
-             out and load the key into ssh-agent"
-        )));
-    }
-    Ok(())
-}
-
 fn authenticate(plan: &Plan, session: &Session, clock: &Clock) -> Result<(), Outcome> {
     let label = plan.label();
     let user = &plan.user;
@@ -899,25 +877,11 @@ fn authenticate(plan: &Plan, session: &Session, clock: &Clock) -> Result<(), Out
         (is_timeout(e) || is_connection_lost(e) || clock.expired())
             .then(|| ssh_failure(plan, clock, "authentication", e))
     };
-    if let Some(key) = &plan.key_file {
-        session.set_timeout(clock.ms());
-        return session
-            .userauth_pubkey_file(user, None, key, None)
-            .map_err(|e| {
-                network(&e).unwrap_or_else(|| {
-                    Outcome::unknown(format!(
-                        "{label} refused key {} for user {user} (is its public key in {user}'s \
-                         ~/.ssh/authorized_keys?): {}",
-                        key.display(),
-                        e.message()
-                    ))
-                })
-            });
-    }
     let socket = match &plan.agent {
         AgentAccess::None => {
             return Err(Outcome::unknown(
-                "no key to log in with: set the check's key_file, or run ssh-agent (SSH_AUTH_SOCK is not set)",
+                "no key to log in with: checks log in with the keys in your ssh-agent, and \
+                 SSH_AUTH_SOCK is not set (start ssh-agent and ssh-add the key)",
             ))
         }
         AgentAccess::Socket(path) => Some(path),
@@ -935,7 +899,7 @@ fn authenticate(plan: &Plan, session: &Session, clock: &Clock) -> Result<(), Out
     if identities.is_empty() {
         let _ = agent.disconnect();
         return Err(Outcome::unknown(
-            "ssh-agent holds no keys (ssh-add one), and the check has no key_file",
+            "ssh-agent holds no keys: ssh-add the key checks log in with",
         ));
     }
     let mut last = None;
@@ -1284,7 +1248,7 @@ mod tests {
     #[test]
     fn plan_defaults() {
         let env = ProbeEnv {
-            home: Some("/home/tech".into()),
+            known_hosts: Some("/data/fieldline/known_hosts".into()),
             local_user: Some("tech".into()),
             agent: AgentAccess::None,
         };
@@ -1294,16 +1258,14 @@ mod tests {
         assert_eq!(plan.port, 22);
         assert_eq!(
             plan.known_hosts,
-            PathBuf::from("/home/tech/.ssh/known_hosts")
+            PathBuf::from("/data/fieldline/known_hosts")
         );
         assert_eq!(plan.known_hosts_name(), "web1.example");
-        let s = spec(json!({"command": "uptime", "user": "ops", "port": 2222,
-                            "key_file": "~/.ssh/check", "known_hosts": "/etc/kh"}));
+        let s = spec(json!({"command": "uptime", "user": "ops", "port": 2222}));
         let plan = Plan::new("::1", Some("admin"), Some(22), &s, &env).expect("plan");
         assert_eq!(plan.user, "ops");
         assert_eq!(plan.label(), "[::1]:2222");
         assert_eq!(plan.known_hosts_name(), "[::1]:2222");
-        assert_eq!(plan.key_file, Some(PathBuf::from("/home/tech/.ssh/check")));
         let plan = Plan::new(
             "h",
             Some("admin"),
@@ -1323,6 +1285,27 @@ mod tests {
         assert!(bad.is_err());
         let nobody = ProbeEnv::default();
         assert!(Plan::new("h", None, None, &spec(json!({"command": "x"})), &nobody).is_err());
+        // No data folder: no known_hosts, nothing is tried.
+        let no_data = ProbeEnv {
+            known_hosts: None,
+            ..env.clone()
+        };
+        let refused = Plan::new("h", None, None, &spec(json!({"command": "x"})), &no_data)
+            .expect_err("no known_hosts");
+        assert!(refused.message.contains("no data folder"), "{refused:?}");
+        // A spec naming local files does not even deserialize.
+        for field in ["key_file", "known_hosts"] {
+            assert!(serde_json::from_value::<SshCommandSpec>(
+                json!({"command": "x", field: "/etc/shadow"})
+            )
+            .is_err());
+        }
+        // The process's own: Fieldline's data folder, never ~/.ssh.
+        let own = ProbeEnv::from_process();
+        if let Some(path) = own.known_hosts {
+            assert!(!path.ends_with(".ssh/known_hosts"), "{}", path.display());
+            assert!(path.ends_with("known_hosts"), "{}", path.display());
+        }
         assert!(Plan::new("a\0b", None, None, &spec(json!({"command": "x"})), &env).is_err());
     }
 }
