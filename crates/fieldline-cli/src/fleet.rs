@@ -2,8 +2,9 @@
 
 use crate::{open_store, Failure};
 use clap::{Args, Subcommand, ValueEnum};
+use fieldline_app::consent::{Ask, Confirm, Terminal};
 use fieldline_core::csv_import::{CsvOptions, EndpointField};
-use fieldline_core::{Fleet, FleetIssue};
+use fieldline_core::{Fleet, FleetIssue, Risk};
 use fieldline_store::StoreError;
 use std::collections::HashSet;
 use std::io::Write;
@@ -46,6 +47,11 @@ pub struct ImportArgs {
     /// CSV: import the good rows even when some rows are bad
     #[arg(long)]
     partial: bool,
+    /// Approve without asking what the file would make this laptop do with your
+    /// credentials (SSH commands, credential profiles, jump hosts, ...); the list is still
+    /// printed. Without it the import asks on the terminal, and refuses when there is none
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Args)]
@@ -91,6 +97,25 @@ fn render_issues(issues: &[FleetIssue]) -> String {
     fieldline_core::issue::render(issues)
 }
 
+/// Shows every item that needs approval and gets the technician's answer through the
+/// operations layer's terminal confirmation: `--yes`, or "yes" typed on the terminal.
+/// Without a terminal and without `--yes`: refused, nothing written.
+fn approve(name: &str, risks: &[Risk], yes: bool) -> Result<(), Failure> {
+    if risks.is_empty() {
+        return Ok(());
+    }
+    let confirm = Terminal::new(yes);
+    let ask = Ask::FleetChange {
+        source: name.to_owned(),
+        items: risks.to_vec(),
+    };
+    confirm.confirm(&ask).require(confirm.lang).map_err(|why| {
+        Failure(format!(
+            "{why}\n{name} was not imported; nothing was changed"
+        ))
+    })
+}
+
 fn import(args: ImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
     let name = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).map_err(|e| format!("cannot read {name}: {e}"))?;
@@ -109,7 +134,19 @@ fn import(args: ImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
     match format {
         Format::Toml => {
             let text = String::from_utf8(bytes).map_err(|_| format!("{name} is not UTF-8 text"))?;
-            match store.import_fleet_file(&name, &text, args.replace) {
+            let not_imported = |issues: &[FleetIssue]| {
+                Failure(format!(
+                    "{name} was not imported; nothing was changed:\n{}",
+                    render_issues(issues)
+                ))
+            };
+            let risks = match store.plan_fleet_file(&name, &text, args.replace) {
+                Ok((_, risks)) => risks,
+                Err(StoreError::Invalid(issues)) => return Err(not_imported(&issues)),
+                Err(e) => return Err(e.into()),
+            };
+            approve(&name, &risks, args.yes)?;
+            match store.import_fleet_file_approved(&name, &text, args.replace, &risks) {
                 Ok(c) => {
                     println!(
                         "imported {} customers, {} sites, {} endpoints from {name}",
@@ -154,7 +191,22 @@ fn import(args: ImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
                 default_site: args.site,
                 allow_partial: args.partial,
             };
-            let report = store.import_csv(&name, &bytes, &options)?;
+            let (planned, risks) = store.plan_csv(&name, &bytes, &options)?;
+            let report = if planned.imported {
+                approve(&name, &risks, args.yes)?;
+                match store.import_csv_approved(&name, &bytes, &options, &risks) {
+                    Ok(report) => report,
+                    Err(StoreError::Invalid(issues)) => {
+                        return Err(Failure(format!(
+                            "{name} was not imported; nothing was changed:\n{}",
+                            render_issues(&issues)
+                        )))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            } else {
+                planned
+            };
             for issue in &report.bad_rows {
                 eprintln!("{issue}");
             }

@@ -3,14 +3,14 @@
 
 use crate::{open_store, Failure};
 use clap::{Args, Subcommand, ValueEnum};
+use fieldline_app::consent::Terminal;
+use fieldline_app::fanout as fanout_ops;
 use fieldline_keychain::{Keychain, SecretStore};
 use fieldline_ssh::audit::{AuditAction, AuditLog};
 use fieldline_ssh::connect::{
     self, ConnectOptions, HostKeyQuestion, Prompter, Route, SecretQuestion,
 };
-use fieldline_ssh::fanout::{
-    self, Cancel, FanoutHost, FanoutOptions, HostState, Selector, Summary,
-};
+use fieldline_ssh::fanout::{self, Cancel, FanoutOptions, HostState, Selector, Summary};
 use fieldline_ssh::known_hosts::{HostKeyPolicy, KnownHosts};
 use fieldline_ssh::profile::{self, AuthMethod, CredentialProfile};
 use fieldline_ssh::DataPaths;
@@ -233,8 +233,16 @@ impl Prompter for TtyPrompter {
     }
 }
 
+/// Fail closed: the audit log, checked before anything connects ([`AuditLog::open`] makes
+/// the same check as [`AuditLog::ready`]: opened for append, the chain's last entry good).
+/// When it cannot be written, nothing starts and the message says which file and why.
 fn audit(store: &Store) -> Result<AuditLog, Failure> {
-    AuditLog::open(&paths(store).audit).map_err(|e| Failure(e.to_string()))
+    AuditLog::open(&paths(store).audit).map_err(|e| Failure(e.refusal()))
+}
+
+/// Fail closed, before anything else is asked or done: [`AuditLog::ready`].
+fn audit_ready(store: &Store) -> Result<(), Failure> {
+    AuditLog::ready(&paths(store).audit).map_err(|e| Failure(e.refusal()))
 }
 
 pub fn run_ssh(args: SshArgs, data_dir: Option<&Path>) -> ExitCode {
@@ -249,6 +257,8 @@ pub fn run_ssh(args: SshArgs, data_dir: Option<&Path>) -> ExitCode {
 
 fn ssh(args: SshArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failure> {
     let store = open_store(data_dir)?;
+    // First: no session, command or host-key question without a writable audit log.
+    let log = audit(&store)?;
     let route = route(&store, &args.endpoint)?;
     let options = connect_options(
         &store,
@@ -256,7 +266,6 @@ fn ssh(args: SshArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failure> {
         Duration::from_secs(args.connect_timeout),
     );
     let customer = customer_of(&store, &args.endpoint);
-    let log = audit(&store)?;
     if args.command.is_empty() {
         return crate::terminal::interactive(
             &store,
@@ -307,67 +316,21 @@ pub fn run_fanout(args: RunArgs, data_dir: Option<&Path>) -> ExitCode {
 
 fn fanout_cmd(args: RunArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failure> {
     let store = open_store(data_dir)?;
-    let fleet = store.fleet()?;
+    // First: no confirmation asked and no host contacted without a writable audit log.
+    audit_ready(&store)?;
     let selector = Selector::parse(&args.selector)?;
-    let picked = selector.select(&fleet)?;
-    if picked.is_empty() {
-        return Err(Failure(format!("no endpoint matches {}", args.selector)));
-    }
-    let all_profiles = profiles(&store)?;
-    let mut hosts = Vec::new();
-    for e in &picked {
-        let route = connect::route_for(
-            &fleet,
-            &e.id,
-            &|name| all_profiles.iter().find(|p| p.name == name).cloned(),
-            Some(&local_user()),
-        )
-        .map_err(|err| Failure(err.to_string()))?;
-        hosts.push(FanoutHost {
-            endpoint: e.id.clone(),
-            customer: fleet
-                .site(&e.site)
-                .map(|s| s.customer.clone())
-                .unwrap_or_default(),
-            route,
-        });
-    }
-    let customers: std::collections::BTreeSet<_> =
-        hosts.iter().map(|h| h.customer.clone()).collect();
+    let plan = fanout_ops::plan(
+        &store.fleet()?,
+        &profiles(&store)?,
+        &selector,
+        &local_user(),
+    )
+    .map_err(|e| Failure(format!("{e} ({})", args.selector)))?;
     let command = args.command.join(" ");
-    let question = format!(
-        "This runs `{command}` on {} host(s) of {} customer(s): {}",
-        hosts.len(),
-        customers.len(),
-        hosts
-            .iter()
-            .map(|h| h.endpoint.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure(format!(
-                "{question}\nNot run: add --yes to run without a terminal to confirm"
-            )));
-        }
-        eprint!("{question}\nRun it? [yes/no] ");
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure(e.to_string()))?;
-        if line.trim() != "yes" {
-            return Err(Failure("not run".to_owned()));
-        }
-    }
+    let confirm = Terminal::new(args.yes);
+    plan.confirm(&command, &confirm, confirm.lang)
+        .map_err(Failure)?;
     let log = audit(&store)?;
-    let _ = log.append(
-        AuditAction::FanoutStarted,
-        None,
-        None,
-        serde_json::json!({ "command": command, "hosts": hosts.iter().map(|h| &h.endpoint).collect::<Vec<_>>() }),
-    );
     let options = FanoutOptions {
         concurrency: args.concurrency,
         timeout: Duration::from_secs(args.timeout),
@@ -375,34 +338,24 @@ fn fanout_cmd(args: RunArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failur
         ..FanoutOptions::default()
     };
     let json = args.json;
-    let results = fanout::run(
-        hosts,
+    let results = fanout_ops::run_audited(
+        plan,
         &command,
-        &options,
-        &connect_options(&store, args.strict, Duration::from_secs(10)),
-        &keychain(),
-        &Cancel::default(),
+        &fanout_ops::RunWith {
+            options: &options,
+            connect: &connect_options(&store, args.strict, Duration::from_secs(10)),
+            secrets: &keychain(),
+            cancel: &Cancel::default(),
+            log: &log,
+        },
         &|r| {
             if !json && r.state.is_final() {
                 print_host(r);
             }
         },
-    );
-    for r in &results {
-        let _ = log.append(
-            AuditAction::CommandRun,
-            Some(&r.customer),
-            Some(&r.endpoint),
-            serde_json::json!({ "command": command, "state": r.state, "exit": r.exit }),
-        );
-    }
+    )
+    .map_err(Failure)?;
     let summary = Summary::of(&results);
-    let _ = log.append(
-        AuditAction::FanoutFinished,
-        None,
-        None,
-        serde_json::to_value(&summary).unwrap_or_default(),
-    );
     if json {
         let doc = serde_json::json!({ "command": command, "summary": summary, "hosts": results });
         println!(

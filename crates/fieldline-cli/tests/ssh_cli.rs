@@ -100,7 +100,7 @@ fn a_host_behind_two_jumps_with_its_key_from_the_keychain_and_a_changed_key_stop
         env: keyring.envs(),
     };
     let file = fleet_file(data.path(), &chain, &[&web]);
-    cli.ok(&["fleet", "import", file.to_str().unwrap()], None);
+    cli.ok(&["fleet", "import", "--yes", file.to_str().unwrap()], None);
 
     // The private key goes into the keychain, never into the data folder.
     let key = std::fs::read_to_string(chain.jump1.user_key_path(KeyKind::Ed25519)).unwrap();
@@ -188,7 +188,8 @@ fn a_host_behind_two_jumps_with_its_key_from_the_keychain_and_a_changed_key_stop
     );
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("4 host(s) of 2 customer(s)"),
+        text(&out).contains("4 hosts of 2 customers")
+            && text(&out).contains("there is no terminal to ask"),
         "{}",
         text(&out)
     );
