@@ -15,6 +15,8 @@ PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libssl-dev libsoup-3.0-dev libxdo-dev
   # running it without a display, driving it over WebDriver, checking screenshots
   xvfb xauth webkit2gtk-driver dbus dbus-x11 at-spi2-core
+  # answering the native dialogs Rust raises (as a person would) and photographing them
+  xdotool imagemagick
   # a real notification daemon for the notification tests
   dunst
   # the OS keychain: Secret Service (GNOME Keyring) for connection secrets, and its tests

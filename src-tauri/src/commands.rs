@@ -16,7 +16,7 @@ use fieldline_ipc::{
 };
 use fieldline_ipc::{ConnectionView, FleetStatus, PromSettings};
 use fieldline_keychain::{connection_account, Keychain, SecretStore};
-use fieldline_monitor::source_prom::{PromSource, SourceReport};
+use fieldline_monitor::source_prom::{Auth, PromSource, SourceReport};
 use fieldline_notify::engine;
 use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::Priority;
@@ -35,7 +35,7 @@ use tauri::State;
 
 type Res<T> = Result<T, IpcError>;
 
-const LANGUAGE_KEY: &str = "language";
+pub(crate) const LANGUAGE_KEY: &str = "language";
 
 pub(crate) fn with_store<T>(
     state: &AppState,
@@ -100,9 +100,38 @@ pub async fn fleet_snapshot(state: State<'_, AppState>) -> Res<Fleet> {
     with_store(&state, |s| s.fleet())
 }
 
+/// Asks the technician in a native dialog to approve what a fleet change would newly set
+/// up with their credentials (`risks`, listed one by one). Nothing to approve: no question.
+async fn approve_risks<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    source: &str,
+    risks: &[fieldline_core::Risk],
+) -> Res<()> {
+    if risks.is_empty() {
+        return Ok(());
+    }
+    crate::consent::require(
+        app,
+        fieldline_app::consent::Ask::FleetChange {
+            source: source.to_owned(),
+            items: risks.to_vec(),
+        },
+    )
+    .await
+}
+
+/// Applies a change from the window; what it would newly set up with the technician's
+/// credentials (a command check, a credential binding...) is approved natively first, and
+/// the store writes only if the change still sets up exactly that.
 #[tauri::command]
-pub async fn apply_fleet_change(state: State<'_, AppState>, change: FleetChange) -> Res<Fleet> {
-    with_store(&state, |s| s.apply(change))
+pub async fn apply_fleet_change<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    change: FleetChange,
+) -> Res<Fleet> {
+    let risks = with_store(&state, |s| s.plan_change(&change))?;
+    approve_risks(&app, "This change", &risks).await?;
+    with_store(&state, |s| s.apply_approved(change, &risks))
 }
 
 #[tauri::command]
@@ -118,14 +147,17 @@ pub async fn load_demo_fleet(state: State<'_, AppState>) -> Res<Fleet> {
 }
 
 #[tauri::command]
-pub async fn import_fleet_file(
+pub async fn import_fleet_file<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     file_name: String,
     text: String,
     replace: bool,
 ) -> Res<ImportSummary> {
+    let (_, risks) = with_store(&state, |s| s.plan_fleet_file(&file_name, &text, replace))?;
+    approve_risks(&app, &file_name, &risks).await?;
     with_store(&state, |s| {
-        let c = s.import_fleet_file(&file_name, &text, replace)?;
+        let c = s.import_fleet_file_approved(&file_name, &text, replace, &risks)?;
         Ok(ImportSummary {
             customers: count(c.customers),
             sites: count(c.sites),
@@ -149,13 +181,22 @@ pub async fn preview_csv(
 }
 
 #[tauri::command]
-pub async fn import_csv(
+pub async fn import_csv<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     file_name: String,
     bytes: Vec<u8>,
     options: CsvOptions,
 ) -> Res<CsvReport> {
-    with_store(&state, |s| s.import_csv(&file_name, &bytes, &options))
+    let (planned, risks) = with_store(&state, |s| s.plan_csv(&file_name, &bytes, &options))?;
+    if !planned.imported {
+        // Nothing would be written: the report says why (bad rows, no rows).
+        return Ok(planned);
+    }
+    approve_risks(&app, &file_name, &risks).await?;
+    with_store(&state, |s| {
+        s.import_csv_approved(&file_name, &bytes, &options, &risks)
+    })
 }
 
 fn config_info(config: Option<&SlaConfig>) -> SlaConfigInfo {
@@ -303,16 +344,17 @@ pub async fn sla_report(
     with_store(&state, |s| s.sla_report(&customer, &month, now))
 }
 
-/// Saves a report into the Downloads folder (else the data folder) and says where.
+/// Saves a report where the technician says in a native save dialog, and says where.
 #[tauri::command]
-pub async fn save_sla_report(
+pub async fn save_sla_report<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     customer: String,
     month: String,
     format: String,
 ) -> Res<SavedFile> {
     let now = state.clock.now();
-    with_store(&state, |s| {
+    let (text, name) = with_store(&state, |s| {
         let r = s.sla_report(&customer, &month, now)?;
         let (text, ext) = match format.as_str() {
             "csv" => (reports::to_csv(&r), "csv"),
@@ -323,23 +365,30 @@ pub async fn save_sla_report(
                 )))
             }
         };
-        let dir = std::env::var_os("FIELDLINE_REPORT_DIR")
-            .map(std::path::PathBuf::from)
-            .or_else(dirs::download_dir)
-            .unwrap_or_else(|| s.data_dir().join("reports"));
-        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
-            path: dir.clone(),
-            source,
-        })?;
         // The customer id is validated by the fleet (no path separators).
-        let path = dir.join(format!("fieldline-sla-{}-{}.{ext}", r.customer, r.month));
-        std::fs::write(&path, text).map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        Ok(SavedFile {
-            path: path.display().to_string(),
-        })
+        Ok((
+            text,
+            format!("fieldline-sla-{}-{}.{ext}", r.customer, r.month),
+        ))
+    })?;
+    let path = crate::consent::pick(
+        &app,
+        crate::consent::Pick::Save,
+        (
+            "Fieldline: save the SLA report as",
+            "Fieldline: SLA 보고서를 저장할 위치",
+        ),
+        Some(name),
+    )
+    .await?
+    .ok_or_else(|| IpcError::NotApproved {
+        message: "no file was chosen; the report was not saved".into(),
+    })?;
+    fieldline_fs::write_private(&path, text.as_bytes()).map_err(|e| IpcError::Store {
+        message: format!("cannot write {}: {e}", path.display()),
+    })?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
     })
 }
 
@@ -349,12 +398,32 @@ fn keychain_error(e: fieldline_keychain::SecretError) -> IpcError {
     }
 }
 
-/// A connection as Settings shows it. The keychain is asked outside the store's lock: a
-/// locked keychain may wait for its unlock prompt.
+/// Why a connection's token could not be kept: an address no token may go to is the
+/// data's fault, the rest (a token saved for another origin, a locked keychain) the
+/// keychain's, with the message saying what to do.
+fn secret_error(e: fieldline_sync::SyncError) -> IpcError {
+    match e {
+        fieldline_sync::SyncError::Secret(fieldline_keychain::SecretError::Destination(d)) => {
+            IpcError::Invalid {
+                message: d.to_string(),
+                issues: Vec::new(),
+            }
+        }
+        fieldline_sync::SyncError::Secret(e) => keychain_error(e),
+        other => IpcError::Keychain {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A connection as Settings shows it: whether the keychain holds a token that may go to
+/// the connection's origin. The keychain is asked outside the store's lock: a locked
+/// keychain may wait for its unlock prompt.
 fn connection_view(config: ConnectionConfig, status: SyncStatus) -> ConnectionView {
     let (has_secret, secret_error) =
-        match Keychain::default().get(&connection_account(&config.name)) {
-            Ok(found) => (found.is_some(), None),
+        match fieldline_sync::secret::kept_token(&Keychain::default(), &config, Some(&config)) {
+            Ok(_) => (true, None),
+            Err(fieldline_sync::SyncError::NoSecret(_)) => (false, None),
             Err(e) => (false, Some(e.to_string())),
         };
     ConnectionView {
@@ -387,8 +456,9 @@ pub async fn connection_template(kind: ConnectorKind) -> Res<ConnectionConfig> {
     Ok(ConnectionConfig::template(kind))
 }
 
-/// Saves a connection; a `secret` goes to the OS keychain first (nothing is saved if the
-/// keychain refuses it). `None` keeps the secret already there.
+/// Saves a connection; a `secret` goes to the OS keychain first, bound to the connection's
+/// origin (nothing is saved if the keychain refuses it). `None` keeps the secret already
+/// there, unless the address moved to another origin: then it must be entered again.
 #[tauri::command]
 pub async fn save_connection(
     state: State<'_, AppState>,
@@ -396,11 +466,14 @@ pub async fn save_connection(
     secret: Option<String>,
 ) -> Res<ConnectionView> {
     config.validate().map_err(to_ipc)?;
-    if let Some(secret) = secret.filter(|s| !s.trim().is_empty()) {
-        Keychain::default()
-            .set(&connection_account(&config.name), secret.trim())
-            .map_err(keychain_error)?;
-    }
+    let saved = with_store(&state, |s| s.connection(&config.name)).ok();
+    fieldline_sync::secret::keep_token(
+        &Keychain::default(),
+        &config,
+        saved.as_ref(),
+        secret.as_deref(),
+    )
+    .map_err(secret_error)?;
     let status = with_store(&state, |s| {
         s.save_connection(&config)?;
         s.sync_status(&config.name)
@@ -419,31 +492,29 @@ pub async fn delete_connection(state: State<'_, AppState>, name: String) -> Res<
     Ok(())
 }
 
-/// Reaches the helpdesk with `config` and `secret` (or the keychain's), before or after saving.
+/// Reaches the helpdesk with `config` and `secret`, before or after saving. Without a
+/// `secret`, the keychain's is used only if it was saved for `config`'s origin (the saved
+/// connection's); a typed one goes to `config`'s address (never plain http:// to another
+/// machine).
 #[tauri::command]
 pub async fn test_connection(
+    state: State<'_, AppState>,
     config: ConnectionConfig,
     secret: Option<String>,
 ) -> Res<ConnectionTest> {
-    let secret = match secret.filter(|s| !s.trim().is_empty()) {
-        Some(s) => s,
-        None => match crate::syncer::secret_of(&config.name) {
-            Ok(s) => s,
-            Err(message) => {
-                return Ok(ConnectionTest {
-                    ok: false,
-                    message,
-                    server: None,
-                    tickets: None,
-                })
-            }
-        },
-    };
-    tauri::async_runtime::spawn_blocking(move || fieldline_sync::test_connection(&config, &secret))
-        .await
-        .map_err(|e| IpcError::Store {
-            message: format!("the connection test stopped: {e}"),
-        })
+    let saved = with_store(&state, |s| s.connection(&config.name)).ok();
+    tauri::async_runtime::spawn_blocking(move || {
+        fieldline_sync::secret::test_with(
+            &Keychain::default(),
+            &config,
+            saved.as_ref(),
+            secret.as_deref(),
+        )
+    })
+    .await
+    .map_err(|e| IpcError::Store {
+        message: format!("the connection test stopped: {e}"),
+    })
 }
 
 /// One sync run of `name` (or of every connection), off the window's store.
@@ -600,12 +671,18 @@ pub async fn remove_acknowledgement(state: State<'_, AppState>, id: i64) -> Res<
     })
 }
 
-/// The Prometheus source as Settings shows it (the keychain is asked whether it holds the
-/// secret; the secret itself never goes to the UI).
+/// The Prometheus source as Settings shows it (the keychain is asked whether it holds a
+/// secret that may go to the source's origins; the secret itself never goes to the UI).
 fn prom_settings(source: Option<PromSource>) -> PromSettings {
-    let (has_secret, secret_error) = match Keychain::default().get(crate::prom::ACCOUNT) {
-        Ok(found) => (found.is_some(), None),
-        Err(e) => (false, Some(e.to_string())),
+    let (has_secret, secret_error) = match source.as_ref().filter(|s| s.auth != Auth::None) {
+        Some(src) => match crate::prom::kept_secret(src, Some(src)) {
+            Ok(found) => (found.is_some(), None),
+            Err(e) => (false, Some(e)),
+        },
+        None => match Keychain::default().get(crate::prom::ACCOUNT) {
+            Ok(found) => (found.is_some(), None),
+            Err(e) => (false, Some(e.to_string())),
+        },
     };
     PromSettings {
         source,
@@ -629,7 +706,9 @@ pub async fn prometheus_source(state: State<'_, AppState>) -> Res<PromSettings> 
 }
 
 /// Saves the source (read within seconds, then every 30 s), or removes it and its secret
-/// (`None`). A `secret` goes to the keychain first; `None` keeps the one there.
+/// (`None`). A `secret` goes to the keychain first, bound to the source's origins; `None`
+/// keeps the one there, unless the source moved to other origins: then it must be entered
+/// again.
 #[tauri::command]
 pub async fn save_prometheus_source(
     state: State<'_, AppState>,
@@ -639,11 +718,8 @@ pub async fn save_prometheus_source(
     match &source {
         Some(src) => {
             src.validate().map_err(source_error)?;
-            if let Some(secret) = secret.filter(|s| !s.trim().is_empty()) {
-                Keychain::default()
-                    .set(crate::prom::ACCOUNT, secret.trim())
-                    .map_err(keychain_error)?;
-            }
+            let saved = with_store(&state, |s| crate::prom::load(s)).ok().flatten();
+            crate::prom::keep_secret(src, saved.as_ref(), secret.as_deref())?;
         }
         None => Keychain::default()
             .delete(crate::prom::ACCOUNT)
@@ -653,8 +729,10 @@ pub async fn save_prometheus_source(
     Ok(prom_settings(source))
 }
 
-/// Reads the source once with these settings and `secret` (or the keychain's), before or
-/// after saving: what it matched, what it could not, and its warnings.
+/// Reads the source once with these settings and `secret`, before or after saving: what it
+/// matched, what it could not, and its warnings. Without a `secret`, the keychain's is
+/// used only if it was saved for these origins (the saved source's); a typed one goes to
+/// these addresses (never plain http:// to another machine).
 #[tauri::command]
 pub async fn test_prometheus_source(
     state: State<'_, AppState>,
@@ -666,12 +744,15 @@ pub async fn test_prometheus_source(
         Some(s) => Some(s.trim().to_string()),
         None => {
             let wanted = source.clone();
-            tauri::async_runtime::spawn_blocking(move || crate::prom::secret(&wanted))
-                .await
-                .map_err(|e| IpcError::Keychain {
-                    message: format!("the keychain lookup stopped: {e}"),
-                })?
-                .map_err(|message| IpcError::Keychain { message })?
+            let saved = with_store(&state, |s| crate::prom::load(s)).ok().flatten();
+            tauri::async_runtime::spawn_blocking(move || {
+                crate::prom::secret(&wanted, saved.as_ref())
+            })
+            .await
+            .map_err(|e| IpcError::Keychain {
+                message: format!("the keychain lookup stopped: {e}"),
+            })?
+            .map_err(|message| IpcError::Keychain { message })?
         }
     };
     let fleet = with_store(&state, |s| s.fleet())?;

@@ -3,6 +3,7 @@
 //! It is the only crate that depends on Tauri.
 
 mod commands;
+mod consent;
 mod error;
 mod monitor;
 mod notifier;
@@ -193,6 +194,9 @@ pub fn run() {
                 let _ = w.set_focus();
             }
         }))
+        // Native questions and file pickers raised from Rust; the window gets no dialog
+        // permission (capabilities/default.json), so it cannot open or answer them.
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::open(data_dir))
         .setup(|app| {
             let wake = notifier::start(app.handle().clone());

@@ -66,6 +66,8 @@ pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
     let Some(dir) = app.state::<AppState>().data_dir.clone() else {
         return;
     };
+    // `ssh_command` checks trust only the host keys in this data folder's known_hosts.
+    fieldline_monitor::probe::ssh_command::set_data_dir(&dir);
     std::thread::spawn(move || {
         if let Err(e) = keep(&app, &dir) {
             eprintln!("fieldline-desktop: fleet status stopped: {e}");

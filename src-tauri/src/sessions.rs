@@ -12,17 +12,20 @@
 //! an import of `~/.ssh/known_hosts`). A changed key is refused everywhere.
 
 use crate::commands::with_store;
+use crate::consent::{self, Pick};
 use crate::AppState;
+use fieldline_app::consent::Ask;
+use fieldline_app::fanout as fanout_ops;
 use fieldline_core::Fleet;
 use fieldline_ipc::{
-    events, FanoutPreview, FanoutTarget, FanoutView, ForwardView, IpcError, SavedFile,
-    SessionEventPayload, SessionInfo, SshProfileView, TransferState, TransferView,
+    events, FanoutPreview, FanoutView, ForwardView, IpcError, SavedFile, SessionEventPayload,
+    SessionInfo, SshProfileView, TransferState, TransferView,
 };
 use fieldline_keychain::{Keychain, SecretStore};
 use fieldline_ssh::audit::{AuditAction, AuditLog};
 use fieldline_ssh::connect::{self, ConnectOptions, HostKeyQuestion, NoPrompter, Route};
 use fieldline_ssh::error::SshError;
-use fieldline_ssh::fanout::{self, Cancel, FanoutHost, FanoutOptions, Selector, Summary};
+use fieldline_ssh::fanout::{self, Cancel, FanoutOptions, Selector, Summary};
 use fieldline_ssh::forward::Forward;
 use fieldline_ssh::known_hosts::{HostKeyPolicy, ImportReport, KnownHostEntry, KnownHosts};
 use fieldline_ssh::profile::{self, AuthMethod, CredentialProfile};
@@ -34,7 +37,7 @@ use fieldline_ssh::terminal_filter::TerminalFilter;
 use fieldline_ssh::DataPaths;
 use fieldline_store::remote::Snippet;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -284,11 +287,52 @@ pub async fn known_hosts(state: State<'_, AppState>) -> Res<Vec<KnownHostEntry>>
     known(&state)?.list().map_err(remote_error)
 }
 
-/// Forgets the key on `line` of Fieldline's known_hosts (after a verified key change).
+/// Forgets the key on `line` of Fieldline's known_hosts (after a verified key change),
+/// once the technician has approved it in a native dialog naming the host and key.
 #[tauri::command]
-pub async fn remove_known_host(state: State<'_, AppState>, line: u32) -> Res<Vec<KnownHostEntry>> {
+pub async fn remove_known_host<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    line: u32,
+) -> Res<Vec<KnownHostEntry>> {
     let known = known(&state)?;
-    known.remove_line(line as usize).map_err(remote_error)?;
+    let line = line as usize;
+    let entry_at = |known: &KnownHosts| -> Res<KnownHostEntry> {
+        known
+            .list()
+            .map_err(remote_error)?
+            .into_iter()
+            .find(|e| e.line == line)
+            .ok_or_else(|| IpcError::NotFound {
+                message: format!("line {line} of known_hosts holds no host key"),
+            })
+    };
+    let entry = entry_at(&known)?;
+    consent::require(
+        &app,
+        Ask::ForgetHostKey {
+            hosts: entry
+                .hosts
+                .clone()
+                .unwrap_or_else(|| "(hashed host name)".to_owned()),
+            key_type: entry.key_type.clone(),
+            fingerprint: entry.fingerprint.clone(),
+        },
+    )
+    .await?;
+    // The file may have changed while the dialog was open: forget only what was approved.
+    if entry_at(&known)? != entry {
+        return Err(IpcError::NotApproved {
+            message: "known_hosts changed while you were asked; nothing was removed".into(),
+        });
+    }
+    known.remove_line(line).map_err(remote_error)?;
+    ctx_audit(&state)?.audit(
+        AuditAction::HostKeyForgotten,
+        None,
+        None,
+        serde_json::json!({ "hosts": entry.hosts, "key_type": entry.key_type, "fingerprint": entry.fingerprint }),
+    );
     known.list().map_err(remote_error)
 }
 
@@ -345,6 +389,8 @@ pub async fn open_session<R: Runtime>(
     rows: u16,
 ) -> Res<SessionInfo> {
     let ctx = context(&state)?;
+    // Fail closed: no session that the audit log could not record.
+    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
     let route = ctx.route(&endpoint)?;
     let customer = ctx.customer(&endpoint);
     let (cols, rows) = (cols.clamp(10, 1000), rows.clamp(3, 500));
@@ -488,20 +534,57 @@ pub async fn close_session(state: State<'_, AppState>, id: u64) -> Res<()> {
     Ok(())
 }
 
+/// Refuses the key the session asked about, or (accept) asks the technician in a native
+/// dialog showing the fingerprint and accepts it only when they allow it there: the window
+/// alone can refuse a key, never trust one.
 #[tauri::command]
-pub async fn answer_host_key(state: State<'_, AppState>, id: u64, accept: bool) -> Res<()> {
-    let (asked, customer, endpoint) = tab(&state, id, |t| {
-        t.handle.answer_host_key(accept);
-        (t.asked.take(), t.customer.clone(), t.endpoint.clone())
+pub async fn answer_host_key<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    id: u64,
+    accept: bool,
+) -> Res<()> {
+    let (question, customer, endpoint) = tab(&state, id, |t| {
+        (t.asked.clone(), t.customer.clone(), t.endpoint.clone())
+    })?;
+    let accept = match (&question, accept) {
+        (Some(q), true) => {
+            let asked = consent::require(
+                &app,
+                Ask::AcceptHostKey {
+                    endpoint: endpoint.clone(),
+                    hop: q.label.clone(),
+                    host: q.host.clone(),
+                    port: q.port,
+                    key_type: q.key_type.clone(),
+                    fingerprint: q.fingerprint.clone(),
+                },
+            )
+            .await;
+            match asked {
+                Ok(()) => true,
+                Err(IpcError::NotApproved { .. }) => false,
+                Err(e) => return Err(e),
+            }
+        }
+        (None, true) => {
+            return Err(IpcError::NotFound {
+                message: format!("session {id} is not asking about a host key"),
+            })
+        }
+        (_, false) => false,
+    };
+    let asked = tab(&state, id, |t| {
+        // Answer only the question that was approved (a newer one is asked again).
+        if t.asked == question {
+            t.handle.answer_host_key(accept);
+            t.asked.take()
+        } else {
+            None
+        }
     })?;
     if let Some(q) = asked {
-        let ctx = with_store(&state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
-        Context {
-            fleet: Fleet::default(),
-            profiles: Vec::new(),
-            paths: ctx,
-        }
-        .audit(
+        ctx_audit(&state)?.audit(
             if accept {
                 AuditAction::HostKeyAccepted
             } else {
@@ -512,7 +595,22 @@ pub async fn answer_host_key(state: State<'_, AppState>, id: u64, accept: bool) 
             serde_json::json!({ "hop": q.label, "host": q.host, "port": q.port, "key_type": q.key_type, "fingerprint": q.fingerprint }),
         );
     }
+    if question.is_some() && !accept {
+        return Err(IpcError::NotApproved {
+            message: "the host key was not trusted; the session stops".into(),
+        });
+    }
     Ok(())
+}
+
+/// A context that can only audit (no fleet read).
+fn ctx_audit(state: &AppState) -> Res<Context> {
+    let paths = with_store(state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
+    Ok(Context {
+        fleet: Fleet::default(),
+        profiles: Vec::new(),
+        paths,
+    })
 }
 
 #[tauri::command]
@@ -542,7 +640,8 @@ pub async fn forwards(state: State<'_, AppState>) -> Res<Vec<ForwardView>> {
 /// Opens `127.0.0.1:local_port` (0: any free port) to `remote_host:remote_port` as seen
 /// from `endpoint`.
 #[tauri::command]
-pub async fn open_forward(
+pub async fn open_forward<R: Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     endpoint: String,
     local_port: u16,
@@ -550,7 +649,18 @@ pub async fn open_forward(
     remote_port: u16,
 ) -> Res<ForwardView> {
     let ctx = context(&state)?;
+    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
     let route = ctx.route(&endpoint)?;
+    consent::require(
+        &app,
+        Ask::OpenForward {
+            endpoint: endpoint.clone(),
+            customer: ctx.customer(&endpoint).unwrap_or_default(),
+            local_port,
+            remote: format!("{remote_host}:{remote_port}"),
+        },
+    )
+    .await?;
     let options = ctx.options(HostKeyPolicy::Strict);
     let host = remote_host.clone();
     let forward = blocking(move || {
@@ -600,16 +710,6 @@ pub async fn close_forward(state: State<'_, AppState>, id: u64) -> Res<Vec<Forwa
 
 // ---- SFTP ----
 
-/// `~/x` on this computer.
-fn local_path(text: &str) -> PathBuf {
-    match text.strip_prefix("~/") {
-        Some(rest) => dirs::home_dir()
-            .map(|h| h.join(rest))
-            .unwrap_or_else(|| PathBuf::from(text)),
-        None => PathBuf::from(text),
-    }
-}
-
 /// The last part of a remote path, when it is a usable file name.
 fn base_name(remote: &str) -> Option<&str> {
     remote
@@ -633,7 +733,9 @@ pub async fn sftp_list(state: State<'_, AppState>, endpoint: String, path: Strin
     .await
 }
 
-/// Starts a download or upload; `transfer-changed` events follow it.
+/// Starts a download or upload; `transfer-changed` events follow it. The local side is
+/// chosen by the technician in a native picker (a folder to download into, a file to
+/// upload): the window never names a path on this computer.
 #[tauri::command]
 pub async fn sftp_transfer<R: Runtime>(
     app: tauri::AppHandle<R>,
@@ -641,10 +743,40 @@ pub async fn sftp_transfer<R: Runtime>(
     endpoint: String,
     direction: Direction,
     remote: String,
-    local: String,
 ) -> Res<TransferView> {
     let ctx = context(&state)?;
+    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
     let route = ctx.route(&endpoint)?;
+    let picked = match direction {
+        Direction::Download => {
+            consent::pick(
+                &app,
+                Pick::Folder,
+                (
+                    "Fieldline: download into which folder?",
+                    "Fieldline: 어느 폴더로 내려받을까요?",
+                ),
+                None,
+            )
+            .await?
+        }
+        Direction::Upload => {
+            consent::pick(
+                &app,
+                Pick::File,
+                (
+                    "Fieldline: upload which file?",
+                    "Fieldline: 어떤 파일을 올릴까요?",
+                ),
+                None,
+            )
+            .await?
+        }
+    };
+    let local_path = picked.ok_or_else(|| IpcError::NotApproved {
+        message: "no local file or folder was chosen; nothing was transferred".into(),
+    })?;
+    let local = local_path.display().to_string();
     let options = ctx.options(HostKeyPolicy::Strict);
     let id = state.remote.id();
     let cancel = Arc::new(AtomicBool::new(false));
@@ -675,7 +807,6 @@ pub async fn sftp_transfer<R: Runtime>(
                 let _ = app.emit(events::TRANSFER_CHANGED, t.view.clone());
             }
         };
-        let local_path = local_path(&local);
         let result = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
             .map_err(|e| e.to_string())
             .and_then(|conn| {
@@ -751,32 +882,15 @@ pub async fn cancel_transfer(state: State<'_, AppState>, id: u64) -> Res<()> {
 
 // ---- fan-out ----
 
-fn preview(ctx: &Context, selector: &Selector) -> Res<FanoutPreview> {
-    let picked = selector
-        .select(&ctx.fleet)
-        .map_err(|message| IpcError::NotFound { message })?;
-    let endpoints: Vec<FanoutTarget> = picked
-        .iter()
-        .map(|e| FanoutTarget {
-            id: e.id.clone(),
-            customer: ctx.customer(&e.id).unwrap_or_default(),
-            site: e.site.clone(),
-            host: e.host.clone(),
-        })
-        .collect();
-    let customers: std::collections::BTreeSet<_> = endpoints.iter().map(|e| &e.customer).collect();
-    Ok(FanoutPreview {
-        customers: u32::try_from(customers.len()).unwrap_or(u32::MAX),
-        endpoints,
-    })
-}
-
-/// What a fan-out would touch: shown, and confirmed by the technician, before it runs.
+/// What a fan-out would touch, for the window to show before the technician runs it.
 #[tauri::command]
 pub async fn fanout_preview(state: State<'_, AppState>, selector: Selector) -> Res<FanoutPreview> {
-    preview(&context(&state)?, &selector)
+    fanout_ops::preview(&context(&state)?.fleet, &selector)
+        .map_err(|message| IpcError::NotFound { message })
 }
 
+/// Runs `command` on every host `selector` picks, after the technician has allowed it in
+/// a native dialog stating how many hosts of which customers it touches.
 #[tauri::command]
 pub async fn run_fanout<R: Runtime>(
     app: tauri::AppHandle<R>,
@@ -786,32 +900,36 @@ pub async fn run_fanout<R: Runtime>(
     concurrency: u32,
     queue_unreachable: bool,
 ) -> Res<FanoutView> {
+    let ctx = context(&state)?;
+    let plan = fanout_ops::plan(&ctx.fleet, &ctx.profiles, &selector, &local_user())
+        .map_err(|message| IpcError::NotFound { message })?;
     if command.trim().is_empty() {
         return Err(remote_message("the command is empty"));
     }
-    let ctx = context(&state)?;
-    let targets = preview(&ctx, &selector)?;
-    if targets.endpoints.is_empty() {
-        return Err(IpcError::NotFound {
-            message: "no endpoint matches this selection".into(),
-        });
-    }
-    let mut hosts = Vec::new();
-    for t in &targets.endpoints {
-        hosts.push(FanoutHost {
-            endpoint: t.id.clone(),
-            customer: t.customer.clone(),
-            route: ctx.route(&t.id)?,
-        });
-    }
+    consent::require(&app, plan.ask(&command)).await?;
+    let log = AuditLog::open(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
     let id = state.remote.id();
     let started = jiff::Timestamp::now().as_second();
+    let waiting: Vec<fanout::HostResult> = plan
+        .hosts
+        .iter()
+        .map(|h| fanout::HostResult {
+            endpoint: h.endpoint.clone(),
+            customer: h.customer.clone(),
+            state: fanout::HostState::Waiting,
+            exit: None,
+            output: String::new(),
+            error: None,
+            queued_until: None,
+            duration_ms: None,
+        })
+        .collect();
     let view = Arc::new(Mutex::new(FanoutView {
         id,
         command: command.clone(),
         started,
-        hosts: Vec::new(),
-        summary: Summary::default(),
+        summary: Summary::of(&waiting),
+        hosts: waiting,
         finished: false,
     }));
     let cancel = Cancel::default();
@@ -822,47 +940,27 @@ pub async fn run_fanout<R: Runtime>(
             cancel: cancel.clone(),
         },
     );
-    ctx.audit(
-        AuditAction::FanoutStarted,
-        None,
-        None,
-        serde_json::json!({ "command": command, "hosts": targets.endpoints.iter().map(|t| &t.id).collect::<Vec<_>>() }),
-    );
     let options = FanoutOptions {
         concurrency: concurrency.clamp(1, fanout::MAX_CONCURRENCY as u32) as usize,
         queue_for: queue_unreachable.then_some(QUEUE_FOR),
         ..FanoutOptions::default()
     };
     let connect_options = ctx.options(HostKeyPolicy::Strict);
-    let first = {
-        let mut v = lock(&view);
-        v.hosts = hosts
-            .iter()
-            .map(|h| fanout::HostResult {
-                endpoint: h.endpoint.clone(),
-                customer: h.customer.clone(),
-                state: fanout::HostState::Waiting,
-                exit: None,
-                output: String::new(),
-                error: None,
-                queued_until: None,
-                duration_ms: None,
-            })
-            .collect();
-        v.summary = Summary::of(&v.hosts);
-        v.clone()
-    };
+    let first = lock(&view).clone();
     std::thread::spawn(move || {
         let emit = |v: &FanoutView| {
             let _ = app.emit(events::FANOUT_CHANGED, v.clone());
         };
-        let results = fanout::run(
-            hosts,
+        let results = fanout_ops::run_audited(
+            plan,
             &command,
-            &options,
-            &connect_options,
-            &Keychain::default(),
-            &cancel,
+            &fanout_ops::RunWith {
+                options: &options,
+                connect: &connect_options,
+                secrets: &Keychain::default(),
+                cancel: &cancel,
+                log: &log,
+            },
             &|r| {
                 let mut v = lock(&view);
                 if let Some(slot) = v.hosts.iter_mut().find(|h| h.endpoint == r.endpoint) {
@@ -872,24 +970,18 @@ pub async fn run_fanout<R: Runtime>(
                 emit(&v);
             },
         );
-        for r in &results {
-            ctx.audit(
-                AuditAction::CommandRun,
-                Some(&r.customer),
-                Some(&r.endpoint),
-                serde_json::json!({ "command": command, "state": r.state, "exit": r.exit }),
-            );
-        }
         let mut v = lock(&view);
-        v.hosts = results;
+        match results {
+            Ok(results) => v.hosts = results,
+            Err(e) => {
+                for h in &mut v.hosts {
+                    h.state = fanout::HostState::Cancelled;
+                    h.error = Some(e.clone());
+                }
+            }
+        }
         v.summary = Summary::of(&v.hosts);
         v.finished = true;
-        ctx.audit(
-            AuditAction::FanoutFinished,
-            None,
-            None,
-            serde_json::to_value(&v.summary).unwrap_or_default(),
-        );
         emit(&v);
     });
     Ok(first)
@@ -952,18 +1044,26 @@ pub async fn recordings(
 }
 
 /// Writes the customer's audit entries (with their hashes) and session recordings into a
-/// new folder beside the SLA reports.
+/// new folder inside the folder the technician picks in a native picker.
 #[tauri::command]
-pub async fn export_session_audit(state: State<'_, AppState>, customer: String) -> Res<SavedFile> {
-    let (paths, data_dir) = with_store(&state, |s| {
-        Ok((DataPaths::in_dir(s.data_dir()), s.data_dir().to_path_buf()))
-    })?;
-    let dir: PathBuf = std::env::var_os("FIELDLINE_REPORT_DIR")
-        .map(PathBuf::from)
-        .or_else(dirs::download_dir)
-        .unwrap_or_else(|| data_dir.join("reports"));
-    std::fs::create_dir_all(&dir).map_err(|e| IpcError::Store {
-        message: format!("cannot create {}: {e}", dir.display()),
+pub async fn export_session_audit<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    customer: String,
+) -> Res<SavedFile> {
+    let paths = with_store(&state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
+    let dir = consent::pick(
+        &app,
+        Pick::Folder,
+        (
+            "Fieldline: export the audit into which folder?",
+            "Fieldline: 감사 기록을 어느 폴더로 내보낼까요?",
+        ),
+        None,
+    )
+    .await?
+    .ok_or_else(|| IpcError::NotApproved {
+        message: "no folder was chosen; nothing was exported".into(),
     })?;
     let name = recording::sanitize_component(&customer);
     let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S");

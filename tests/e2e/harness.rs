@@ -298,6 +298,112 @@ impl Desk {
     }
 }
 
+/// The native dialogs Rust raises (GTK under Xvfb), found by title and answered with
+/// xdotool as a person at the keyboard would: nothing the webview can reach.
+impl Desk {
+    fn xdotool(&self, args: &[&str]) -> std::process::Output {
+        Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("run xdotool (install the xdotool package: scripts/setup.sh)")
+    }
+
+    /// The visible native window whose title contains `title` (a plain substring).
+    pub fn native_window(&self, title: &str) -> Option<String> {
+        let pattern: String = title
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == ' ' {
+                    c.to_string()
+                } else {
+                    format!("\\{c}")
+                }
+            })
+            .collect();
+        let out = self.xdotool(&["search", "--onlyvisible", "--name", &pattern]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned)
+    }
+
+    /// Waits for the native dialog titled with `title`; panics after 20 s.
+    pub async fn wait_native(&self, title: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(id) = self.native_window(title) {
+                return id;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no native dialog titled {title:?} appeared"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn wait_native_gone(&self, title: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.native_window(title).is_some() {
+            assert!(
+                Instant::now() < deadline,
+                "the native dialog {title:?} stayed open"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn keys_to(&self, id: &str, keys: &[&str]) {
+        // No window manager under Xvfb: give the dialog the keyboard focus ourselves.
+        self.xdotool(&["windowfocus", "--sync", id]);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        for k in keys {
+            self.xdotool(&["key", "--clearmodifiers", k]);
+        }
+    }
+
+    /// Answers the native question titled with `title`: Allow (its Alt+A mnemonic) or
+    /// Cancel (Escape). Returns once the dialog has gone.
+    pub async fn answer_native(&self, title: &str, allow: bool) {
+        let id = self.wait_native(title).await;
+        self.keys_to(&id, &[if allow { "alt+a" } else { "Escape" }])
+            .await;
+        self.wait_native_gone(title).await;
+    }
+
+    /// Chooses `path` in the native file picker titled with `title` (types it into the
+    /// picker's location field, as a person can with Ctrl+L), or cancels it (`None`).
+    pub async fn pick_native(&self, title: &str, path: Option<&Path>) {
+        let id = self.wait_native(title).await;
+        match path {
+            Some(p) => {
+                let text = p.display().to_string();
+                self.keys_to(&id, &["ctrl+l"]).await;
+                self.xdotool(&["type", "--delay", "5", &text]);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                self.xdotool(&["key", "Return"]);
+            }
+            None => self.keys_to(&id, &["Escape"]).await,
+        }
+        self.wait_native_gone(title).await;
+    }
+
+    /// A PNG of the whole X screen (the window and any native dialog over it).
+    pub fn screen_png(&self, name: &str) -> PathBuf {
+        let out = artifacts_dir().join(format!("{name}.png"));
+        let status = Command::new("import")
+            .args(["-window", "root", "-display", &self.display])
+            .arg(&out)
+            .status();
+        assert!(
+            status.map(|s| s.success()).unwrap_or(false),
+            "screen capture (ImageMagick's import: scripts/setup.sh)"
+        );
+        out
+    }
+}
+
 /// The app's window, driven over WebDriver.
 pub struct Ui {
     pub client: Client,

@@ -397,7 +397,7 @@ fn fixture(name: &str) -> String {
 /// ACME's fleet and the SLA policies (Seoul office hours; P2 first response 2h), loaded
 /// with the CLI, and one P2 ticket opened on Tuesday 2026-11-24 at 09:00 Seoul time.
 fn seed_acme_with_a_p2_ticket(desk: &Desk) {
-    desk.cli_ok(&["fleet", "import", &fixture("acme.toml")]);
+    desk.cli_ok(&["fleet", "import", "--yes", &fixture("acme.toml")]);
     desk.cli_ok(&["sla", "import", &fixture("sla.toml")]);
     let out = desk.cli_ok(&[
         "ticket",
@@ -463,7 +463,7 @@ async fn an_sla_countdown_turns_to_warning_on_time_without_a_reload() {
 async fn a_technician_imports_policies_opens_a_ticket_and_notes_stay_text() {
     let _serial = SERIAL.lock().await;
     let desk = Desk::new();
-    desk.cli_ok(&["fleet", "import", &fixture("acme.toml")]);
+    desk.cli_ok(&["fleet", "import", "--yes", &fixture("acme.toml")]);
     let bad = desk.home.path().join("bad-sla.toml");
     std::fs::write(
         &bad,
@@ -610,7 +610,7 @@ async fn rt_tickets_sync_offline_edits_reach_rt_once_and_a_conflict_waits() {
         .create_ticket("Printer offline", "", "")
         .expect("ticket b");
     let desk = Desk::with_env(&[("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address())]);
-    desk.cli_ok(&["fleet", "import", &fixture("acme.toml")]);
+    desk.cli_ok(&["fleet", "import", "--yes", &fixture("acme.toml")]);
     desk.cli_ok(&["sla", "import", &fixture("sla.toml")]);
     let ui = desk.launch().await;
 
@@ -747,7 +747,8 @@ timezone = "Asia/Seoul"
     );
     let file = desk.home.path().join("fleet.toml");
     std::fs::write(&file, fleet).expect("write fleet");
-    desk.cli_ok(&["fleet", "import", file.to_str().expect("path")]);
+    // The technician imports their own file: credential bindings approved with --yes.
+    desk.cli_ok(&["fleet", "import", "--yes", file.to_str().expect("path")]);
 }
 
 /// A loopback port nothing listens on.
@@ -1157,6 +1158,20 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
             ui.screenshot("ssh-host-key").await;
         }
         ui.click("host-key-accept").await;
+        // Trusting a key is allowed only in the native dialog Rust raises, never in the page.
+        let label = if hop.port() == chain.jump1.port() {
+            "bastion"
+        } else if hop.port() == chain.jump2.port() {
+            "inner"
+        } else {
+            "db"
+        };
+        let title = format!("trust the host key of {label}");
+        desk.wait_native(&title).await;
+        if hop.port() == chain.jump1.port() {
+            desk.screen_png("ssh-host-key-native");
+        }
+        desk.answer_native(&title, true).await;
         // The next question replaces this one: wait until this one has gone.
         let deadline = Instant::now() + Duration::from_secs(10);
         while shown_text(&ui, "host-key-fingerprint").await.as_deref() == Some(expected.as_str()) {
@@ -1224,9 +1239,10 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
     .await;
     ui.click("sftp-list").await;
     ui.wait("sftp-entry-report.txt").await;
-    ui.fill("sftp-local", downloads.path().to_str().expect("path"))
-        .await;
+    // The local folder is chosen in the native picker Rust opens, not typed in the page.
     ui.click("sftp-download-report.txt").await;
+    desk.pick_native("download into which folder", Some(downloads.path()))
+        .await;
     ui.wait_text("sftp-transfer-state", "done").await;
     assert_eq!(
         std::fs::read_to_string(downloads.path().join("report.txt")).expect("copied"),
@@ -1243,6 +1259,11 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
     assert!(asked.contains('1'), "3 hosts of 1 customer: {asked}");
     ui.screenshot("ssh-fanout-confirm").await;
     ui.click("fanout-run").await;
+    // The run waits for the native dialog stating the blast radius.
+    let title = "run a command on 3 hosts of 1 customer";
+    desk.wait_native(title).await;
+    desk.screen_png("ssh-fanout-native");
+    desk.answer_native(title, true).await;
     for id in ["bastion", "inner", "db"] {
         ui.wait_text(&format!("fanout-host-{id}"), "fan-5").await;
     }
@@ -1341,4 +1362,186 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// Starts `invoke(command, args)` from the page as an injected script would (no UI, no
+/// click) and returns at once; the outcome lands in `window.__attack[slot]`.
+async fn attack(ui: &harness::Ui, slot: &str, command: &str, args: serde_json::Value) {
+    ui.client
+        .execute(
+            "const [slot, cmd, args] = arguments;
+             window.__attack = window.__attack || {};
+             window.__attack[slot] = 'pending';
+             window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+               (ok) => { window.__attack[slot] = { ok }; },
+               (err) => { window.__attack[slot] = { err }; });
+             return true;",
+            vec![slot.into(), command.into(), args],
+        )
+        .await
+        .expect("run the attacker's script");
+}
+
+/// What the attacker's call in `slot` ended with, once it has.
+async fn attack_outcome(ui: &harness::Ui, slot: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let v = ui
+            .client
+            .execute(
+                "return (window.__attack || {})[arguments[0]] ?? null;",
+                vec![slot.into()],
+            )
+            .await
+            .expect("read the outcome");
+        if v != serde_json::Value::Null && v != "pending" {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the call {slot} never ended: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The trust boundary, played by an attacker: a script in the real window calls the
+/// dangerous commands directly against a real sshd holding a key-file profile. While the
+/// native dialog is open nothing has reached the server; cancelled, nothing is done and
+/// the call says so; only an Allow given in the native dialog (driven here with xdotool
+/// under Xvfb, like a person at the keyboard) lets the fan-out run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outside_it() {
+    let _serial = SERIAL.lock().await;
+    let keyring = keychain::GnomeKeyring::start().expect("a Secret Service");
+    let sshd = sshd::Sshd::start(sshd::Options::default()).expect("sshd");
+    let desk = Desk::with_env(&[("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address())]);
+    import_two_customers(
+        &desk,
+        &format!(
+            "[[endpoints]]\nid = \"db\"\nsite = \"acme-hq\"\nhost = \"127.0.0.1\"\n\
+             ssh = {{ user = \"{}\", port = {}, credential = \"ops\" }}\n",
+            sshd::USER,
+            sshd.port()
+        ),
+    );
+    let key = sshd.user_key_path(sshd::KeyKind::Ed25519);
+    desk.cli_ok(&[
+        "ssh-profile",
+        "add",
+        "ops",
+        "--method",
+        "key",
+        "--key-file",
+        key.to_str().expect("path"),
+    ]);
+    // The host is known (as after a first session the technician accepted).
+    let known = desk.data_dir.join("known_hosts");
+    std::fs::write(&known, sshd.known_hosts_line().expect("line")).expect("known_hosts");
+    // Where the test user on the host can write: the proof that a command ran there.
+    let marker = sshd.scratch_dir().join("pwned");
+    let ui = desk.launch().await;
+    let logins = || sshd.accepted_in_log();
+    assert_eq!(logins(), 0);
+
+    // 1. A fan-out straight from the page: the native dialog states the blast radius and
+    //    nothing reaches the host while it is open; Escape cancels it.
+    let selector =
+        serde_json::json!({ "customer": null, "site": null, "tag": null, "endpoints": ["db"] });
+    let fanout = serde_json::json!({
+        "selector": selector,
+        "command": format!("touch {}", marker.display()),
+        "concurrency": 1,
+        "queueUnreachable": false,
+    });
+    attack(&ui, "fanout", "run_fanout", fanout.clone()).await;
+    let title = "run a command on 1 host of 1 customer";
+    desk.wait_native(title).await;
+    desk.screen_png("attack-fanout-native");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        (logins(), sshd.auth_attempts_in_log()),
+        (0, 0),
+        "nothing reached sshd while the dialog was open"
+    );
+    desk.answer_native(title, false).await;
+    let out = attack_outcome(&ui, "fanout").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    assert_eq!(logins(), 0, "cancelled: no login");
+    assert!(!marker.exists(), "cancelled: nothing ran");
+
+    // 2. A port forward into the customer's network: asked, cancelled, not opened.
+    attack(
+        &ui,
+        "forward",
+        "open_forward",
+        serde_json::json!({ "endpoint": "db", "localPort": 0, "remoteHost": "127.0.0.1", "remotePort": 9 }),
+    )
+    .await;
+    desk.answer_native("open a port into acme", false).await;
+    let out = attack_outcome(&ui, "forward").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    assert_eq!(logins(), 0, "no login for a refused forward");
+
+    // 3. SFTP with a path chosen by the page: the argument is not even accepted; the
+    //    local side comes from the native picker only, and cancelling it writes nothing.
+    let autostart = desk.home.path().join(".config").join("autostart");
+    attack(
+        &ui,
+        "sftp",
+        "sftp_transfer",
+        serde_json::json!({ "endpoint": "db", "direction": "download", "remote": "/etc/hostname", "local": autostart.display().to_string() }),
+    )
+    .await;
+    desk.pick_native("download into which folder", None).await;
+    let out = attack_outcome(&ui, "sftp").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    assert!(
+        !autostart.exists(),
+        "nothing was written where the page said"
+    );
+    assert_eq!(logins(), 0, "no SFTP login without a picked folder");
+
+    // 4. Forgetting the host key (the first half of defeating "a changed key is refused").
+    let before = std::fs::read_to_string(&known).expect("known_hosts");
+    attack(
+        &ui,
+        "forget",
+        "remove_known_host",
+        serde_json::json!({ "line": 1 }),
+    )
+    .await;
+    desk.answer_native("forget the host key", false).await;
+    let out = attack_outcome(&ui, "forget").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&known).expect("known_hosts"),
+        before
+    );
+
+    // 5. Only the technician's Allow, given outside the page, lets the fan-out run.
+    attack(&ui, "fanout2", "run_fanout", fanout).await;
+    desk.answer_native(title, true).await;
+    let out = attack_outcome(&ui, "fanout2").await;
+    assert!(out.get("ok").is_some(), "{out}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !marker.exists() {
+        if Instant::now() > deadline {
+            attack(&ui, "runs", "fanouts", serde_json::json!({})).await;
+            panic!(
+                "the approved command never ran: {}\n{}",
+                attack_outcome(&ui, "runs").await,
+                sshd.log()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(logins(), 1, "one login, after the Allow");
+    let audit = std::fs::read_to_string(desk.data_dir.join("audit.jsonl")).expect("audit");
+    assert_eq!(
+        audit.matches("fanout_started").count(),
+        1,
+        "only the approved run"
+    );
+    ui.quit().await;
 }

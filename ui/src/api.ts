@@ -21,6 +21,7 @@ const KIND_NAMES: Record<IpcError['kind'], true> = {
   Keychain: true,
   Unreachable: true,
   Remote: true,
+  NotApproved: true,
 };
 const KINDS: ReadonlySet<string> = new Set(Object.keys(KIND_NAMES));
 

@@ -81,7 +81,7 @@ imported: boolean, created: number, updated: number,
  */
 bad_rows: Array<FleetIssue>, };
 
-export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "Keychain", message: string, } | { "kind": "Unreachable", message: string, } | { "kind": "Remote", message: string, };
+export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "Keychain", message: string, } | { "kind": "Unreachable", message: string, } | { "kind": "Remote", message: string, } | { "kind": "NotApproved", message: string, };
 
 export type Language = "en" | "ko";
 
@@ -919,7 +919,7 @@ export interface Commands {
   open_forward: { args: { endpoint: string; localPort: number; remoteHost: string; remotePort: number }; result: ForwardView };
   close_forward: { args: { id: number }; result: Array<ForwardView> };
   sftp_list: { args: { endpoint: string; path: string }; result: Listing };
-  sftp_transfer: { args: { endpoint: string; direction: Direction; remote: string; local: string }; result: TransferView };
+  sftp_transfer: { args: { endpoint: string; direction: Direction; remote: string }; result: TransferView };
   transfers: { args: {  }; result: Array<TransferView> };
   cancel_transfer: { args: { id: number }; result: null };
   fanout_preview: { args: { selector: Selector }; result: FanoutPreview };

@@ -327,7 +327,6 @@ pub fn commands() -> Vec<Command> {
                 ("endpoint", ty::<String>()),
                 ("direction", ty::<Direction>()),
                 ("remote", ty::<String>()),
-                ("local", ty::<String>()),
             ],
             ty::<TransferView>(),
         ),

@@ -44,6 +44,9 @@ pub enum IpcError {
     /// An SSH connection, login, transfer or forward failed; `message` says which hop and
     /// what to do (a changed host key is one of these).
     Remote { message: String },
+    /// The technician did not approve it in the native dialog (or cancelled the file
+    /// picker); nothing was done. `message` says so in their language.
+    NotApproved { message: String },
 }
 
 impl IpcError {
@@ -57,7 +60,8 @@ impl IpcError {
             | IpcError::Store { message }
             | IpcError::Keychain { message }
             | IpcError::Unreachable { message }
-            | IpcError::Remote { message } => message,
+            | IpcError::Remote { message }
+            | IpcError::NotApproved { message } => message,
         }
     }
 }
@@ -70,29 +74,8 @@ impl std::fmt::Display for IpcError {
 
 impl std::error::Error for IpcError {}
 
-/// The UI's languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    En,
-    Ko,
-}
-
-impl Language {
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Ko => "ko",
-        }
-    }
-    pub fn parse(code: &str) -> Option<Language> {
-        match code {
-            "en" => Some(Language::En),
-            "ko" => Some(Language::Ko),
-            _ => None,
-        }
-    }
-}
+/// The UI's languages (declared in the core, where every bilingual text can use it).
+pub use fieldline_core::Language;
 
 /// Preferences kept in the local store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -172,6 +172,9 @@ function ConfirmRun({
           </tbody>
         </table>
       </div>
+      <p class="hint" data-testid="fanout-native">
+        {t('fanout.native')}
+      </p>
       <FormErrors lines={errors} testId="fanout-run-error" />
       <div class="actions">
         <button type="button" data-autofocus onClick={onClose}>

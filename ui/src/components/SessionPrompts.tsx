@@ -27,6 +27,9 @@ export function HostKeyDialog({ tabKey, prompt }: { tabKey: number; prompt: Host
         </dd>
       </dl>
       <p class="hint">{t('ssh.hostKey.howToCheck')}</p>
+      <p class="hint" data-testid="host-key-native">
+        {t('ssh.hostKey.native')}
+      </p>
       <div class="actions">
         <button type="button" data-autofocus data-testid="host-key-cancel" onClick={cancel}>
           {t('common.cancel')}

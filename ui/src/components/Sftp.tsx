@@ -1,6 +1,7 @@
-// Sessions → Files (SFTP): browse an endpoint's files, download a file or folder to a local
-// folder, upload a local path into the folder shown, and follow the transfers (progress,
-// Cancel). File names, paths and errors come from servers: rendered as text only.
+// Sessions → Files (SFTP): browse an endpoint's files, download a file or folder, upload a
+// file into the folder shown, and follow the transfers (progress, Cancel). The local side is
+// picked in a native dialog that Rust opens: the window never names a path on this
+// computer. File names, paths and errors come from servers: rendered as text only.
 import { useEffect, useState } from 'preact/hooks';
 import { errorLines } from '../api';
 import type { IpcError } from '../bindings';
@@ -10,7 +11,6 @@ import type { RemoteEntry, Listing, TransferState, TransferView } from '../bindi
 import { FormErrors, TextInput } from './Fields';
 import { EndpointInput } from './Forwards';
 
-export const DEFAULT_LOCAL = '~/Downloads';
 
 /** `dir` + `name` with one slash between. */
 export function joinPath(dir: string, name: string): string {
@@ -134,8 +134,6 @@ export function Sftp() {
   const [endpoint, setEndpoint] = useState('');
   const [path, setPath] = useState('.');
   const [listing, setListing] = useState<Listing | null>(null);
-  const [local, setLocal] = useState(DEFAULT_LOCAL);
-  const [upload, setUpload] = useState('');
   const [errors, setErrors] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [list, setList] = useState<TransferView[]>([]);
@@ -176,14 +174,10 @@ export function Sftp() {
     }
   };
 
-  const transfer = async (direction: 'download' | 'upload', remote: string, localPath: string) => {
-    if (localPath.trim() === '') {
-      setErrors([t('sftp.localRequired')]);
-      return;
-    }
+  const transfer = async (direction: 'download' | 'upload', remote: string) => {
     setErrors([]);
     try {
-      const started = await api.sftpTransfer(endpoint.trim(), direction, remote, localPath.trim());
+      const started = await api.sftpTransfer(endpoint.trim(), direction, remote);
       setList((now) => upsert(now, started));
     } catch (e) {
       fail(e);
@@ -232,34 +226,19 @@ export function Sftp() {
           <p class="sftp-here">
             <code data-testid="sftp-here">{`${endpoint.trim()}:${listing.path}`}</code>
           </p>
-          <div class="form-grid">
-            <TextInput
-              testId="sftp-local"
-              label={t('sftp.localFolder')}
-              value={local}
-              onValue={setLocal}
-              hint={t('sftp.localFolderHint')}
-            />
-            <div class="field">
-              <TextInput
-                testId="sftp-upload-path"
-                label={t('sftp.uploadPath')}
-                value={upload}
-                onValue={setUpload}
-                hint={t('sftp.uploadHint', { path: listing.path })}
-              />
-              <div class="actions start">
-                <button
-                  type="button"
-                  data-testid="sftp-upload"
-                  onClick={() => {
-                    void transfer('upload', listing.path, upload);
-                  }}
-                >
-                  {t('sftp.upload')}
-                </button>
-              </div>
-            </div>
+          <p class="muted" data-testid="sftp-pick-hint">
+            {t('sftp.pickHint')}
+          </p>
+          <div class="actions start">
+            <button
+              type="button"
+              data-testid="sftp-upload"
+              onClick={() => {
+                void transfer('upload', listing.path);
+              }}
+            >
+              {t('sftp.upload', { path: listing.path })}
+            </button>
           </div>
           {listing.entries.length === 0 ? (
             <p class="muted">{t('sftp.empty')}</p>
@@ -282,7 +261,7 @@ export function Sftp() {
                       void browse(joinPath(listing.path, entry.name));
                     }}
                     onDownload={() => {
-                      void transfer('download', joinPath(listing.path, entry.name), local);
+                      void transfer('download', joinPath(listing.path, entry.name));
                     }}
                   />
                 ))}

@@ -46,8 +46,9 @@ export const openForward = (endpoint: string, localPort: number, remoteHost: str
 export const closeForward = (id: number) => call('close_forward', { id });
 
 export const sftpList = (endpoint: string, path: string) => call('sftp_list', { endpoint, path });
-export const sftpTransfer = (endpoint: string, direction: Direction, remote: string, local: string) =>
-  call('sftp_transfer', { endpoint, direction, remote, local });
+/** The local side is picked by the technician in a native dialog that Rust opens. */
+export const sftpTransfer = (endpoint: string, direction: Direction, remote: string) =>
+  call('sftp_transfer', { endpoint, direction, remote });
 export const transfers = () => call('transfers', {});
 export const cancelTransfer = (id: number) => call('cancel_transfer', { id });
 
