@@ -1,6 +1,7 @@
-//! The IPC commands: each one unpacks its arguments, calls the store and maps errors.
-//! Their names, arguments and results are declared in `crates/fieldline-ipc`
-//! (`bindings::commands`); keep the two in step (the mock-runtime test checks each).
+//! The window's operations (fleet, tickets, SLA, helpdesk, status, settings): each takes
+//! the app handle and the arguments declared for it in `fieldline_ipc::for_each_command!`,
+//! calls the store and maps errors. `ipc.rs` turns each into a Tauri command; a signature
+//! that differs from the declaration does not compile.
 //!
 //! Commands are `async` so Tauri runs them off the main thread: a slow disk must never
 //! freeze the window.
@@ -31,7 +32,6 @@ use fieldline_store::tickets::{
 };
 use fieldline_store::{Store, StoreError};
 use fieldline_sync::{ConnectionTest, SyncReport};
-use tauri::State;
 
 type Res<T> = Result<T, IpcError>;
 
@@ -61,8 +61,8 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-#[tauri::command]
-pub async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
+pub async fn app_info<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<AppInfo> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| {
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -73,8 +73,8 @@ pub async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
     })
 }
 
-#[tauri::command]
-pub async fn get_settings(state: State<'_, AppState>) -> Res<Settings> {
+pub async fn get_settings<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Settings> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| {
         Ok(Settings {
             language: s
@@ -85,8 +85,11 @@ pub async fn get_settings(state: State<'_, AppState>) -> Res<Settings> {
     })
 }
 
-#[tauri::command]
-pub async fn set_language(state: State<'_, AppState>, language: Language) -> Res<Settings> {
+pub async fn set_language<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    language: Language,
+) -> Res<Settings> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| {
         s.set_setting(LANGUAGE_KEY, language.code())?;
         Ok(Settings {
@@ -95,8 +98,8 @@ pub async fn set_language(state: State<'_, AppState>, language: Language) -> Res
     })
 }
 
-#[tauri::command]
-pub async fn fleet_snapshot(state: State<'_, AppState>) -> Res<Fleet> {
+pub async fn fleet_snapshot<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Fleet> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.fleet())
 }
 
@@ -123,19 +126,19 @@ async fn approve_risks<R: tauri::Runtime>(
 /// Applies a change from the window; what it would newly set up with the technician's
 /// credentials (a command check, a credential binding...) is approved natively first, and
 /// the store writes only if the change still sets up exactly that.
-#[tauri::command]
 pub async fn apply_fleet_change<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+    app: &tauri::AppHandle<R>,
     change: FleetChange,
 ) -> Res<Fleet> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let risks = with_store(&state, |s| s.plan_change(&change))?;
     approve_risks(&app, "This change", &risks).await?;
     with_store(&state, |s| s.apply_approved(change, &risks))
 }
 
-#[tauri::command]
-pub async fn load_demo_fleet(state: State<'_, AppState>) -> Res<Fleet> {
+pub async fn load_demo_fleet<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Fleet> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = state.clock.now();
     let r = with_store(&state, |s| {
         let fleet = s.load_demo()?;
@@ -146,14 +149,14 @@ pub async fn load_demo_fleet(state: State<'_, AppState>) -> Res<Fleet> {
     r
 }
 
-#[tauri::command]
 pub async fn import_fleet_file<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+    app: &tauri::AppHandle<R>,
     file_name: String,
     text: String,
     replace: bool,
 ) -> Res<ImportSummary> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let (_, risks) = with_store(&state, |s| s.plan_fleet_file(&file_name, &text, replace))?;
     approve_risks(&app, &file_name, &risks).await?;
     with_store(&state, |s| {
@@ -166,28 +169,28 @@ pub async fn import_fleet_file<R: tauri::Runtime>(
     })
 }
 
-#[tauri::command]
-pub async fn export_fleet(state: State<'_, AppState>) -> Res<String> {
+pub async fn export_fleet<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<String> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.export_fleet_file())
 }
 
-#[tauri::command]
-pub async fn preview_csv(
-    state: State<'_, AppState>,
+pub async fn preview_csv<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     file_name: String,
     bytes: Vec<u8>,
 ) -> Res<CsvPreview> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.preview_csv(&file_name, &bytes))
 }
 
-#[tauri::command]
 pub async fn import_csv<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+    app: &tauri::AppHandle<R>,
     file_name: String,
     bytes: Vec<u8>,
     options: CsvOptions,
 ) -> Res<CsvReport> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let (planned, risks) = with_store(&state, |s| s.plan_csv(&file_name, &bytes, &options))?;
     if !planned.imported {
         // Nothing would be written: the report says why (bad rows, no rows).
@@ -212,12 +215,12 @@ fn config_info(config: Option<&SlaConfig>) -> SlaConfigInfo {
     }
 }
 
-#[tauri::command]
-pub async fn sla_board(
-    state: State<'_, AppState>,
+pub async fn sla_board<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     customer: Option<String>,
     priority: Option<Priority>,
 ) -> Res<SlaBoard> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = state.clock.now();
     with_store(&state, |s| {
         let mut tickets = s.tickets(true)?;
@@ -233,8 +236,8 @@ pub async fn sla_board(
 
 /// One ticket's open clocks as a board of (at most) one row, for its detail when the
 /// board in view does not hold it.
-#[tauri::command]
-pub async fn ticket_clocks(state: State<'_, AppState>, id: i64) -> Res<SlaBoard> {
+pub async fn ticket_clocks<R: tauri::Runtime>(app: &tauri::AppHandle<R>, id: i64) -> Res<SlaBoard> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = state.clock.now();
     with_store(&state, |s| board_of(s, &[s.ticket(id)?], now))
 }
@@ -262,18 +265,18 @@ fn board_of(s: &Store, tickets: &[Ticket], now: jiff::Timestamp) -> Result<SlaBo
     })
 }
 
-#[tauri::command]
-pub async fn sla_config_info(state: State<'_, AppState>) -> Res<SlaConfigInfo> {
+pub async fn sla_config_info<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<SlaConfigInfo> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| Ok(config_info(s.sla_config()?.as_ref())))
 }
 
-#[tauri::command]
-pub async fn import_sla_config(
-    state: State<'_, AppState>,
+pub async fn import_sla_config<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     file_name: String,
     text: String,
     includes: Vec<NamedFile>,
 ) -> Res<SlaConfigInfo> {
+    let state = tauri::Manager::state::<AppState>(app);
     let r = with_store(&state, |s| {
         let config = s.import_sla_config(SlaSource {
             file_name,
@@ -286,46 +289,53 @@ pub async fn import_sla_config(
     r
 }
 
-#[tauri::command]
-pub async fn ticket_detail(state: State<'_, AppState>, id: i64) -> Res<Ticket> {
+pub async fn ticket_detail<R: tauri::Runtime>(app: &tauri::AppHandle<R>, id: i64) -> Res<Ticket> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.ticket(id))
 }
 
-#[tauri::command]
-pub async fn open_ticket(state: State<'_, AppState>, ticket: NewTicket) -> Res<Ticket> {
+pub async fn open_ticket<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    ticket: NewTicket,
+) -> Res<Ticket> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = state.clock.now();
     let r = with_store(&state, |s| s.open_ticket(ticket, now));
     wake(&state);
     r
 }
 
-#[tauri::command]
-pub async fn change_ticket(
-    state: State<'_, AppState>,
+pub async fn change_ticket<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     id: i64,
     change: TicketChange,
 ) -> Res<Ticket> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = state.clock.now();
     let r = with_store(&state, |s| s.change_ticket(id, now, change));
     wake(&state);
     r
 }
 
-#[tauri::command]
-pub async fn notification_centre(state: State<'_, AppState>) -> Res<Vec<CentreEntry>> {
+pub async fn notification_centre<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Res<Vec<CentreEntry>> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.notification_centre(200))
 }
 
-#[tauri::command]
-pub async fn get_notify_settings(state: State<'_, AppState>) -> Res<NotifySettings> {
+pub async fn get_notify_settings<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Res<NotifySettings> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| engine::settings(s))
 }
 
-#[tauri::command]
-pub async fn set_notify_settings(
-    state: State<'_, AppState>,
+pub async fn set_notify_settings<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     settings: NotifySettings,
 ) -> Res<NotifySettings> {
+    let state = tauri::Manager::state::<AppState>(app);
     let r = with_store(&state, |s| {
         engine::save_settings(s, &settings)?;
         Ok(settings)
@@ -334,25 +344,25 @@ pub async fn set_notify_settings(
     r
 }
 
-#[tauri::command]
-pub async fn sla_report(
-    state: State<'_, AppState>,
+pub async fn sla_report<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     customer: String,
     month: String,
 ) -> Res<SlaReport> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = state.clock.now();
     with_store(&state, |s| s.sla_report(&customer, &month, now))
 }
 
 /// Saves a report where the technician says in a native save dialog, and says where.
-#[tauri::command]
 pub async fn save_sla_report<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+    app: &tauri::AppHandle<R>,
     customer: String,
     month: String,
     format: String,
 ) -> Res<SavedFile> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let now = state.clock.now();
     let (text, name) = with_store(&state, |s| {
         let r = s.sla_report(&customer, &month, now)?;
@@ -379,6 +389,7 @@ pub async fn save_sla_report<R: tauri::Runtime>(
             "Fieldline: SLA 보고서를 저장할 위치",
         ),
         Some(name),
+        None,
     )
     .await?
     .ok_or_else(|| IpcError::NotApproved {
@@ -436,8 +447,8 @@ fn connection_view(config: ConnectionConfig, status: SyncStatus) -> ConnectionVi
 
 /// Helpdesk connections with their sync status (and whether the keychain holds a secret;
 /// the secret itself never goes to the UI).
-#[tauri::command]
-pub async fn connections(state: State<'_, AppState>) -> Res<Vec<ConnectionView>> {
+pub async fn connections<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<ConnectionView>> {
+    let state = tauri::Manager::state::<AppState>(app);
     let rows = with_store(&state, |s| {
         s.connections()?
             .into_iter()
@@ -451,20 +462,22 @@ pub async fn connections(state: State<'_, AppState>) -> Res<Vec<ConnectionView>>
 }
 
 /// A new connection of `kind` with that helpdesk's default mapping.
-#[tauri::command]
-pub async fn connection_template(kind: ConnectorKind) -> Res<ConnectionConfig> {
+pub async fn connection_template<R: tauri::Runtime>(
+    _app: &tauri::AppHandle<R>,
+    kind: ConnectorKind,
+) -> Res<ConnectionConfig> {
     Ok(ConnectionConfig::template(kind))
 }
 
 /// Saves a connection; a `secret` goes to the OS keychain first, bound to the connection's
 /// origin (nothing is saved if the keychain refuses it). `None` keeps the secret already
 /// there, unless the address moved to another origin: then it must be entered again.
-#[tauri::command]
-pub async fn save_connection(
-    state: State<'_, AppState>,
+pub async fn save_connection<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     config: ConnectionConfig,
     secret: Option<String>,
 ) -> Res<ConnectionView> {
+    let state = tauri::Manager::state::<AppState>(app);
     config.validate().map_err(to_ipc)?;
     let saved = with_store(&state, |s| s.connection(&config.name)).ok();
     fieldline_sync::secret::keep_token(
@@ -482,8 +495,11 @@ pub async fn save_connection(
 }
 
 /// Removes a connection, its tickets and its secret (refused while changes wait).
-#[tauri::command]
-pub async fn delete_connection(state: State<'_, AppState>, name: String) -> Res<()> {
+pub async fn delete_connection<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    name: String,
+) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.delete_connection(&name))?;
     Keychain::default()
         .delete(&connection_account(&name))
@@ -496,12 +512,12 @@ pub async fn delete_connection(state: State<'_, AppState>, name: String) -> Res<
 /// `secret`, the keychain's is used only if it was saved for `config`'s origin (the saved
 /// connection's); a typed one goes to `config`'s address (never plain http:// to another
 /// machine).
-#[tauri::command]
-pub async fn test_connection(
-    state: State<'_, AppState>,
+pub async fn test_connection<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     config: ConnectionConfig,
     secret: Option<String>,
 ) -> Res<ConnectionTest> {
+    let state = tauri::Manager::state::<AppState>(app);
     let saved = with_store(&state, |s| s.connection(&config.name)).ok();
     tauri::async_runtime::spawn_blocking(move || {
         fieldline_sync::secret::test_with(
@@ -518,11 +534,11 @@ pub async fn test_connection(
 }
 
 /// One sync run of `name` (or of every connection), off the window's store.
-#[tauri::command]
 pub async fn sync_now<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
+    app: &tauri::AppHandle<R>,
     name: Option<String>,
 ) -> Res<Vec<SyncReport>> {
+    let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         crate::syncer::run_now(&app, name.map(|n| vec![n]))
     })
@@ -533,25 +549,27 @@ pub async fn sync_now<R: tauri::Runtime>(
     .map_err(|message| IpcError::Store { message })
 }
 
-#[tauri::command]
-pub async fn sync_conflicts(state: State<'_, AppState>) -> Res<Vec<SyncConflict>> {
+pub async fn sync_conflicts<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Res<Vec<SyncConflict>> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.sync_conflicts(None))
 }
 
-#[tauri::command]
-pub async fn resolve_conflict(
-    state: State<'_, AppState>,
+pub async fn resolve_conflict<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     outbox_id: i64,
     resolution: Resolution,
 ) -> Res<Ticket> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = state.clock.now();
     let t = with_store(&state, |s| s.resolve_conflict(outbox_id, resolution, now))?;
     wake(&state);
     Ok(t)
 }
 
-#[tauri::command]
-pub async fn fleet_status(state: State<'_, AppState>) -> Res<FleetStatus> {
+pub async fn fleet_status<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<FleetStatus> {
+    let state = tauri::Manager::state::<AppState>(app);
     let (mut checks, offline, source) = {
         let board = state.status.lock().map_err(|_| IpcError::Store {
             message: "fleet status is unavailable after an earlier failure; restart Fieldline"
@@ -577,22 +595,25 @@ pub async fn fleet_status(state: State<'_, AppState>) -> Res<FleetStatus> {
     })
 }
 
-#[tauri::command]
-pub async fn status_history(
-    state: State<'_, AppState>,
+pub async fn status_history<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     endpoint: String,
     check: u32,
     from_s: i64,
     to_s: i64,
 ) -> Res<Vec<HistoryPoint>> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = fieldline_monitor::engine::now_unix();
     with_store(&state, |s| {
         s.status_history(&endpoint, check, from_s, to_s, now)
     })
 }
 
-#[tauri::command]
-pub async fn uptime(state: State<'_, AppState>, window_hours: u32) -> Res<Uptimes> {
+pub async fn uptime<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    window_hours: u32,
+) -> Res<Uptimes> {
+    let state = tauri::Manager::state::<AppState>(app);
     let now = fieldline_monitor::engine::now_unix();
     with_store(&state, |s| {
         let fleet = s.fleet()?;
@@ -600,23 +621,25 @@ pub async fn uptime(state: State<'_, AppState>, window_hours: u32) -> Res<Uptime
     })
 }
 
-#[tauri::command]
-pub async fn maintenance_windows(state: State<'_, AppState>) -> Res<Vec<MaintenanceWindow>> {
+pub async fn maintenance_windows<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Res<Vec<MaintenanceWindow>> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.maintenance())
 }
 
 /// Adds a window (its `id` is ignored; the stored window comes back with its own). The
 /// engine picks it up within a second.
-#[tauri::command]
-pub async fn add_maintenance(
-    state: State<'_, AppState>,
+pub async fn add_maintenance<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     window: MaintenanceWindow,
 ) -> Res<MaintenanceWindow> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.add_maintenance(window))
 }
 
-#[tauri::command]
-pub async fn remove_maintenance(state: State<'_, AppState>, id: i64) -> Res<()> {
+pub async fn remove_maintenance<R: tauri::Runtime>(app: &tauri::AppHandle<R>, id: i64) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| {
         if s.remove_maintenance(id)? {
             Ok(())
@@ -629,21 +652,23 @@ pub async fn remove_maintenance(state: State<'_, AppState>, id: i64) -> Res<()> 
     })
 }
 
-#[tauri::command]
-pub async fn acknowledgements(state: State<'_, AppState>) -> Res<Vec<Acknowledgement>> {
+pub async fn acknowledgements<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Res<Vec<Acknowledgement>> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.acknowledgements())
 }
 
 /// Acknowledges an endpoint's problem (one check, or all of them) with a comment, until
 /// `until_s` (Unix seconds) or until the check is OK again.
-#[tauri::command]
-pub async fn acknowledge(
-    state: State<'_, AppState>,
+pub async fn acknowledge<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     endpoint: String,
     check: Option<u32>,
     comment: String,
     until_s: Option<i64>,
 ) -> Res<Acknowledgement> {
+    let state = tauri::Manager::state::<AppState>(app);
     let at = fieldline_monitor::engine::now_unix();
     with_store(&state, |s| {
         s.acknowledge(Acknowledgement {
@@ -657,8 +682,11 @@ pub async fn acknowledge(
     })
 }
 
-#[tauri::command]
-pub async fn remove_acknowledgement(state: State<'_, AppState>, id: i64) -> Res<()> {
+pub async fn remove_acknowledgement<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    id: i64,
+) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| {
         if s.remove_acknowledgement(id)? {
             Ok(())
@@ -699,8 +727,8 @@ fn source_error(e: fieldline_monitor::source_prom::SourceError) -> IpcError {
     }
 }
 
-#[tauri::command]
-pub async fn prometheus_source(state: State<'_, AppState>) -> Res<PromSettings> {
+pub async fn prometheus_source<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<PromSettings> {
+    let state = tauri::Manager::state::<AppState>(app);
     let source = with_store(&state, |s| crate::prom::load(s))?;
     Ok(prom_settings(source))
 }
@@ -709,12 +737,12 @@ pub async fn prometheus_source(state: State<'_, AppState>) -> Res<PromSettings> 
 /// (`None`). A `secret` goes to the keychain first, bound to the source's origins; `None`
 /// keeps the one there, unless the source moved to other origins: then it must be entered
 /// again.
-#[tauri::command]
-pub async fn save_prometheus_source(
-    state: State<'_, AppState>,
+pub async fn save_prometheus_source<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     source: Option<PromSource>,
     secret: Option<String>,
 ) -> Res<PromSettings> {
+    let state = tauri::Manager::state::<AppState>(app);
     match &source {
         Some(src) => {
             src.validate().map_err(source_error)?;
@@ -733,12 +761,12 @@ pub async fn save_prometheus_source(
 /// matched, what it could not, and its warnings. Without a `secret`, the keychain's is
 /// used only if it was saved for these origins (the saved source's); a typed one goes to
 /// these addresses (never plain http:// to another machine).
-#[tauri::command]
-pub async fn test_prometheus_source(
-    state: State<'_, AppState>,
+pub async fn test_prometheus_source<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     source: PromSource,
     secret: Option<String>,
 ) -> Res<SourceReport> {
+    let state = tauri::Manager::state::<AppState>(app);
     source.validate().map_err(source_error)?;
     let secret = match secret.filter(|s| !s.trim().is_empty()) {
         Some(s) => Some(s.trim().to_string()),

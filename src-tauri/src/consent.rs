@@ -108,12 +108,14 @@ pub enum Pick {
 }
 
 /// A path chosen by the technician in a native picker, or `None` when cancelled. A path
-/// typed in the window is never used for a file outside the data folder.
+/// typed in the window is never used for a file outside the data folder; at most it says
+/// where the picker opens (`start`, else Downloads, else home) and which name it suggests.
 pub async fn pick<R: Runtime>(
     app: &AppHandle<R>,
     what: Pick,
     title: (&str, &str),
     suggested: Option<String>,
+    start: Option<PathBuf>,
 ) -> Result<Option<PathBuf>, IpcError> {
     let app = app.clone();
     let title = match language(&app) {
@@ -125,7 +127,11 @@ pub async fn pick<R: Runtime>(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut picker = app.dialog().file().set_title(title);
-        if let Some(dir) = dirs::download_dir().or_else(dirs::home_dir) {
+        if let Some(dir) = start
+            .filter(|d| d.is_dir())
+            .or_else(dirs::download_dir)
+            .or_else(dirs::home_dir)
+        {
             picker = picker.set_directory(dir);
         }
         if let Some(window) = app.get_webview_window("main") {
@@ -133,7 +139,12 @@ pub async fn pick<R: Runtime>(
         }
         let chosen: Option<FilePath> = match what {
             Pick::Folder => picker.blocking_pick_folder(),
-            Pick::File => picker.blocking_pick_file(),
+            Pick::File => {
+                if let Some(name) = suggested {
+                    picker = picker.set_file_name(name);
+                }
+                picker.blocking_pick_file()
+            }
             Pick::Save => {
                 if let Some(name) = suggested {
                     picker = picker.set_file_name(name);

@@ -5,6 +5,7 @@
 mod commands;
 mod consent;
 mod error;
+mod ipc;
 mod monitor;
 mod notifier;
 mod prom;
@@ -74,82 +75,7 @@ pub fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
     None
 }
 
-/// Registers the commands on any runtime (the real one, or Tauri's mock runtime in tests).
-pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::app_info,
-        commands::get_settings,
-        commands::set_language,
-        commands::fleet_snapshot,
-        commands::apply_fleet_change,
-        commands::load_demo_fleet,
-        commands::import_fleet_file,
-        commands::export_fleet,
-        commands::preview_csv,
-        commands::import_csv,
-        commands::sla_board,
-        commands::sla_config_info,
-        commands::import_sla_config,
-        commands::ticket_detail,
-        commands::ticket_clocks,
-        commands::open_ticket,
-        commands::change_ticket,
-        commands::notification_centre,
-        commands::get_notify_settings,
-        commands::set_notify_settings,
-        commands::sla_report,
-        commands::save_sla_report,
-        commands::connections,
-        commands::connection_template,
-        commands::save_connection,
-        commands::delete_connection,
-        commands::test_connection,
-        commands::sync_now,
-        commands::sync_conflicts,
-        commands::resolve_conflict,
-        commands::fleet_status,
-        commands::status_history,
-        commands::uptime,
-        commands::maintenance_windows,
-        commands::add_maintenance,
-        commands::remove_maintenance,
-        commands::acknowledgements,
-        commands::acknowledge,
-        commands::remove_acknowledgement,
-        commands::prometheus_source,
-        commands::save_prometheus_source,
-        commands::test_prometheus_source,
-        sessions::ssh_profiles,
-        sessions::save_ssh_profile,
-        sessions::remove_ssh_profile,
-        sessions::known_hosts,
-        sessions::remove_known_host,
-        sessions::import_known_hosts,
-        sessions::import_ssh_config,
-        sessions::open_session,
-        sessions::session_write,
-        sessions::session_resize,
-        sessions::close_session,
-        sessions::answer_host_key,
-        sessions::answer_secret,
-        sessions::forwards,
-        sessions::open_forward,
-        sessions::close_forward,
-        sessions::sftp_list,
-        sessions::sftp_transfer,
-        sessions::transfers,
-        sessions::cancel_transfer,
-        sessions::fanout_preview,
-        sessions::run_fanout,
-        sessions::fanouts,
-        sessions::cancel_queued,
-        sessions::snippets,
-        sessions::save_snippet,
-        sessions::remove_snippet,
-        sessions::recordings,
-        sessions::export_session_audit,
-    ])
-}
+pub use ipc::with_commands;
 
 /// Emits `fleet-changed` when another process (the CLI) commits to the store, so the
 /// window shows what the terminal did. Polls SQLite's `data_version`, which only moves

@@ -41,7 +41,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tauri::{Emitter, Manager, Runtime, State};
+use tauri::{Emitter, Manager};
 
 type Res<T> = Result<T, IpcError>;
 
@@ -208,22 +208,61 @@ async fn profile_views(profiles: Vec<CredentialProfile>) -> Res<Vec<SshProfileVi
     .await
 }
 
-#[tauri::command]
-pub async fn ssh_profiles(state: State<'_, AppState>) -> Res<Vec<SshProfileView>> {
+pub async fn ssh_profiles<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Res<Vec<SshProfileView>> {
+    let state = tauri::Manager::state::<AppState>(app);
     let profiles = with_store(&state, |s| s.ssh_profiles())?;
     profile_views(profiles).await
 }
 
 /// Saves a profile; `secret` (key text or password) and `passphrase` go to the keychain
 /// only (`None` or empty keeps what is there).
-#[tauri::command]
-pub async fn save_ssh_profile(
-    state: State<'_, AppState>,
+pub async fn save_ssh_profile<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     profile: CredentialProfile,
     secret: Option<String>,
     passphrase: Option<String>,
 ) -> Res<Vec<SshProfileView>> {
+    let state = tauri::Manager::state::<AppState>(app);
+    let mut profile = profile;
     let name = profile.name.clone();
+    // A key file is a file outside the data folder: the window may ask for one, but the
+    // file itself is chosen in a native picker (unless it is the one already saved).
+    if let AuthMethod::Key {
+        key_file: Some(asked),
+    } = &profile.method
+    {
+        let saved: Vec<CredentialProfile> = with_store(&state, |s| s.ssh_profiles())?;
+        let same = saved
+            .iter()
+            .any(|p| p.name == name && p.method == profile.method);
+        if !same {
+            let asked = asked.clone();
+            let start = asked
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .or_else(|| dirs::home_dir().map(|h| h.join(".ssh")));
+            let picked = consent::pick(
+                app,
+                Pick::File,
+                (
+                    "Fieldline: which private key file does this profile use?",
+                    "Fieldline: 이 프로필이 사용할 개인 키 파일은 무엇인가요?",
+                ),
+                asked.file_name().map(|n| n.to_string_lossy().into_owned()),
+                start,
+            )
+            .await?
+            .ok_or_else(|| IpcError::NotApproved {
+                message: "no key file was chosen; the profile was not saved".into(),
+            })?;
+            profile.method = AuthMethod::Key {
+                key_file: Some(picked),
+            };
+        }
+    }
     with_store(&state, |s| s.put_ssh_profile(&name, &profile))?;
     let method = profile.method.clone();
     blocking(move || {
@@ -256,11 +295,11 @@ pub async fn save_ssh_profile(
     profile_views(profiles).await
 }
 
-#[tauri::command]
-pub async fn remove_ssh_profile(
-    state: State<'_, AppState>,
+pub async fn remove_ssh_profile<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     name: String,
 ) -> Res<Vec<SshProfileView>> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.remove_ssh_profile(&name))?;
     let gone = name.clone();
     blocking(move || {
@@ -282,19 +321,19 @@ fn known(state: &AppState) -> Res<KnownHosts> {
     Ok(KnownHosts::new(&paths.known_hosts))
 }
 
-#[tauri::command]
-pub async fn known_hosts(state: State<'_, AppState>) -> Res<Vec<KnownHostEntry>> {
+pub async fn known_hosts<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<KnownHostEntry>> {
+    let state = tauri::Manager::state::<AppState>(app);
     known(&state)?.list().map_err(remote_error)
 }
 
 /// Forgets the key on `line` of Fieldline's known_hosts (after a verified key change),
 /// once the technician has approved it in a native dialog naming the host and key.
-#[tauri::command]
-pub async fn remove_known_host<R: Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn remove_known_host<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     line: u32,
 ) -> Res<Vec<KnownHostEntry>> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let known = known(&state)?;
     let line = line as usize;
     let entry_at = |known: &KnownHosts| -> Res<KnownHostEntry> {
@@ -336,8 +375,8 @@ pub async fn remove_known_host<R: Runtime>(
     known.list().map_err(remote_error)
 }
 
-#[tauri::command]
-pub async fn import_known_hosts(state: State<'_, AppState>) -> Res<ImportReport> {
+pub async fn import_known_hosts<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<ImportReport> {
+    let state = tauri::Manager::state::<AppState>(app);
     let file = dirs::home_dir()
         .map(|h| h.join(".ssh").join("known_hosts"))
         .ok_or_else(|| remote_message("no home folder: there is no ~/.ssh/known_hosts"))?;
@@ -345,12 +384,12 @@ pub async fn import_known_hosts(state: State<'_, AppState>) -> Res<ImportReport>
 }
 
 /// Adds the hosts of `~/.ssh/config` as endpoints of `site` (see `fieldline ssh-import`).
-#[tauri::command]
-pub async fn import_ssh_config(
-    state: State<'_, AppState>,
+pub async fn import_ssh_config<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     site: String,
     profile: Option<String>,
 ) -> Res<ImportPlan> {
+    let state = tauri::Manager::state::<AppState>(app);
     let file = dirs::home_dir()
         .map(|h| h.join(".ssh").join("config"))
         .ok_or_else(|| remote_message("no home folder: there is no ~/.ssh/config"))?;
@@ -380,14 +419,14 @@ pub async fn import_ssh_config(
 
 /// Opens a terminal tab's session to `endpoint` (through its jump hosts). Its progress,
 /// questions and output arrive as `session-event`s.
-#[tauri::command]
-pub async fn open_session<R: Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn open_session<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     endpoint: String,
     cols: u16,
     rows: u16,
 ) -> Res<SessionInfo> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
     // Fail closed: no session that the audit log could not record.
     AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
@@ -506,8 +545,12 @@ fn tab<T>(state: &AppState, id: u64, f: impl FnOnce(&mut Tab) -> T) -> Res<T> {
         })
 }
 
-#[tauri::command]
-pub async fn session_write(state: State<'_, AppState>, id: u64, data: String) -> Res<()> {
+pub async fn session_write<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    id: u64,
+    data: String,
+) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     if data.len() > MAX_WRITE {
         return Err(remote_message(format!(
             "that paste is {} bytes; at most {MAX_WRITE} are sent at once",
@@ -518,16 +561,21 @@ pub async fn session_write(state: State<'_, AppState>, id: u64, data: String) ->
     Ok(())
 }
 
-#[tauri::command]
-pub async fn session_resize(state: State<'_, AppState>, id: u64, cols: u16, rows: u16) -> Res<()> {
+pub async fn session_resize<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    id: u64,
+    cols: u16,
+    rows: u16,
+) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     tab(&state, id, |t| {
         t.handle.resize(cols.clamp(10, 1000), rows.clamp(3, 500))
     })?;
     Ok(())
 }
 
-#[tauri::command]
-pub async fn close_session(state: State<'_, AppState>, id: u64) -> Res<()> {
+pub async fn close_session<R: tauri::Runtime>(app: &tauri::AppHandle<R>, id: u64) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     if let Some(tab) = lock(&state.remote.tabs).remove(&id) {
         tab.handle.close();
     }
@@ -537,13 +585,13 @@ pub async fn close_session(state: State<'_, AppState>, id: u64) -> Res<()> {
 /// Refuses the key the session asked about, or (accept) asks the technician in a native
 /// dialog showing the fingerprint and accepts it only when they allow it there: the window
 /// alone can refuse a key, never trust one.
-#[tauri::command]
-pub async fn answer_host_key<R: Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn answer_host_key<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     id: u64,
     accept: bool,
 ) -> Res<()> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let (question, customer, endpoint) = tab(&state, id, |t| {
         (t.asked.clone(), t.customer.clone(), t.endpoint.clone())
     })?;
@@ -613,8 +661,12 @@ fn ctx_audit(state: &AppState) -> Res<Context> {
     })
 }
 
-#[tauri::command]
-pub async fn answer_secret(state: State<'_, AppState>, id: u64, secret: Option<String>) -> Res<()> {
+pub async fn answer_secret<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    id: u64,
+    secret: Option<String>,
+) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     tab(&state, id, |t| t.handle.answer_secret(secret))?;
     Ok(())
 }
@@ -632,22 +684,22 @@ fn forward_views(state: &AppState) -> Vec<ForwardView> {
         .collect()
 }
 
-#[tauri::command]
-pub async fn forwards(state: State<'_, AppState>) -> Res<Vec<ForwardView>> {
+pub async fn forwards<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<ForwardView>> {
+    let state = tauri::Manager::state::<AppState>(app);
     Ok(forward_views(&state))
 }
 
 /// Opens `127.0.0.1:local_port` (0: any free port) to `remote_host:remote_port` as seen
 /// from `endpoint`.
-#[tauri::command]
-pub async fn open_forward<R: Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn open_forward<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     endpoint: String,
     local_port: u16,
     remote_host: String,
     remote_port: u16,
 ) -> Res<ForwardView> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
     AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
     let route = ctx.route(&endpoint)?;
@@ -686,8 +738,11 @@ pub async fn open_forward<R: Runtime>(
     })
 }
 
-#[tauri::command]
-pub async fn close_forward(state: State<'_, AppState>, id: u64) -> Res<Vec<ForwardView>> {
+pub async fn close_forward<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    id: u64,
+) -> Res<Vec<ForwardView>> {
+    let state = tauri::Manager::state::<AppState>(app);
     let closed = lock(&state.remote.forwards).remove(&id);
     if let Some((endpoint, forward)) = closed {
         let status = forward.status();
@@ -719,8 +774,12 @@ fn base_name(remote: &str) -> Option<&str> {
         .filter(|n| !n.is_empty() && *n != "." && *n != "..")
 }
 
-#[tauri::command]
-pub async fn sftp_list(state: State<'_, AppState>, endpoint: String, path: String) -> Res<Listing> {
+pub async fn sftp_list<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    endpoint: String,
+    path: String,
+) -> Res<Listing> {
+    let state = tauri::Manager::state::<AppState>(app);
     let ctx = context(&state)?;
     let route = ctx.route(&endpoint)?;
     let options = ctx.options(HostKeyPolicy::Strict);
@@ -736,14 +795,14 @@ pub async fn sftp_list(state: State<'_, AppState>, endpoint: String, path: Strin
 /// Starts a download or upload; `transfer-changed` events follow it. The local side is
 /// chosen by the technician in a native picker (a folder to download into, a file to
 /// upload): the window never names a path on this computer.
-#[tauri::command]
-pub async fn sftp_transfer<R: Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn sftp_transfer<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     endpoint: String,
     direction: Direction,
     remote: String,
 ) -> Res<TransferView> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
     AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
     let route = ctx.route(&endpoint)?;
@@ -757,6 +816,7 @@ pub async fn sftp_transfer<R: Runtime>(
                     "Fieldline: 어느 폴더로 내려받을까요?",
                 ),
                 None,
+                None,
             )
             .await?
         }
@@ -768,6 +828,7 @@ pub async fn sftp_transfer<R: Runtime>(
                     "Fieldline: upload which file?",
                     "Fieldline: 어떤 파일을 올릴까요?",
                 ),
+                None,
                 None,
             )
             .await?
@@ -864,16 +925,17 @@ pub async fn sftp_transfer<R: Runtime>(
     Ok(view)
 }
 
-#[tauri::command]
-pub async fn transfers(state: State<'_, AppState>) -> Res<Vec<TransferView>> {
-    Ok(lock(&state.remote.transfers)
+pub async fn transfers<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<TransferView>> {
+    let state = tauri::Manager::state::<AppState>(app);
+    let all = lock(&state.remote.transfers)
         .values()
         .map(|t| t.view.clone())
-        .collect())
+        .collect();
+    Ok(all)
 }
 
-#[tauri::command]
-pub async fn cancel_transfer(state: State<'_, AppState>, id: u64) -> Res<()> {
+pub async fn cancel_transfer<R: tauri::Runtime>(app: &tauri::AppHandle<R>, id: u64) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     if let Some(t) = lock(&state.remote.transfers).get(&id) {
         t.cancel.store(true, Ordering::Relaxed);
     }
@@ -883,23 +945,26 @@ pub async fn cancel_transfer(state: State<'_, AppState>, id: u64) -> Res<()> {
 // ---- fan-out ----
 
 /// What a fan-out would touch, for the window to show before the technician runs it.
-#[tauri::command]
-pub async fn fanout_preview(state: State<'_, AppState>, selector: Selector) -> Res<FanoutPreview> {
+pub async fn fanout_preview<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    selector: Selector,
+) -> Res<FanoutPreview> {
+    let state = tauri::Manager::state::<AppState>(app);
     fanout_ops::preview(&context(&state)?.fleet, &selector)
         .map_err(|message| IpcError::NotFound { message })
 }
 
 /// Runs `command` on every host `selector` picks, after the technician has allowed it in
 /// a native dialog stating how many hosts of which customers it touches.
-#[tauri::command]
-pub async fn run_fanout<R: Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn run_fanout<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     selector: Selector,
     command: String,
     concurrency: u32,
     queue_unreachable: bool,
 ) -> Res<FanoutView> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
     let plan = fanout_ops::plan(&ctx.fleet, &ctx.profiles, &selector, &local_user())
         .map_err(|message| IpcError::NotFound { message })?;
@@ -987,21 +1052,22 @@ pub async fn run_fanout<R: Runtime>(
     Ok(first)
 }
 
-#[tauri::command]
-pub async fn fanouts(state: State<'_, AppState>) -> Res<Vec<FanoutView>> {
-    Ok(lock(&state.remote.fanouts)
+pub async fn fanouts<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<FanoutView>> {
+    let state = tauri::Manager::state::<AppState>(app);
+    let all = lock(&state.remote.fanouts)
         .values()
         .map(|f| lock(&f.view).clone())
-        .collect())
+        .collect();
+    Ok(all)
 }
 
 /// Cancels one queued host of a fan-out, or (no endpoint) everything not yet run.
-#[tauri::command]
-pub async fn cancel_queued(
-    state: State<'_, AppState>,
+pub async fn cancel_queued<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     id: u64,
     endpoint: Option<String>,
 ) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
     if let Some(f) = lock(&state.remote.fanouts).get(&id) {
         match endpoint {
             Some(e) => f.cancel.host(&e),
@@ -1011,21 +1077,27 @@ pub async fn cancel_queued(
     Ok(())
 }
 
-#[tauri::command]
-pub async fn snippets(state: State<'_, AppState>) -> Res<Vec<Snippet>> {
+pub async fn snippets<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<Snippet>> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| s.snippets())
 }
 
-#[tauri::command]
-pub async fn save_snippet(state: State<'_, AppState>, snippet: Snippet) -> Res<Vec<Snippet>> {
+pub async fn save_snippet<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    snippet: Snippet,
+) -> Res<Vec<Snippet>> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| {
         s.put_snippet(&snippet)?;
         s.snippets()
     })
 }
 
-#[tauri::command]
-pub async fn remove_snippet(state: State<'_, AppState>, name: String) -> Res<Vec<Snippet>> {
+pub async fn remove_snippet<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    name: String,
+) -> Res<Vec<Snippet>> {
+    let state = tauri::Manager::state::<AppState>(app);
     with_store(&state, |s| {
         s.remove_snippet(&name)?;
         s.snippets()
@@ -1034,23 +1106,23 @@ pub async fn remove_snippet(state: State<'_, AppState>, name: String) -> Res<Vec
 
 // ---- recordings and audit ----
 
-#[tauri::command]
-pub async fn recordings(
-    state: State<'_, AppState>,
+pub async fn recordings<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     customer: Option<String>,
 ) -> Res<Vec<RecordingInfo>> {
+    let state = tauri::Manager::state::<AppState>(app);
     let paths = with_store(&state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
     Ok(recording::list(&paths.recordings, customer.as_deref()))
 }
 
 /// Writes the customer's audit entries (with their hashes) and session recordings into a
 /// new folder inside the folder the technician picks in a native picker.
-#[tauri::command]
-pub async fn export_session_audit<R: Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
+pub async fn export_session_audit<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
     customer: String,
 ) -> Res<SavedFile> {
+    let app = app.clone();
+    let state = tauri::Manager::state::<AppState>(&app);
     let paths = with_store(&state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
     let dir = consent::pick(
         &app,
@@ -1059,6 +1131,7 @@ pub async fn export_session_audit<R: Runtime>(
             "Fieldline: export the audit into which folder?",
             "Fieldline: 감사 기록을 어느 폴더로 내보낼까요?",
         ),
+        None,
         None,
     )
     .await?

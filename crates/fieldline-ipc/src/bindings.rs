@@ -1,47 +1,53 @@
 //! Renders `ui/src/bindings.ts`: every IPC type, the typed command table and the event table.
 
-use crate::*;
-use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport, EndpointField};
-use fieldline_core::maintenance::{
-    Acknowledgement, MaintenanceMode, MaintenanceWindow, Schedule, Scope, ScopeKind,
-};
-use fieldline_core::{
-    Check, CheckKind, CheckState, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings,
-};
-use fieldline_monitor::engine::{CheckStatus, Offline};
-use fieldline_monitor::source_prom::{
-    AlertsFrom, Auth as PromAuth, EndpointResults, InfoAlerts, PromSource, ResultKind,
-    SourceReport, SourceResult, Unmatched,
-};
-use fieldline_notify::plan::NotifySettings;
-use fieldline_sla::{ClockKind, Priority, TicketState};
-use fieldline_ssh::connect::{HostKeyQuestion, SecretKind, SecretQuestion};
-use fieldline_ssh::fanout::{HostResult, HostState, Selector, Summary};
-use fieldline_ssh::forward::ForwardStatus;
-use fieldline_ssh::known_hosts::{ImportReport, KnownHostEntry};
-use fieldline_ssh::profile::{AuthMethod, CredentialProfile};
-use fieldline_ssh::recording::RecordingInfo;
-use fieldline_ssh::session::SessionEvent;
-use fieldline_ssh::sftp::{Direction, EntryKind, Listing, Progress, RemoteEntry};
-use fieldline_ssh::ssh_config::ImportPlan;
-use fieldline_store::notifications::CentreEntry;
-use fieldline_store::remote::Snippet;
-use fieldline_store::reports::{Outcome, PriorityLine, ReportTicket, SlaReport};
-use fieldline_store::status::{HistoryPoint, Uptimes};
-use fieldline_store::sync::{
-    ConnectionConfig, ConnectorKind, Mapping, Resolution, SyncConflict, SyncStatus,
-};
-use fieldline_store::tickets::{
-    ClockView, Crossing, NewTicket, SlaRow, Ticket, TicketChange, TicketEvent, TicketSummary,
-};
-use fieldline_sync::{ConnectionTest, SyncReport};
+/// Every type a command's arguments or result name, in one place: where
+/// [`for_each_command`](crate::for_each_command) expands, `use fieldline_ipc::bindings::types::*`.
+pub mod types {
+    pub use crate::*;
+    pub use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport, EndpointField};
+    pub use fieldline_core::maintenance::{
+        Acknowledgement, MaintenanceMode, MaintenanceWindow, Schedule, Scope, ScopeKind,
+    };
+    pub use fieldline_core::{
+        Check, CheckKind, CheckState, Customer, Endpoint, Fleet, FleetChange, Site, SshSettings,
+    };
+    pub use fieldline_monitor::engine::{CheckStatus, Offline};
+    pub use fieldline_monitor::source_prom::{
+        AlertsFrom, Auth as PromAuth, EndpointResults, InfoAlerts, PromSource, ResultKind,
+        SourceReport, SourceResult, Unmatched,
+    };
+    pub use fieldline_notify::plan::NotifySettings;
+    pub use fieldline_sla::{ClockKind, Priority, TicketState};
+    pub use fieldline_ssh::connect::{HostKeyQuestion, SecretKind, SecretQuestion};
+    pub use fieldline_ssh::fanout::{HostResult, HostState, Selector, Summary};
+    pub use fieldline_ssh::forward::ForwardStatus;
+    pub use fieldline_ssh::known_hosts::{ImportReport, KnownHostEntry};
+    pub use fieldline_ssh::profile::{AuthMethod, CredentialProfile};
+    pub use fieldline_ssh::recording::RecordingInfo;
+    pub use fieldline_ssh::session::SessionEvent;
+    pub use fieldline_ssh::sftp::{Direction, EntryKind, Listing, Progress, RemoteEntry};
+    pub use fieldline_ssh::ssh_config::ImportPlan;
+    pub use fieldline_store::notifications::CentreEntry;
+    pub use fieldline_store::remote::Snippet;
+    pub use fieldline_store::reports::{Outcome, PriorityLine, ReportTicket, SlaReport};
+    pub use fieldline_store::status::{HistoryPoint, Uptimes};
+    pub use fieldline_store::sync::{
+        ConnectionConfig, ConnectorKind, Mapping, Resolution, SyncConflict, SyncStatus,
+    };
+    pub use fieldline_store::tickets::{
+        ClockView, Crossing, NewTicket, SlaRow, Ticket, TicketChange, TicketEvent, TicketSummary,
+    };
+    pub use fieldline_sync::{ConnectionTest, SyncReport};
+}
+
 use ts_rs::{Config, TS};
+use types::*;
 
 /// One command the shell answers: its name, its arguments (as the UI passes them, in
 /// camelCase) and its result.
 pub struct Command {
     pub name: &'static str,
-    pub args: Vec<(&'static str, String)>,
+    pub args: Vec<(String, String)>,
     pub result: String,
 }
 
@@ -53,344 +59,124 @@ fn ty<T: TS>() -> String {
     T::name(&cfg())
 }
 
-/// Every command of the shell. `src-tauri/src/commands.rs` implements exactly these
-/// (a test there invokes each through Tauri's mock runtime).
+/// THE declaration of every command the window may call: its name, its arguments (as Rust
+/// names them; the UI passes them in camelCase, as Tauri expects) and its result. Nothing
+/// else lists commands: [`commands`] (and so `ui/src/bindings.ts`) and the desktop shell's
+/// Tauri commands and handler (`src-tauri/src/ipc.rs`) are generated from it, so a command,
+/// an argument's name or type, or a result cannot differ between them (the shell does not
+/// compile otherwise).
+///
+/// `for_each_command!(m)` calls `m!` with the list; type names resolve where `m!` expands
+/// (bring [`types`]`::*` into scope there).
+#[macro_export]
+macro_rules! for_each_command {
+    ($m:ident) => {
+        $m! {
+            app_info() -> AppInfo;
+            get_settings() -> Settings;
+            set_language(language: Language) -> Settings;
+            fleet_snapshot() -> Fleet;
+            apply_fleet_change(change: FleetChange) -> Fleet;
+            load_demo_fleet() -> Fleet;
+            import_fleet_file(file_name: String, text: String, replace: bool) -> ImportSummary;
+            export_fleet() -> String;
+            preview_csv(file_name: String, bytes: Vec<u8>) -> CsvPreview;
+            import_csv(file_name: String, bytes: Vec<u8>, options: CsvOptions) -> CsvReport;
+            sla_board(customer: Option<String>, priority: Option<Priority>) -> SlaBoard;
+            sla_config_info() -> SlaConfigInfo;
+            import_sla_config(file_name: String, text: String, includes: Vec<NamedFile>) -> SlaConfigInfo;
+            ticket_detail(id: i64) -> Ticket;
+            ticket_clocks(id: i64) -> SlaBoard;
+            open_ticket(ticket: NewTicket) -> Ticket;
+            change_ticket(id: i64, change: TicketChange) -> Ticket;
+            notification_centre() -> Vec<CentreEntry>;
+            get_notify_settings() -> NotifySettings;
+            set_notify_settings(settings: NotifySettings) -> NotifySettings;
+            sla_report(customer: String, month: String) -> SlaReport;
+            save_sla_report(customer: String, month: String, format: String) -> SavedFile;
+            connections() -> Vec<ConnectionView>;
+            connection_template(kind: ConnectorKind) -> ConnectionConfig;
+            save_connection(config: ConnectionConfig, secret: Option<String>) -> ConnectionView;
+            delete_connection(name: String) -> ();
+            test_connection(config: ConnectionConfig, secret: Option<String>) -> ConnectionTest;
+            sync_now(name: Option<String>) -> Vec<SyncReport>;
+            sync_conflicts() -> Vec<SyncConflict>;
+            fleet_status() -> FleetStatus;
+            status_history(endpoint: String, check: u32, from_s: i64, to_s: i64) -> Vec<HistoryPoint>;
+            uptime(window_hours: u32) -> Uptimes;
+            maintenance_windows() -> Vec<MaintenanceWindow>;
+            add_maintenance(window: MaintenanceWindow) -> MaintenanceWindow;
+            remove_maintenance(id: i64) -> ();
+            acknowledgements() -> Vec<Acknowledgement>;
+            acknowledge(endpoint: String, check: Option<u32>, comment: String, until_s: Option<i64>) -> Acknowledgement;
+            remove_acknowledgement(id: i64) -> ();
+            prometheus_source() -> PromSettings;
+            save_prometheus_source(source: Option<PromSource>, secret: Option<String>) -> PromSettings;
+            ssh_profiles() -> Vec<SshProfileView>;
+            save_ssh_profile(profile: CredentialProfile, secret: Option<String>, passphrase: Option<String>) -> Vec<SshProfileView>;
+            remove_ssh_profile(name: String) -> Vec<SshProfileView>;
+            known_hosts() -> Vec<KnownHostEntry>;
+            remove_known_host(line: u32) -> Vec<KnownHostEntry>;
+            import_known_hosts() -> ImportReport;
+            import_ssh_config(site: String, profile: Option<String>) -> ImportPlan;
+            open_session(endpoint: String, cols: u16, rows: u16) -> SessionInfo;
+            session_write(id: u64, data: String) -> ();
+            session_resize(id: u64, cols: u16, rows: u16) -> ();
+            close_session(id: u64) -> ();
+            answer_host_key(id: u64, accept: bool) -> ();
+            answer_secret(id: u64, secret: Option<String>) -> ();
+            forwards() -> Vec<ForwardView>;
+            open_forward(endpoint: String, local_port: u16, remote_host: String, remote_port: u16) -> ForwardView;
+            close_forward(id: u64) -> Vec<ForwardView>;
+            sftp_list(endpoint: String, path: String) -> Listing;
+            sftp_transfer(endpoint: String, direction: Direction, remote: String) -> TransferView;
+            transfers() -> Vec<TransferView>;
+            cancel_transfer(id: u64) -> ();
+            fanout_preview(selector: Selector) -> FanoutPreview;
+            run_fanout(selector: Selector, command: String, concurrency: u32, queue_unreachable: bool) -> FanoutView;
+            fanouts() -> Vec<FanoutView>;
+            cancel_queued(id: u64, endpoint: Option<String>) -> ();
+            snippets() -> Vec<Snippet>;
+            save_snippet(snippet: Snippet) -> Vec<Snippet>;
+            remove_snippet(name: String) -> Vec<Snippet>;
+            recordings(customer: Option<String>) -> Vec<RecordingInfo>;
+            export_session_audit(customer: String) -> SavedFile;
+            test_prometheus_source(source: PromSource, secret: Option<String>) -> SourceReport;
+            resolve_conflict(outbox_id: i64, resolution: Resolution) -> Ticket;
+        }
+    };
+}
+
+/// `file_name` → `fileName`: how the UI names an argument (Tauri's default).
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for ch in snake.chars() {
+        if ch == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+macro_rules! command_table {
+    ($($name:ident ( $($arg:ident : $ty:ty),* ) -> $res:ty;)*) => {
+        vec![$(Command {
+            name: stringify!($name),
+            args: vec![$((camel(stringify!($arg)), ty::<$ty>())),*],
+            result: ty::<$res>(),
+        }),*]
+    };
+}
+
+/// Every command of the shell, from [`for_each_command`](crate::for_each_command).
 pub fn commands() -> Vec<Command> {
-    let c = |name, args: Vec<(&'static str, String)>, result| Command { name, args, result };
-    vec![
-        c("app_info", vec![], ty::<AppInfo>()),
-        c("get_settings", vec![], ty::<Settings>()),
-        c(
-            "set_language",
-            vec![("language", ty::<Language>())],
-            ty::<Settings>(),
-        ),
-        c("fleet_snapshot", vec![], ty::<Fleet>()),
-        c(
-            "apply_fleet_change",
-            vec![("change", ty::<FleetChange>())],
-            ty::<Fleet>(),
-        ),
-        c("load_demo_fleet", vec![], ty::<Fleet>()),
-        c(
-            "import_fleet_file",
-            vec![
-                ("fileName", ty::<String>()),
-                ("text", ty::<String>()),
-                ("replace", ty::<bool>()),
-            ],
-            ty::<ImportSummary>(),
-        ),
-        c("export_fleet", vec![], ty::<String>()),
-        c(
-            "preview_csv",
-            vec![("fileName", ty::<String>()), ("bytes", ty::<Vec<u8>>())],
-            ty::<CsvPreview>(),
-        ),
-        c(
-            "import_csv",
-            vec![
-                ("fileName", ty::<String>()),
-                ("bytes", ty::<Vec<u8>>()),
-                ("options", ty::<CsvOptions>()),
-            ],
-            ty::<CsvReport>(),
-        ),
-        c(
-            "sla_board",
-            vec![
-                ("customer", ty::<Option<String>>()),
-                ("priority", ty::<Option<Priority>>()),
-            ],
-            ty::<SlaBoard>(),
-        ),
-        c("sla_config_info", vec![], ty::<SlaConfigInfo>()),
-        c(
-            "import_sla_config",
-            vec![
-                ("fileName", ty::<String>()),
-                ("text", ty::<String>()),
-                ("includes", ty::<Vec<NamedFile>>()),
-            ],
-            ty::<SlaConfigInfo>(),
-        ),
-        c("ticket_detail", vec![("id", ty::<i64>())], ty::<Ticket>()),
-        c("ticket_clocks", vec![("id", ty::<i64>())], ty::<SlaBoard>()),
-        c(
-            "open_ticket",
-            vec![("ticket", ty::<NewTicket>())],
-            ty::<Ticket>(),
-        ),
-        c(
-            "change_ticket",
-            vec![("id", ty::<i64>()), ("change", ty::<TicketChange>())],
-            ty::<Ticket>(),
-        ),
-        c("notification_centre", vec![], ty::<Vec<CentreEntry>>()),
-        c("get_notify_settings", vec![], ty::<NotifySettings>()),
-        c(
-            "set_notify_settings",
-            vec![("settings", ty::<NotifySettings>())],
-            ty::<NotifySettings>(),
-        ),
-        c(
-            "sla_report",
-            vec![("customer", ty::<String>()), ("month", ty::<String>())],
-            ty::<SlaReport>(),
-        ),
-        c(
-            "save_sla_report",
-            vec![
-                ("customer", ty::<String>()),
-                ("month", ty::<String>()),
-                ("format", ty::<String>()),
-            ],
-            ty::<SavedFile>(),
-        ),
-        c("connections", vec![], ty::<Vec<ConnectionView>>()),
-        c(
-            "connection_template",
-            vec![("kind", ty::<ConnectorKind>())],
-            ty::<ConnectionConfig>(),
-        ),
-        c(
-            "save_connection",
-            vec![
-                ("config", ty::<ConnectionConfig>()),
-                ("secret", ty::<Option<String>>()),
-            ],
-            ty::<ConnectionView>(),
-        ),
-        c(
-            "delete_connection",
-            vec![("name", ty::<String>())],
-            ty::<()>(),
-        ),
-        c(
-            "test_connection",
-            vec![
-                ("config", ty::<ConnectionConfig>()),
-                ("secret", ty::<Option<String>>()),
-            ],
-            ty::<ConnectionTest>(),
-        ),
-        c(
-            "sync_now",
-            vec![("name", ty::<Option<String>>())],
-            ty::<Vec<SyncReport>>(),
-        ),
-        c("sync_conflicts", vec![], ty::<Vec<SyncConflict>>()),
-        c("fleet_status", vec![], ty::<FleetStatus>()),
-        c(
-            "status_history",
-            vec![
-                ("endpoint", ty::<String>()),
-                ("check", ty::<u32>()),
-                ("fromS", "number".to_string()),
-                ("toS", "number".to_string()),
-            ],
-            ty::<Vec<HistoryPoint>>(),
-        ),
-        c(
-            "uptime",
-            vec![("windowHours", ty::<u32>())],
-            ty::<Uptimes>(),
-        ),
-        c(
-            "maintenance_windows",
-            vec![],
-            ty::<Vec<MaintenanceWindow>>(),
-        ),
-        c(
-            "add_maintenance",
-            vec![("window", ty::<MaintenanceWindow>())],
-            ty::<MaintenanceWindow>(),
-        ),
-        c(
-            "remove_maintenance",
-            vec![("id", "number".to_string())],
-            ty::<()>(),
-        ),
-        c("acknowledgements", vec![], ty::<Vec<Acknowledgement>>()),
-        c(
-            "acknowledge",
-            vec![
-                ("endpoint", ty::<String>()),
-                ("check", ty::<Option<u32>>()),
-                ("comment", ty::<String>()),
-                ("untilS", "number | null".to_string()),
-            ],
-            ty::<Acknowledgement>(),
-        ),
-        c(
-            "remove_acknowledgement",
-            vec![("id", "number".to_string())],
-            ty::<()>(),
-        ),
-        c("prometheus_source", vec![], ty::<PromSettings>()),
-        c(
-            "save_prometheus_source",
-            vec![
-                ("source", ty::<Option<PromSource>>()),
-                ("secret", ty::<Option<String>>()),
-            ],
-            ty::<PromSettings>(),
-        ),
-        c("ssh_profiles", vec![], ty::<Vec<SshProfileView>>()),
-        c(
-            "save_ssh_profile",
-            vec![
-                ("profile", ty::<CredentialProfile>()),
-                ("secret", ty::<Option<String>>()),
-                ("passphrase", ty::<Option<String>>()),
-            ],
-            ty::<Vec<SshProfileView>>(),
-        ),
-        c(
-            "remove_ssh_profile",
-            vec![("name", ty::<String>())],
-            ty::<Vec<SshProfileView>>(),
-        ),
-        c("known_hosts", vec![], ty::<Vec<KnownHostEntry>>()),
-        c(
-            "remove_known_host",
-            vec![("line", ty::<u32>())],
-            ty::<Vec<KnownHostEntry>>(),
-        ),
-        c("import_known_hosts", vec![], ty::<ImportReport>()),
-        c(
-            "import_ssh_config",
-            vec![
-                ("site", ty::<String>()),
-                ("profile", ty::<Option<String>>()),
-            ],
-            ty::<ImportPlan>(),
-        ),
-        c(
-            "open_session",
-            vec![
-                ("endpoint", ty::<String>()),
-                ("cols", ty::<u16>()),
-                ("rows", ty::<u16>()),
-            ],
-            ty::<SessionInfo>(),
-        ),
-        c(
-            "session_write",
-            vec![("id", ty::<u64>()), ("data", ty::<String>())],
-            ty::<()>(),
-        ),
-        c(
-            "session_resize",
-            vec![
-                ("id", ty::<u64>()),
-                ("cols", ty::<u16>()),
-                ("rows", ty::<u16>()),
-            ],
-            ty::<()>(),
-        ),
-        c("close_session", vec![("id", ty::<u64>())], ty::<()>()),
-        c(
-            "answer_host_key",
-            vec![("id", ty::<u64>()), ("accept", ty::<bool>())],
-            ty::<()>(),
-        ),
-        c(
-            "answer_secret",
-            vec![("id", ty::<u64>()), ("secret", ty::<Option<String>>())],
-            ty::<()>(),
-        ),
-        c("forwards", vec![], ty::<Vec<ForwardView>>()),
-        c(
-            "open_forward",
-            vec![
-                ("endpoint", ty::<String>()),
-                ("localPort", ty::<u16>()),
-                ("remoteHost", ty::<String>()),
-                ("remotePort", ty::<u16>()),
-            ],
-            ty::<ForwardView>(),
-        ),
-        c(
-            "close_forward",
-            vec![("id", ty::<u64>())],
-            ty::<Vec<ForwardView>>(),
-        ),
-        c(
-            "sftp_list",
-            vec![("endpoint", ty::<String>()), ("path", ty::<String>())],
-            ty::<Listing>(),
-        ),
-        c(
-            "sftp_transfer",
-            vec![
-                ("endpoint", ty::<String>()),
-                ("direction", ty::<Direction>()),
-                ("remote", ty::<String>()),
-            ],
-            ty::<TransferView>(),
-        ),
-        c("transfers", vec![], ty::<Vec<TransferView>>()),
-        c("cancel_transfer", vec![("id", ty::<u64>())], ty::<()>()),
-        c(
-            "fanout_preview",
-            vec![("selector", ty::<Selector>())],
-            ty::<FanoutPreview>(),
-        ),
-        c(
-            "run_fanout",
-            vec![
-                ("selector", ty::<Selector>()),
-                ("command", ty::<String>()),
-                ("concurrency", ty::<u32>()),
-                ("queueUnreachable", ty::<bool>()),
-            ],
-            ty::<FanoutView>(),
-        ),
-        c("fanouts", vec![], ty::<Vec<FanoutView>>()),
-        c(
-            "cancel_queued",
-            vec![("id", ty::<u64>()), ("endpoint", ty::<Option<String>>())],
-            ty::<()>(),
-        ),
-        c("snippets", vec![], ty::<Vec<Snippet>>()),
-        c(
-            "save_snippet",
-            vec![("snippet", ty::<Snippet>())],
-            ty::<Vec<Snippet>>(),
-        ),
-        c(
-            "remove_snippet",
-            vec![("name", ty::<String>())],
-            ty::<Vec<Snippet>>(),
-        ),
-        c(
-            "recordings",
-            vec![("customer", ty::<Option<String>>())],
-            ty::<Vec<RecordingInfo>>(),
-        ),
-        c(
-            "export_session_audit",
-            vec![("customer", ty::<String>())],
-            ty::<SavedFile>(),
-        ),
-        c(
-            "test_prometheus_source",
-            vec![
-                ("source", ty::<PromSource>()),
-                ("secret", ty::<Option<String>>()),
-            ],
-            ty::<SourceReport>(),
-        ),
-        c(
-            "resolve_conflict",
-            vec![
-                ("outboxId", ty::<i64>()),
-                ("resolution", ty::<Resolution>()),
-            ],
-            ty::<Ticket>(),
-        ),
-    ]
+    crate::for_each_command!(command_table)
 }
 
 fn decl<T: TS>(out: &mut String) {
