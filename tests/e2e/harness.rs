@@ -88,7 +88,7 @@ pub struct Desk {
     pub data_dir: PathBuf,
     pub display: String,
     pub bus: String,
-    /// Further variables for the app and the CLI (`FIELDLINE_NOW`, `FIELDLINE_REPORT_DIR`).
+    /// Further variables for the app and the CLI (`FIELDLINE_NOW`, a D-Bus address...).
     extra: Vec<(String, String)>,
     driver_port: u16,
     // Dropped in reverse order of start: driver, bus, X server.
@@ -386,6 +386,17 @@ impl Desk {
             }
             None => self.keys_to(&id, &["Escape"]).await,
         }
+        self.wait_native_gone(title).await;
+    }
+
+    /// Saves as `path` in the native save dialog titled with `title` (the full path typed
+    /// over the suggested name, as a person can).
+    pub async fn save_native(&self, title: &str, path: &Path) {
+        let id = self.wait_native(title).await;
+        self.keys_to(&id, &["ctrl+a"]).await;
+        self.xdotool(&["type", "--delay", "5", &path.display().to_string()]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.xdotool(&["key", "Return"]);
         self.wait_native_gone(title).await;
     }
 

@@ -547,11 +547,7 @@ async fn a_technician_imports_policies_opens_a_ticket_and_notes_stay_text() {
 async fn the_monthly_report_shows_and_saves_as_csv() {
     let _serial = SERIAL.lock().await;
     let reports = tempfile::tempdir().expect("report folder");
-    let report_dir = reports.path().display().to_string();
-    let desk = Desk::with_env(&[
-        ("FIELDLINE_NOW", "2026-11-24T12:00:00+09:00"),
-        ("FIELDLINE_REPORT_DIR", &report_dir),
-    ]);
+    let desk = Desk::with_env(&[("FIELDLINE_NOW", "2026-11-24T12:00:00+09:00")]);
     seed_acme_with_a_p2_ticket(&desk);
     desk.cli_ok(&[
         "ticket",
@@ -573,11 +569,13 @@ async fn the_monthly_report_shows_and_saves_as_csv() {
     assert!(table.contains("0h 45m"), "mean first response: {table}");
     ui.wait_text("report-tickets", "Mail server down").await;
 
+    // Where it goes is chosen in the native save dialog, never typed in the page.
     ui.click("report-save-csv").await;
+    let path = reports.path().join("fieldline-sla-acme-2026-11.csv");
+    desk.save_native("save the SLA report as", &path).await;
     let saved = ui
         .wait_text("report-saved", "fieldline-sla-acme-2026-11.csv")
         .await;
-    let path = reports.path().join("fieldline-sla-acme-2026-11.csv");
     assert!(saved.contains(&path.display().to_string()), "{saved}");
     let csv = std::fs::read_to_string(&path).expect("the saved report");
     assert!(
@@ -1415,15 +1413,19 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
     let _serial = SERIAL.lock().await;
     let keyring = keychain::GnomeKeyring::start().expect("a Secret Service");
     let sshd = sshd::Sshd::start(sshd::Options::default()).expect("sshd");
+    // A host never contacted: its key is unknown.
+    let stranger = sshd::Sshd::start(sshd::Options::default()).expect("a second sshd");
     let desk = Desk::with_env(&[("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address())]);
+    let endpoint = |id: &str, port: u16| {
+        format!(
+            "[[endpoints]]\nid = \"{id}\"\nsite = \"acme-hq\"\nhost = \"127.0.0.1\"\n\
+             ssh = {{ user = \"{}\", port = {port}, credential = \"ops\" }}\n",
+            sshd::USER
+        )
+    };
     import_two_customers(
         &desk,
-        &format!(
-            "[[endpoints]]\nid = \"db\"\nsite = \"acme-hq\"\nhost = \"127.0.0.1\"\n\
-             ssh = {{ user = \"{}\", port = {}, credential = \"ops\" }}\n",
-            sshd::USER,
-            sshd.port()
-        ),
+        &(endpoint("db", sshd.port()) + &endpoint("web", stranger.port())),
     );
     let key = sshd.user_key_path(sshd::KeyKind::Ed25519);
     desk.cli_ok(&[
@@ -1519,7 +1521,110 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
         before
     );
 
-    // 5. Only the technician's Allow, given outside the page, lets the fan-out run.
+    // 5. A credential profile pointed at another file by the page: the file is chosen in
+    //    a native picker or not at all.
+    attack(
+        &ui,
+        "profile",
+        "save_ssh_profile",
+        serde_json::json!({
+            "profile": { "name": "ops", "user": null, "method": { "kind": "key", "key_file": "/etc/shadow" } },
+            "secret": null,
+            "passphrase": null,
+        }),
+    )
+    .await;
+    desk.pick_native("which private key file", None).await;
+    let out = attack_outcome(&ui, "profile").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    let listed = desk.cli_ok(&["ssh-profile", "list"]);
+    assert!(
+        listed.contains(key.to_str().expect("path")) && !listed.contains("shadow"),
+        "{listed}"
+    );
+
+    // 6. Trusting a new host key: the page opens a session to an unknown host and answers
+    //    "accept" itself; the fingerprint goes to a native dialog, and cancelled, the key
+    //    is refused before any login.
+    attack(
+        &ui,
+        "session",
+        "open_session",
+        serde_json::json!({ "endpoint": "web", "cols": 80, "rows": 24 }),
+    )
+    .await;
+    let session = attack_outcome(&ui, "session").await;
+    let id = session["ok"]["id"].clone();
+    assert!(id.is_u64(), "{session}");
+    // Until the session has asked, the call says so (NotFound); once it has, the call
+    // waits for the native dialog.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    'asking: loop {
+        attack(
+            &ui,
+            "trust",
+            "answer_host_key",
+            serde_json::json!({ "id": id, "accept": true }),
+        )
+        .await;
+        loop {
+            if desk.native_window("trust the host key of web").is_some() {
+                break 'asking;
+            }
+            let state = ui
+                .client
+                .execute("return window.__attack.trust;", vec![])
+                .await
+                .expect("read the call");
+            if state != "pending" {
+                assert_eq!(state["err"]["kind"], "NotFound", "{state}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "no native host-key dialog");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the session never asked: {session}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    desk.answer_native("trust the host key of web", false).await;
+    let out = attack_outcome(&ui, "trust").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        stranger.auth_attempts_in_log(),
+        0,
+        "no authentication after the refused key"
+    );
+    let known_now = std::fs::read_to_string(&known).expect("known_hosts");
+    assert!(
+        !known_now.contains(&format!("]:{} ", stranger.port())),
+        "the refused key was not remembered"
+    );
+
+    // 7. The page cannot raise (or fake) a native dialog or picker itself: the window
+    //    holds no permission for the dialog plugin's commands.
+    for (slot, cmd) in [
+        ("msg", "plugin:dialog|message"),
+        ("open", "plugin:dialog|open"),
+    ] {
+        attack(
+            &ui,
+            slot,
+            cmd,
+            serde_json::json!({ "message": "Allow?", "options": {} }),
+        )
+        .await;
+        let out = attack_outcome(&ui, slot).await;
+        assert!(
+            out.get("err").is_some() && out.to_string().contains("not allowed"),
+            "{cmd}: {out}"
+        );
+    }
+
+    // 8. Only the technician's Allow, given outside the page, lets the fan-out run.
     attack(&ui, "fanout2", "run_fanout", fanout).await;
     desk.answer_native(title, true).await;
     let out = attack_outcome(&ui, "fanout2").await;

@@ -319,7 +319,8 @@ export const en = {
   'cred.method.password': 'Password',
   'cred.method.keyboard_interactive': 'Keyboard-interactive (asks each time)',
   'cred.keyFile': 'Key file',
-  'cred.keyFileHint': 'A key file on this computer, or paste the key below instead.',
+  'cred.keyFileHint':
+    'A key file on this computer (on Save, Fieldline asks you to choose it in a system dialog), or paste the key below instead.',
   'cred.keyText': 'Or paste the private key',
   'cred.keyTextHint': 'Stored in the keychain.',
   'cred.keyRequired': 'Give a key file or paste a private key.',
@@ -469,7 +470,7 @@ export const en = {
   'report.saveCsv': 'Save CSV',
   'report.saveHtml': 'Save HTML',
   'report.saved': 'Saved to',
-  'report.hint': 'Choose a customer and a month, then Show. Saved reports go to the Downloads folder.',
+  'report.hint': 'Choose a customer and a month, then Show. Save asks where in a system dialog.',
   'report.heading': '{customer}, {month}',
   'report.zone': '(times counted in {zone})',
   'report.uptime': 'Uptime: {percent}%',

@@ -322,7 +322,8 @@ export const ko: Record<MessageKey, string> = {
   'cred.method.password': '비밀번호',
   'cred.method.keyboard_interactive': '키보드 대화형(매번 질문)',
   'cred.keyFile': '키 파일',
-  'cred.keyFileHint': '이 컴퓨터의 키 파일 경로입니다. 또는 아래에 키를 붙여 넣으세요.',
+  'cred.keyFileHint':
+    '이 컴퓨터의 키 파일입니다(저장할 때 Fieldline이 시스템 대화 상자에서 파일을 고르게 합니다). 또는 아래에 키를 붙여 넣으세요.',
   'cred.keyText': '또는 개인 키 붙여넣기',
   'cred.keyTextHint': '키체인에 저장됩니다.',
   'cred.keyRequired': '키 파일을 지정하거나 개인 키를 붙여 넣으세요.',
@@ -471,7 +472,7 @@ export const ko: Record<MessageKey, string> = {
   'report.saveCsv': 'CSV 저장',
   'report.saveHtml': 'HTML 저장',
   'report.saved': '저장 위치:',
-  'report.hint': '고객사와 월을 고른 뒤 보기를 누르세요. 저장한 보고서는 다운로드 폴더에 들어갑니다.',
+  'report.hint': '고객사와 월을 고른 뒤 보기를 누르세요. 저장할 위치는 시스템 대화 상자에서 고릅니다.',
   'report.heading': '{customer}, {month}',
   'report.zone': '({zone} 기준)',
   'report.uptime': '가동률: {percent}%',
