@@ -63,6 +63,20 @@ impl<R: Runtime> Confirm for Native<R> {
         let _one = ONE_AT_A_TIME
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !ask.fits_a_dialog() {
+            let mut notice = self
+                .app
+                .dialog()
+                .message(ask.too_long(lang))
+                .title(text.title)
+                .kind(MessageDialogKind::Warning)
+                .buttons(MessageDialogButtons::OkCustom(cancel));
+            if let Some(window) = self.app.get_webview_window("main") {
+                notice = notice.parent(&window);
+            }
+            notice.blocking_show();
+            return Decision::Unasked(ask.too_long(lang));
+        }
         let mut dialog = self
             .app
             .dialog()

@@ -1624,7 +1624,39 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
         );
     }
 
-    // 8. Only the technician's Allow, given outside the page, lets the fan-out run.
+    // 8. The question speaks the technician's language.
+    attack(
+        &ui,
+        "ko",
+        "set_language",
+        serde_json::json!({ "language": "ko" }),
+    )
+    .await;
+    attack_outcome(&ui, "ko").await;
+    attack(&ui, "fanout-ko", "run_fanout", fanout.clone()).await;
+    let title_ko = "고객사 1곳의 호스트 1대에서 명령을 실행할까요";
+    desk.wait_native(title_ko).await;
+    desk.screen_png("attack-fanout-native-ko");
+    desk.answer_native(title_ko, false).await;
+    let out = attack_outcome(&ui, "fanout-ko").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    assert!(
+        out["err"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("승인")),
+        "{out}"
+    );
+    assert!(!marker.exists());
+    attack(
+        &ui,
+        "en",
+        "set_language",
+        serde_json::json!({ "language": "en" }),
+    )
+    .await;
+    attack_outcome(&ui, "en").await;
+
+    // 9. Only the technician's Allow, given outside the page, lets the fan-out run.
     attack(&ui, "fanout2", "run_fanout", fanout).await;
     desk.answer_native(title, true).await;
     let out = attack_outcome(&ui, "fanout2").await;

@@ -136,6 +136,36 @@ fn listed(lines: &[String], lang: Language, cap: Option<usize>) -> String {
 }
 
 impl Ask {
+    /// Whether every item a dialog must show fits in it. A fleet change is approved only
+    /// with every item in view: when it has more than a dialog can list, it is not asked
+    /// there (see [`Ask::too_long`]); a fan-out's hosts may be cut, its customers never are.
+    pub fn fits_a_dialog(&self) -> bool {
+        match self {
+            Ask::FleetChange { items, .. } => items.len() <= MAX_LISTED,
+            _ => true,
+        }
+    }
+
+    /// What a dialog says instead of a question that does not fit ([`Ask::fits_a_dialog`]).
+    pub fn too_long(&self, lang: Language) -> String {
+        let n = match self {
+            Ask::FleetChange { items, .. } => items.len(),
+            _ => 0,
+        };
+        match lang {
+            Language::En => format!(
+                "This sets up {n} items that act with your credentials: too many to review in a \
+                 dialog, so nothing was saved. Review and approve them in a terminal with \
+                 `fieldline fleet import FILE`, which lists every one."
+            ),
+            Language::Ko => format!(
+                "내 자격 증명으로 동작하는 항목이 {n}개라 대화 상자에서 모두 확인할 수 없어 아무것도 \
+                 저장하지 않았습니다. 터미널에서 `fieldline fleet import FILE`로 모든 항목을 확인하고 \
+                 승인하세요."
+            ),
+        }
+    }
+
     /// The question in `lang` for a dialog: long lists are cut at [`MAX_LISTED`] lines
     /// and counted.
     pub fn text(&self, lang: Language) -> Text {
@@ -466,6 +496,30 @@ mod tests {
         assert!(!ask.text_complete(Language::En).body.contains("more"));
         assert_eq!(t.body.matches("• ").count(), MAX_LISTED);
         assert!(ask.text(Language::Ko).body.contains("… 외 15개"));
+    }
+
+    #[test]
+    fn a_fleet_change_too_long_for_a_dialog_is_not_asked_there() {
+        let item = |i: usize| Risk::JumpHost {
+            endpoint: format!("e{i}"),
+            jump: "gw".into(),
+            jump_host: "10.0.0.1".into(),
+        };
+        let few = Ask::FleetChange {
+            source: "f.toml".into(),
+            items: (0..MAX_LISTED).map(item).collect(),
+        };
+        assert!(few.fits_a_dialog());
+        let many = Ask::FleetChange {
+            source: "f.toml".into(),
+            items: (0..=MAX_LISTED).map(item).collect(),
+        };
+        assert!(!many.fits_a_dialog());
+        assert!(many
+            .too_long(Language::En)
+            .contains("fieldline fleet import"));
+        assert!(many.too_long(Language::Ko).contains("26개"));
+        assert!(fanout().fits_a_dialog(), "a fan-out's host list may be cut");
     }
 
     #[test]
