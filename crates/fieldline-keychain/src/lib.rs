@@ -337,6 +337,8 @@ pub enum SecretError {
     Destination(#[from] DestinationError),
 }
 
+// The hints for a locked or missing default keyring are read only by the Secret Service
+// code (Linux); elsewhere the keyring crate reports those cases as unavailable.
 #[cfg(target_os = "linux")]
 mod hint {
     pub const UNAVAILABLE: &str = "install and start a Secret Service provider, such as \
@@ -354,8 +356,6 @@ mod hint {
 mod hint {
     pub const UNAVAILABLE: &str = "open Keychain Access and make sure the login keychain \
         exists and is the default";
-    pub const NO_DEFAULT_KEYRING: &str = UNAVAILABLE;
-    pub const LOCKED: &str = "unlock the login keychain in Keychain Access";
     pub const MANAGER: &str = "Keychain Access";
 }
 
@@ -363,16 +363,12 @@ mod hint {
 mod hint {
     pub const UNAVAILABLE: &str = "sign in to Windows with a user account that has a \
         Credential Manager (not a service or a temporary logon session)";
-    pub const NO_DEFAULT_KEYRING: &str = UNAVAILABLE;
-    pub const LOCKED: &str = "sign in to Windows again";
     pub const MANAGER: &str = "Credential Manager";
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 mod hint {
     pub const UNAVAILABLE: &str = "this system has no keychain Fieldline can use";
-    pub const NO_DEFAULT_KEYRING: &str = UNAVAILABLE;
-    pub const LOCKED: &str = "unlock the system keychain";
     pub const MANAGER: &str = "the system keychain manager";
 }
 

@@ -585,7 +585,7 @@ fn verify_host_key(
                 port: hop.port,
                 key_type,
                 fingerprint,
-                known_hosts: known.path().to_path_buf(),
+                known_hosts: known.path().display().to_string(),
             }),
             HostKeyPolicy::AcceptNew => {
                 known.add(&hop.host, hop.port, &key_type, &blob)?;

@@ -41,7 +41,9 @@ pub enum SshError {
         port: u16,
         key_type: String,
         fingerprint: String,
-        known_hosts: PathBuf,
+        /// Fieldline's known_hosts, as shown (a String: a `PathBuf` is larger on Windows,
+        /// and every `Result` of this crate carries this error).
+        known_hosts: String,
     },
     /// The technician refused (or did not answer) the host key question.
     #[error(
