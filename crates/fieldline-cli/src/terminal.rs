@@ -58,16 +58,31 @@ mod raw {
     }
 }
 
+/// Windows (and any other non-Unix console): the console's raw mode and size through
+/// crossterm; raw mode ends when the guard is dropped.
 #[cfg(not(unix))]
 mod raw {
-    pub struct RawMode;
+    pub struct RawMode {
+        on: bool,
+    }
     impl RawMode {
         pub fn enter() -> RawMode {
-            RawMode
+            RawMode {
+                on: crossterm::terminal::enable_raw_mode().is_ok(),
+            }
+        }
+    }
+    impl Drop for RawMode {
+        fn drop(&mut self) {
+            if self.on {
+                let _ = crossterm::terminal::disable_raw_mode();
+            }
         }
     }
     pub fn size() -> Option<(u16, u16)> {
-        None
+        crossterm::terminal::size()
+            .ok()
+            .filter(|(c, r)| *c > 0 && *r > 0)
     }
 }
 
