@@ -33,6 +33,8 @@ PACKAGES=(
   restic borgbackup
   # Korean glyphs
   fonts-noto-cjk
+  # the Windows build, checked on every run (C parts: SQLite, libssh2, OpenSSL)
+  gcc-mingw-w64-x86-64
 )
 
 missing=()
@@ -51,6 +53,12 @@ fi
 
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust from https://rustup.rs" >&2; exit 1; }
 command -v npm >/dev/null || { echo "setup: npm not found; install Node.js 20 or newer" >&2; exit 1; }
+
+# Rust's standard library for Windows (GNU ABI), for the Windows check in scripts/test.sh.
+if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  echo "setup: adding the Rust target x86_64-pc-windows-gnu"
+  rustup target add x86_64-pc-windows-gnu
+fi
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: installing the UI's npm packages"
