@@ -105,7 +105,7 @@ pub async fn fleet_snapshot<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res
 
 /// Asks the technician in a native dialog to approve what a fleet change would newly set
 /// up with their credentials (`risks`, listed one by one). Nothing to approve: no question.
-async fn approve_risks<R: tauri::Runtime>(
+pub(crate) async fn approve_risks<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     source: &str,
     risks: &[fieldline_core::Risk],

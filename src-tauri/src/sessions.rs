@@ -380,6 +380,24 @@ pub async fn import_known_hosts<R: tauri::Runtime>(app: &tauri::AppHandle<R>) ->
     let file = dirs::home_dir()
         .map(|h| h.join(".ssh").join("known_hosts"))
         .ok_or_else(|| remote_message("no home folder: there is no ~/.ssh/known_hosts"))?;
+    // Trusting many keys at once is the technician's call, asked natively.
+    let keys = std::fs::read_to_string(&file)
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .count()
+        })
+        .unwrap_or(0);
+    if keys > 0 {
+        consent::require(
+            app,
+            Ask::ImportKnownHosts {
+                file: file.display().to_string(),
+                keys,
+            },
+        )
+        .await?;
+    }
     known(&state)?.import_openssh(&file).map_err(remote_error)
 }
 
@@ -396,7 +414,8 @@ pub async fn import_ssh_config<R: tauri::Runtime>(
     let import = ssh_config::parse(&file).map_err(|e| IpcError::BadFile {
         message: e.to_string(),
     })?;
-    with_store(&state, |s| {
+    let name = file.display().to_string();
+    let (plan, risks) = with_store(&state, |s| {
         let plan = ssh_config::import_plan(
             &import,
             &site,
@@ -405,8 +424,18 @@ pub async fn import_ssh_config<R: tauri::Runtime>(
             &s.ssh_profiles::<CredentialProfile>()?,
         )
         .map_err(fieldline_store::StoreError::Rejected)?;
+        let risks = if plan.endpoints.is_empty() {
+            Vec::new()
+        } else {
+            s.plan_fleet_file(&name, &plan.fleet_text, false)?.1
+        };
+        Ok((plan, risks))
+    })?;
+    // The bindings and jumps it sets up are approved natively, item by item.
+    crate::commands::approve_risks(app, &name, &risks).await?;
+    with_store(&state, |s| {
         if !plan.endpoints.is_empty() {
-            s.import_fleet_file(&file.display().to_string(), &plan.fleet_text, false)?;
+            s.import_fleet_file_approved(&name, &plan.fleet_text, false, &risks)?;
             for p in &plan.new_profiles {
                 s.put_ssh_profile(&p.name, p)?;
             }

@@ -1288,6 +1288,9 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
         .await;
     ui.select("ssh-import-profile", "ops").await;
     ui.click("ssh-import-run").await;
+    // The bindings and the jump it sets up are approved in the native dialog first.
+    desk.answer_native("that act with your credentials", true)
+        .await;
     ui.wait_text("ssh-import-result", "gw, app").await;
     let listed = desk.cli_ok(&["fleet", "list", "--json"]);
     assert!(
@@ -1604,7 +1607,32 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
         "the refused key was not remembered"
     );
 
-    // 7. The page cannot raise (or fake) a native dialog or picker itself: the window
+    // 7. Trusting the keys of ~/.ssh/known_hosts wholesale is asked too.
+    let ssh_dir = desk.home.path().join(".ssh");
+    std::fs::create_dir_all(&ssh_dir).expect("~/.ssh");
+    std::fs::write(
+        ssh_dir.join("known_hosts"),
+        stranger.known_hosts_line().expect("line"),
+    )
+    .expect("~/.ssh/known_hosts");
+    attack(
+        &ui,
+        "import-keys",
+        "import_known_hosts",
+        serde_json::json!({}),
+    )
+    .await;
+    desk.answer_native("host keys of", false).await;
+    let out = attack_outcome(&ui, "import-keys").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    assert!(
+        !std::fs::read_to_string(&known)
+            .expect("known_hosts")
+            .contains(&format!("]:{} ", stranger.port())),
+        "nothing was imported"
+    );
+
+    // 7b. The page cannot raise (or fake) a native dialog or picker itself: the window
     //    holds no permission for the dialog plugin's commands.
     for (slot, cmd) in [
         ("msg", "plugin:dialog|message"),

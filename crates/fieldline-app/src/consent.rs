@@ -39,6 +39,8 @@ pub enum Ask {
         key_type: String,
         fingerprint: String,
     },
+    /// Trusting every host key of an OpenSSH known_hosts file at once.
+    ImportKnownHosts { file: String, keys: usize },
     /// A loopback port into a customer's network.
     OpenForward {
         endpoint: String,
@@ -278,6 +280,25 @@ impl Ask {
                     ),
                 }
             }
+            (Ask::ImportKnownHosts { file, keys }, _) => match lang {
+                Language::En => (
+                    format!("Fieldline: trust the {keys} host keys of {file}?"),
+                    format!(
+                        "Copy the {keys} host keys of {file} into Fieldline's known hosts?\n\n\
+                         Sessions, file transfers and commands will then connect to those hosts \
+                         without asking. Do this only if you checked those keys when you first \
+                         connected with OpenSSH."
+                    ),
+                ),
+                Language::Ko => (
+                    format!("Fieldline: {file}의 호스트 키 {keys}개를 신뢰할까요?"),
+                    format!(
+                        "{file}의 호스트 키 {keys}개를 Fieldline의 알려진 호스트로 복사할까요?\n\n\
+                         이후 세션, 파일 전송, 명령은 이 호스트들에 묻지 않고 연결합니다. OpenSSH로 \
+                         처음 연결할 때 키를 확인한 경우에만 진행하세요."
+                    ),
+                ),
+            },
             (
                 Ask::OpenForward {
                     endpoint,
@@ -573,6 +594,10 @@ mod tests {
                 customer: "acme".into(),
                 local_port: 0,
                 remote: "10.0.0.5:3389".into(),
+            },
+            Ask::ImportKnownHosts {
+                file: "~/.ssh/known_hosts".into(),
+                keys: 12,
             },
             Ask::FleetChange {
                 source: "f.toml".into(),
