@@ -132,6 +132,47 @@ describe('the terminal tabs', () => {
     expect(argsOf('session_write')).toHaveLength(1);
   });
 
+  it('sends typed keys in order: one write at a time, what comes meanwhile next as one', async () => {
+    const done: Array<() => void> = [];
+    answerAll(
+      invokeMock,
+      handlers({
+        session_write: () =>
+          new Promise<null>((resolve) => {
+            done.push(() => {
+              resolve(null);
+            });
+          }),
+      }),
+    );
+    render(<SessionsSection />);
+    await opened();
+    emit(7, { kind: 'connected', hops: ['acme-web1'], fingerprint: FINGERPRINT });
+    const term = fakeTerms[0];
+    term?.hooks.onData('e');
+    term?.hooks.onData('ch');
+    term?.hooks.onData('o\r');
+    await waitFor(() => {
+      expect(argsOf('session_write')).toEqual([{ id: 7, data: 'e' }]);
+    });
+    await act(() => {
+      done.shift()?.();
+    });
+    await waitFor(() => {
+      expect(argsOf('session_write')).toEqual([
+        { id: 7, data: 'e' },
+        { id: 7, data: 'cho\r' },
+      ]);
+    });
+    await act(() => {
+      done.shift()?.();
+    });
+    term?.hooks.onData('!');
+    await waitFor(() => {
+      expect(argsOf('session_write')).toHaveLength(3);
+    });
+  });
+
   it('keeps events that come before open_session answers', async () => {
     let release: () => void = () => undefined;
     answerAll(

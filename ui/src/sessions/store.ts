@@ -263,13 +263,32 @@ export function attachTerminal(key: number, sink: (bytes: Uint8Array) => void): 
   };
 }
 
-/** What the technician typed: sent only while the session is connected. */
+/** Typed input per tab: one write in flight at a time, the rest waits and goes next as
+ * one, so keystrokes reach the host in the order they were typed (two IPC calls may
+ * otherwise overtake each other on the Rust side). */
+const typing = new Map<number, { busy: boolean; queued: string }>();
+
+/** What the technician typed: sent only while the session is connected, in order. */
 export function sendInput(key: number, data: string): void {
   const tab = tabs.value.find((t) => t.key === key);
   if (!tab || tab.session === null || tab.state.kind !== 'connected') return;
-  void api.sessionWrite(tab.session, data).catch((e: unknown) => {
-    update(key, (t) => ({ ...t, state: { kind: 'error', message: errorText(e) } }));
-  });
+  const session = tab.session;
+  const box = typing.get(key) ?? { busy: false, queued: '' };
+  typing.set(key, box);
+  box.queued += data;
+  if (box.busy) return;
+  const next = (): void => {
+    const chunk = box.queued;
+    box.queued = '';
+    box.busy = chunk !== '';
+    if (!box.busy) return;
+    api.sessionWrite(session, chunk).then(next, (e: unknown) => {
+      box.busy = false;
+      box.queued = '';
+      update(key, (t) => ({ ...t, state: { kind: 'error', message: errorText(e) } }));
+    });
+  };
+  next();
 }
 
 /** The tab's terminal was fitted to a new size: the remote pty follows. */
@@ -319,5 +338,6 @@ export function resetSessions(): void {
   sinks.clear();
   pending.clear();
   early.clear();
+  typing.clear();
   closed.clear();
 }
