@@ -6,7 +6,6 @@
 //! Commands are `async` so Tauri runs them off the main thread: a slow disk must never
 //! freeze the window.
 
-use crate::error::to_ipc;
 use crate::AppState;
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
 use fieldline_core::maintenance::{Acknowledgement, MaintenanceWindow};
@@ -41,13 +40,7 @@ pub(crate) fn with_store<T>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, fieldline_store::StoreError>,
 ) -> Res<T> {
-    let mut guard = state.store.lock().map_err(|_| IpcError::Store {
-        message: "the store is unavailable after an earlier failure; restart Fieldline".into(),
-    })?;
-    match guard.as_mut() {
-        Ok(store) => f(store).map_err(to_ipc),
-        Err(e) => Err(e.clone()),
-    }
+    fieldline_app::house::Stores::with_store(state, f)
 }
 
 /// Runs a notification round soon: something that clocks depend on changed.
@@ -103,26 +96,6 @@ pub async fn fleet_snapshot<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res
     with_store(&state, |s| s.fleet())
 }
 
-/// Asks the technician in a native dialog to approve what a fleet change would newly set
-/// up with their credentials (`risks`, listed one by one). Nothing to approve: no question.
-pub(crate) async fn approve_risks<R: tauri::Runtime>(
-    app: &tauri::AppHandle<R>,
-    source: &str,
-    risks: &[fieldline_core::Risk],
-) -> Res<()> {
-    if risks.is_empty() {
-        return Ok(());
-    }
-    crate::consent::require(
-        app,
-        fieldline_app::consent::Ask::FleetChange {
-            source: source.to_owned(),
-            items: risks.to_vec(),
-        },
-    )
-    .await
-}
-
 /// Applies a change from the window; what it would newly set up with the technician's
 /// credentials (a command check, a credential binding...) is approved natively first, and
 /// the store writes only if the change still sets up exactly that.
@@ -130,11 +103,10 @@ pub async fn apply_fleet_change<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     change: FleetChange,
 ) -> Res<Fleet> {
-    let app = app.clone();
-    let state = tauri::Manager::state::<AppState>(&app);
-    let risks = with_store(&state, |s| s.plan_change(&change))?;
-    approve_risks(&app, "This change", &risks).await?;
-    with_store(&state, |s| s.apply_approved(change, &risks))
+    crate::consent::operate(app, move |state, native, lang| {
+        fieldline_app::fleet::apply_change(state, change, native, lang)
+    })
+    .await
 }
 
 pub async fn load_demo_fleet<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Fleet> {
@@ -155,17 +127,14 @@ pub async fn import_fleet_file<R: tauri::Runtime>(
     text: String,
     replace: bool,
 ) -> Res<ImportSummary> {
-    let app = app.clone();
-    let state = tauri::Manager::state::<AppState>(&app);
-    let (_, risks) = with_store(&state, |s| s.plan_fleet_file(&file_name, &text, replace))?;
-    approve_risks(&app, &file_name, &risks).await?;
-    with_store(&state, |s| {
-        let c = s.import_fleet_file_approved(&file_name, &text, replace, &risks)?;
-        Ok(ImportSummary {
-            customers: count(c.customers),
-            sites: count(c.sites),
-            endpoints: count(c.endpoints),
-        })
+    let c = crate::consent::operate(app, move |state, native, lang| {
+        fieldline_app::fleet::import_file(state, &file_name, &text, replace, native, lang)
+    })
+    .await?;
+    Ok(ImportSummary {
+        customers: count(c.customers),
+        sites: count(c.sites),
+        endpoints: count(c.endpoints),
     })
 }
 
@@ -189,17 +158,10 @@ pub async fn import_csv<R: tauri::Runtime>(
     bytes: Vec<u8>,
     options: CsvOptions,
 ) -> Res<CsvReport> {
-    let app = app.clone();
-    let state = tauri::Manager::state::<AppState>(&app);
-    let (planned, risks) = with_store(&state, |s| s.plan_csv(&file_name, &bytes, &options))?;
-    if !planned.imported {
-        // Nothing would be written: the report says why (bad rows, no rows).
-        return Ok(planned);
-    }
-    approve_risks(&app, &file_name, &risks).await?;
-    with_store(&state, |s| {
-        s.import_csv_approved(&file_name, &bytes, &options, &risks)
+    crate::consent::operate(app, move |state, native, lang| {
+        fieldline_app::fleet::import_csv(state, &file_name, &bytes, &options, native, lang)
     })
+    .await
 }
 
 fn config_info(config: Option<&SlaConfig>) -> SlaConfigInfo {
@@ -478,7 +440,7 @@ pub async fn save_connection<R: tauri::Runtime>(
     secret: Option<String>,
 ) -> Res<ConnectionView> {
     let state = tauri::Manager::state::<AppState>(app);
-    config.validate().map_err(to_ipc)?;
+    config.validate().map_err(IpcError::from)?;
     let saved = with_store(&state, |s| s.connection(&config.name)).ok();
     fieldline_sync::secret::keep_token(
         &Keychain::default(),

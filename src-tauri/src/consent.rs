@@ -31,6 +31,8 @@ pub fn language<R: Runtime>(app: &AppHandle<R>) -> Language {
 /// Asks with a native dialog over the main window.
 pub struct Native<R: Runtime> {
     pub app: AppHandle<R>,
+    /// The language the questions are asked in.
+    pub lang: Language,
 }
 
 /// A button label with its keyboard mnemonic where the toolkit reads one (GTK: `_A`, shown
@@ -54,7 +56,7 @@ fn with_mnemonic(label: &str, key: char, lang: Language) -> String {
 
 impl<R: Runtime> Confirm for Native<R> {
     fn confirm(&self, ask: &Ask) -> Decision {
-        let lang = language(&self.app);
+        let lang = self.lang;
         let text = ask.text(lang);
         let (accept, cancel) = (
             with_mnemonic(&text.accept, 'a', lang),
@@ -95,19 +97,37 @@ impl<R: Runtime> Confirm for Native<R> {
     }
 }
 
-/// Asks `ask` natively, off the async threads; `Err` (in the technician's language) unless
-/// approved.
-pub async fn require<R: Runtime>(app: &AppHandle<R>, ask: Ask) -> Result<(), IpcError> {
+/// Runs an operation of the operations layer off the async threads, with the store, native
+/// questions and the technician's language (read once for the whole operation).
+pub async fn operate<R: Runtime, T: Send + 'static>(
+    app: &AppHandle<R>,
+    op: impl FnOnce(&AppState, &Native<R>, Language) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let lang = language(&app);
-        Native { app }.confirm(&ask).require(lang)
+        let native = Native {
+            app: app.clone(),
+            lang,
+        };
+        op(&app.state::<AppState>(), &native, lang)
     })
     .await
     .map_err(|e| IpcError::Remote {
-        message: format!("the confirmation stopped: {e}"),
+        message: format!("the work stopped: {e}"),
     })?
-    .map_err(|message| IpcError::NotApproved { message })
+}
+
+/// Asks `ask` natively, off the async threads; `Err` (in the technician's language) unless
+/// approved.
+pub async fn require<R: Runtime>(app: &AppHandle<R>, ask: Ask) -> Result<(), IpcError> {
+    operate(app, move |_, native, lang| {
+        native
+            .confirm(&ask)
+            .require(lang)
+            .map_err(|message| IpcError::NotApproved { message })
+    })
+    .await
 }
 
 /// What a native picker is for.

@@ -4,7 +4,6 @@
 
 mod commands;
 mod consent;
-mod error;
 mod ipc;
 mod monitor;
 mod notifier;
@@ -37,11 +36,27 @@ pub struct AppState {
     pub remote: sessions::Remote,
 }
 
+/// The operations layer borrows the store through here, one step at a time.
+impl fieldline_app::house::Stores for AppState {
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, fieldline_store::StoreError>,
+    ) -> Result<T, IpcError> {
+        let mut guard = self.store.lock().map_err(|_| IpcError::Store {
+            message: "the store is unavailable after an earlier failure; restart Fieldline".into(),
+        })?;
+        match guard.as_mut() {
+            Ok(store) => f(store).map_err(IpcError::from),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
 impl AppState {
     pub fn open(data_dir: Option<PathBuf>) -> AppState {
         let store = resolve_data_dir(data_dir.as_deref())
             .and_then(|dir| Store::open(&dir))
-            .map_err(error::to_ipc);
+            .map_err(IpcError::from);
         if let Err(e) = &store {
             eprintln!("fieldline-desktop: {e}");
         }

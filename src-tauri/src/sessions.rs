@@ -16,24 +16,24 @@ use crate::consent::{self, Pick};
 use crate::AppState;
 use fieldline_app::consent::Ask;
 use fieldline_app::fanout as fanout_ops;
+use fieldline_app::remote::{remote_error, Context};
+use fieldline_app::{host_keys, profiles};
 use fieldline_core::Fleet;
 use fieldline_ipc::{
     events, FanoutPreview, FanoutView, ForwardView, IpcError, SavedFile, SessionEventPayload,
     SessionInfo, SshProfileView, TransferState, TransferView,
 };
-use fieldline_keychain::{Keychain, SecretStore};
+use fieldline_keychain::Keychain;
 use fieldline_ssh::audit::{AuditAction, AuditLog};
-use fieldline_ssh::connect::{self, ConnectOptions, HostKeyQuestion, NoPrompter, Route};
-use fieldline_ssh::error::SshError;
+use fieldline_ssh::connect::{self, HostKeyQuestion, NoPrompter};
 use fieldline_ssh::fanout::{self, Cancel, FanoutOptions, Selector, Summary};
 use fieldline_ssh::forward::Forward;
-use fieldline_ssh::known_hosts::{HostKeyPolicy, ImportReport, KnownHostEntry, KnownHosts};
-use fieldline_ssh::profile::{self, AuthMethod, CredentialProfile};
-use fieldline_ssh::recording::{self, LiveRecording, Recorder, RecordingInfo, RecordingMeta};
-use fieldline_ssh::session::{OutputChunk, Session, SessionEvent, SessionHandle, SessionOptions};
+use fieldline_ssh::known_hosts::{HostKeyPolicy, ImportReport, KnownHostEntry};
+use fieldline_ssh::profile::{AuthMethod, CredentialProfile};
+use fieldline_ssh::recording::{self, RecordingInfo};
+use fieldline_ssh::session::{SessionEvent, SessionHandle};
 use fieldline_ssh::sftp::{self, Direction, Listing};
-use fieldline_ssh::ssh_config::{self, ImportPlan};
-use fieldline_ssh::terminal_filter::TerminalFilter;
+use fieldline_ssh::ssh_config::ImportPlan;
 use fieldline_ssh::DataPaths;
 use fieldline_store::remote::Snippet;
 use std::collections::BTreeMap;
@@ -88,85 +88,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn remote_error(e: SshError) -> IpcError {
-    IpcError::Remote {
-        message: e.to_string(),
-    }
-}
-
-fn remote_message(message: impl Into<String>) -> IpcError {
-    IpcError::Remote {
-        message: message.into(),
-    }
-}
-
-fn keychain_error(e: fieldline_keychain::SecretError) -> IpcError {
-    IpcError::Keychain {
-        message: e.to_string(),
-    }
-}
-
-fn local_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "root".to_owned())
-}
-
-/// What a command needs from the store, read under the lock and released at once.
-struct Context {
-    fleet: Fleet,
-    profiles: Vec<CredentialProfile>,
-    paths: DataPaths,
-}
-
 fn context(state: &AppState) -> Res<Context> {
-    with_store(state, |s| {
-        Ok(Context {
-            fleet: s.fleet()?,
-            profiles: s.ssh_profiles()?,
-            paths: DataPaths::in_dir(s.data_dir()),
-        })
-    })
+    Context::load(state)
 }
 
-impl Context {
-    fn route(&self, endpoint: &str) -> Res<Route> {
-        connect::route_for(
-            &self.fleet,
-            endpoint,
-            &|name| self.profiles.iter().find(|p| p.name == name).cloned(),
-            Some(&local_user()),
-        )
-        .map_err(remote_error)
-    }
-
-    fn customer(&self, endpoint: &str) -> Option<String> {
-        let e = self.fleet.endpoint(endpoint)?;
-        Some(self.fleet.site(&e.site)?.customer.clone())
-    }
-
-    fn options(&self, policy: HostKeyPolicy) -> ConnectOptions {
-        ConnectOptions {
-            policy,
-            ..ConnectOptions::new(&self.paths.known_hosts)
-        }
-    }
-
-    fn audit(
-        &self,
-        action: AuditAction,
-        customer: Option<&str>,
-        endpoint: Option<&str>,
-        detail: serde_json::Value,
-    ) {
-        match AuditLog::open(&self.paths.audit) {
-            Ok(log) => {
-                if let Err(e) = log.append(action, customer, endpoint, detail) {
-                    eprintln!("fieldline-desktop: the audit log could not be written: {e}");
-                }
-            }
-            Err(e) => eprintln!("fieldline-desktop: the audit log could not be opened: {e}"),
-        }
+/// Records an action in the audit log (best effort: the operation was done).
+fn audit(
+    ctx: &Context,
+    action: AuditAction,
+    customer: Option<&str>,
+    endpoint: Option<&str>,
+    detail: serde_json::Value,
+) {
+    if let Err(e) = ctx.record(action, customer, endpoint, detail) {
+        eprintln!("fieldline-desktop: {e}");
     }
 }
 
@@ -174,46 +109,18 @@ impl Context {
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Res<T> + Send + 'static) -> Res<T> {
     tauri::async_runtime::spawn_blocking(f)
         .await
-        .map_err(|e| remote_message(format!("the work stopped: {e}")))?
+        .map_err(|e| remote_error(format!("the work stopped: {e}")))?
 }
 
 // ---- credential profiles ----
 
-fn profile_view(secrets: &Keychain, profile: CredentialProfile) -> SshProfileView {
-    let has = |account: String| matches!(secrets.get(&account), Ok(Some(_)));
-    let has_secret = match &profile.method {
-        AuthMethod::Key { key_file: None } => has(profile::ssh_key_account(&profile.name)),
-        AuthMethod::Password | AuthMethod::KeyboardInteractive => {
-            has(profile::ssh_password_account(&profile.name))
-        }
-        AuthMethod::Key { .. } | AuthMethod::Agent => false,
-    };
-    let has_passphrase = matches!(profile.method, AuthMethod::Key { .. })
-        && has(profile::ssh_passphrase_account(&profile.name));
-    SshProfileView {
-        profile,
-        has_secret,
-        has_passphrase,
-    }
-}
-
-async fn profile_views(profiles: Vec<CredentialProfile>) -> Res<Vec<SshProfileView>> {
-    blocking(move || {
-        let secrets = Keychain::default();
-        Ok(profiles
-            .into_iter()
-            .map(|p| profile_view(&secrets, p))
-            .collect())
-    })
-    .await
-}
-
 pub async fn ssh_profiles<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
 ) -> Res<Vec<SshProfileView>> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let profiles = with_store(&state, |s| s.ssh_profiles())?;
-    profile_views(profiles).await
+    consent::operate(app, |state, _, _| {
+        profiles::list(state, &Keychain::default())
+    })
+    .await
 }
 
 /// Saves a profile; `secret` (key text or password) and `passphrase` go to the keychain
@@ -263,67 +170,37 @@ pub async fn save_ssh_profile<R: tauri::Runtime>(
             };
         }
     }
-    with_store(&state, |s| s.put_ssh_profile(&name, &profile))?;
-    let method = profile.method.clone();
-    blocking(move || {
+    consent::operate(app, move |state, _, _| {
         let secrets = Keychain::default();
-        if let Some(secret) = secret.filter(|s| !s.trim().is_empty()) {
-            let account = match method {
-                AuthMethod::Key { .. } => profile::ssh_key_account(&name),
-                AuthMethod::Password | AuthMethod::KeyboardInteractive => {
-                    profile::ssh_password_account(&name)
-                }
-                AuthMethod::Agent => {
-                    return Err(IpcError::Keychain {
-                        message: "an ssh-agent profile keeps no secret".into(),
-                    })
-                }
-            };
-            secrets
-                .set(&account, secret.trim_end())
-                .map_err(keychain_error)?;
-        }
-        if let Some(passphrase) = passphrase.filter(|s| !s.is_empty()) {
-            secrets
-                .set(&profile::ssh_passphrase_account(&name), &passphrase)
-                .map_err(keychain_error)?;
-        }
-        Ok(())
+        profiles::save(
+            state,
+            &secrets,
+            &profile,
+            secret.as_deref(),
+            passphrase.as_deref(),
+        )?;
+        profiles::list(state, &secrets)
     })
-    .await?;
-    let profiles = with_store(&state, |s| s.ssh_profiles())?;
-    profile_views(profiles).await
+    .await
 }
 
 pub async fn remove_ssh_profile<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     name: String,
 ) -> Res<Vec<SshProfileView>> {
-    let state = tauri::Manager::state::<AppState>(app);
-    with_store(&state, |s| s.remove_ssh_profile(&name))?;
-    let gone = name.clone();
-    blocking(move || {
+    consent::operate(app, move |state, _, _| {
         let secrets = Keychain::default();
-        for account in profile::secret_accounts(&gone) {
-            secrets.delete(&account).map_err(keychain_error)?;
-        }
-        Ok(())
+        profiles::remove(state, &secrets, &name)?;
+        profiles::list(state, &secrets)
     })
-    .await?;
-    let profiles = with_store(&state, |s| s.ssh_profiles())?;
-    profile_views(profiles).await
+    .await
 }
 
 // ---- known hosts ----
 
-fn known(state: &AppState) -> Res<KnownHosts> {
-    let paths = with_store(state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
-    Ok(KnownHosts::new(&paths.known_hosts))
-}
-
 pub async fn known_hosts<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<KnownHostEntry>> {
     let state = tauri::Manager::state::<AppState>(app);
-    known(&state)?.list().map_err(remote_error)
+    host_keys::list(&*state)
 }
 
 /// Forgets the key on `line` of Fieldline's known_hosts (after a verified key change),
@@ -332,116 +209,40 @@ pub async fn remove_known_host<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     line: u32,
 ) -> Res<Vec<KnownHostEntry>> {
-    let app = app.clone();
-    let state = tauri::Manager::state::<AppState>(&app);
-    let known = known(&state)?;
-    let line = line as usize;
-    let entry_at = |known: &KnownHosts| -> Res<KnownHostEntry> {
-        known
-            .list()
-            .map_err(remote_error)?
-            .into_iter()
-            .find(|e| e.line == line)
-            .ok_or_else(|| IpcError::NotFound {
-                message: format!("line {line} of known_hosts holds no host key"),
-            })
-    };
-    let entry = entry_at(&known)?;
-    consent::require(
-        &app,
-        Ask::ForgetHostKey {
-            hosts: entry
-                .hosts
-                .clone()
-                .unwrap_or_else(|| "(hashed host name)".to_owned()),
-            key_type: entry.key_type.clone(),
-            fingerprint: entry.fingerprint.clone(),
-        },
-    )
-    .await?;
-    // The file may have changed while the dialog was open: forget only what was approved.
-    if entry_at(&known)? != entry {
-        return Err(IpcError::NotApproved {
-            message: "known_hosts changed while you were asked; nothing was removed".into(),
-        });
-    }
-    known.remove_line(line).map_err(remote_error)?;
-    ctx_audit(&state)?.audit(
-        AuditAction::HostKeyForgotten,
-        None,
-        None,
-        serde_json::json!({ "hosts": entry.hosts, "key_type": entry.key_type, "fingerprint": entry.fingerprint }),
-    );
-    known.list().map_err(remote_error)
+    consent::operate(app, move |state, native, lang| {
+        host_keys::forget_line(state, line as usize, native, lang)
+    })
+    .await
 }
 
+/// Trusts the keys of `~/.ssh/known_hosts`, once approved natively.
 pub async fn import_known_hosts<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<ImportReport> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let file = dirs::home_dir()
-        .map(|h| h.join(".ssh").join("known_hosts"))
-        .ok_or_else(|| remote_message("no home folder: there is no ~/.ssh/known_hosts"))?;
-    // Trusting many keys at once is the technician's call, asked natively.
-    let keys = std::fs::read_to_string(&file)
-        .map(|t| {
-            t.lines()
-                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-                .count()
-        })
-        .unwrap_or(0);
-    if keys > 0 {
-        consent::require(
-            app,
-            Ask::ImportKnownHosts {
-                file: file.display().to_string(),
-                keys,
-            },
-        )
-        .await?;
-    }
-    known(&state)?.import_openssh(&file).map_err(remote_error)
+    consent::operate(app, |state, native, lang| {
+        let file = host_keys::openssh_file(lang)?;
+        host_keys::import(state, &file, native, lang)
+    })
+    .await
 }
 
-/// Adds the hosts of `~/.ssh/config` as endpoints of `site` (see `fieldline ssh-import`).
+/// Adds the hosts of `~/.ssh/config` as endpoints of `site` (see `fieldline ssh-import`);
+/// the bindings and jumps it sets up are approved natively, item by item.
 pub async fn import_ssh_config<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     site: String,
     profile: Option<String>,
 ) -> Res<ImportPlan> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let file = dirs::home_dir()
-        .map(|h| h.join(".ssh").join("config"))
-        .ok_or_else(|| remote_message("no home folder: there is no ~/.ssh/config"))?;
-    let import = ssh_config::parse(&file).map_err(|e| IpcError::BadFile {
-        message: e.to_string(),
-    })?;
-    let name = file.display().to_string();
-    let (plan, risks) = with_store(&state, |s| {
-        let plan = ssh_config::import_plan(
-            &import,
+    consent::operate(app, move |state, native, lang| {
+        let file = fieldline_app::fleet::openssh_config(lang)?;
+        fieldline_app::fleet::import_ssh_config(
+            state,
+            &file,
             &site,
-            &s.fleet()?,
             profile.as_deref(),
-            &s.ssh_profiles::<CredentialProfile>()?,
+            native,
+            lang,
         )
-        .map_err(fieldline_store::StoreError::Rejected)?;
-        let risks = if plan.endpoints.is_empty() {
-            Vec::new()
-        } else {
-            s.plan_fleet_file(&name, &plan.fleet_text, false)?.1
-        };
-        Ok((plan, risks))
-    })?;
-    // The bindings and jumps it sets up are approved natively, item by item.
-    crate::commands::approve_risks(app, &name, &risks).await?;
-    with_store(&state, |s| {
-        if !plan.endpoints.is_empty() {
-            s.import_fleet_file_approved(&name, &plan.fleet_text, false, &risks)?;
-            for p in &plan.new_profiles {
-                s.put_ssh_profile(&p.name, p)?;
-            }
-        }
-        Ok(plan)
     })
+    .await
 }
 
 // ---- terminal tabs ----
@@ -457,103 +258,35 @@ pub async fn open_session<R: tauri::Runtime>(
     let app = app.clone();
     let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
-    // Fail closed: no session that the audit log could not record.
-    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
-    let route = ctx.route(&endpoint)?;
-    let customer = ctx.customer(&endpoint);
-    let (cols, rows) = (cols.clamp(10, 1000), rows.clamp(3, 500));
-    let recorder = Recorder::create(
-        &ctx.paths.recordings,
-        RecordingMeta {
-            customer: customer.clone().unwrap_or_else(|| "unknown".into()),
-            endpoint: endpoint.clone(),
-            user: route.target().map(|h| h.user.clone()).unwrap_or_default(),
+    let id = state.remote.id();
+    let events_app = app.clone();
+    let on_event = Box::new(move |event: SessionEvent| {
+        if let SessionEvent::HostKey(q) = &event {
+            if let Some(tab) = lock(&events_app.state::<AppState>().remote.tabs).get_mut(&id) {
+                tab.asked = Some(q.clone());
+            }
+        }
+        let _ = events_app.emit(events::SESSION_EVENT, SessionEventPayload { id, event });
+    });
+    let opened = fieldline_app::sessions::open(
+        &ctx,
+        fieldline_app::sessions::Open {
+            endpoint: &endpoint,
             cols,
             rows,
             title: format!("Fieldline: {endpoint}"),
-            started: jiff::Timestamp::now(),
+            options: ctx.connect_options(HostKeyPolicy::Ask),
+            secrets: Arc::new(Keychain::default()),
         },
-    )
-    .map_err(|e| remote_message(format!("the session's recording cannot start: {e}")))?;
-    let recorder = LiveRecording::start(recorder);
-    let recording = recorder.path().display().to_string();
-    let id = state.remote.id();
-
-    // The recording gets what the window shows: output through the terminal filter.
-    let tap_recorder = recorder.clone();
-    let mut tap_filter = TerminalFilter::default();
-    let tap = Box::new(move |chunk: OutputChunk<'_>| match chunk {
-        OutputChunk::Output(bytes) => tap_recorder.output(&tap_filter.filter(bytes)),
-        OutputChunk::Resize(c, r) => tap_recorder.resize(c, r),
-    });
-
-    let events_app = app.clone();
-    let mut filter = TerminalFilter::default();
-    let audit_ctx = Context {
-        fleet: Fleet::default(),
-        profiles: Vec::new(),
-        paths: ctx.paths.clone(),
-    };
-    let audit_customer = customer.clone();
-    let audit_endpoint = endpoint.clone();
-    let audit_recording = recording.clone();
-    let on_event = Box::new(move |event: SessionEvent| {
-        let event = match event {
-            SessionEvent::Data { bytes } => SessionEvent::Data {
-                bytes: filter.filter(&bytes),
-            },
-            SessionEvent::Connected { hops, fingerprint } => {
-                audit_ctx.audit(
-                    AuditAction::SessionOpened,
-                    audit_customer.as_deref(),
-                    Some(&audit_endpoint),
-                    serde_json::json!({ "via": hops, "fingerprint": fingerprint, "recording": audit_recording }),
-                );
-                SessionEvent::Connected { hops, fingerprint }
-            }
-            SessionEvent::HostKey(q) => {
-                if let Some(tab) = lock(&events_app.state::<AppState>().remote.tabs).get_mut(&id) {
-                    tab.asked = Some(q.clone());
-                }
-                SessionEvent::HostKey(q)
-            }
-            other => other,
-        };
-        let end = match &event {
-            SessionEvent::Exit { status } => Some(serde_json::json!({ "exit": status })),
-            SessionEvent::Closed { reason } => Some(serde_json::json!({ "closed": reason })),
-            SessionEvent::Error { message } => Some(serde_json::json!({ "error": message })),
-            _ => None,
-        };
-        let _ = events_app.emit(events::SESSION_EVENT, SessionEventPayload { id, event });
-        if let Some(detail) = end {
-            let _ = recorder.finish();
-            audit_ctx.audit(
-                AuditAction::SessionClosed,
-                audit_customer.as_deref(),
-                Some(&audit_endpoint),
-                detail,
-            );
-        }
-    });
-
-    let handle = Session::spawn(
-        route,
-        ctx.options(HostKeyPolicy::Ask),
-        SessionOptions {
-            pty: Some((cols, rows)),
-            tap: Some(tap),
-            ..SessionOptions::default()
-        },
-        Arc::new(Keychain::default()),
         on_event,
-    );
+    )?;
+    let recording = opened.recording.display().to_string();
     lock(&state.remote.tabs).insert(
         id,
         Tab {
-            handle: Arc::new(handle),
+            handle: Arc::new(opened.handle),
             endpoint: endpoint.clone(),
-            customer,
+            customer: opened.customer,
             asked: None,
         },
     );
@@ -581,7 +314,7 @@ pub async fn session_write<R: tauri::Runtime>(
 ) -> Res<()> {
     let state = tauri::Manager::state::<AppState>(app);
     if data.len() > MAX_WRITE {
-        return Err(remote_message(format!(
+        return Err(remote_error(format!(
             "that paste is {} bytes; at most {MAX_WRITE} are sent at once",
             data.len()
         )));
@@ -626,18 +359,8 @@ pub async fn answer_host_key<R: tauri::Runtime>(
     })?;
     let accept = match (&question, accept) {
         (Some(q), true) => {
-            let asked = consent::require(
-                &app,
-                Ask::AcceptHostKey {
-                    endpoint: endpoint.clone(),
-                    hop: q.label.clone(),
-                    host: q.host.clone(),
-                    port: q.port,
-                    key_type: q.key_type.clone(),
-                    fingerprint: q.fingerprint.clone(),
-                },
-            )
-            .await;
+            let asked =
+                consent::require(&app, fieldline_app::remote::accept_host_key(&endpoint, q)).await;
             match asked {
                 Ok(()) => true,
                 Err(IpcError::NotApproved { .. }) => false,
@@ -661,7 +384,8 @@ pub async fn answer_host_key<R: tauri::Runtime>(
         }
     })?;
     if let Some(q) = asked {
-        ctx_audit(&state)?.audit(
+        audit(
+            &ctx_audit(&state)?,
             if accept {
                 AuditAction::HostKeyAccepted
             } else {
@@ -682,11 +406,10 @@ pub async fn answer_host_key<R: tauri::Runtime>(
 
 /// A context that can only audit (no fleet read).
 fn ctx_audit(state: &AppState) -> Res<Context> {
-    let paths = with_store(state, |s| Ok(DataPaths::in_dir(s.data_dir())))?;
     Ok(Context {
         fleet: Fleet::default(),
         profiles: Vec::new(),
-        paths,
+        paths: fieldline_app::remote::paths(state)?,
     })
 }
 
@@ -730,7 +453,7 @@ pub async fn open_forward<R: tauri::Runtime>(
     let app = app.clone();
     let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
-    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
+    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_error(e.refusal()))?;
     let route = ctx.route(&endpoint)?;
     consent::require(
         &app,
@@ -742,17 +465,17 @@ pub async fn open_forward<R: tauri::Runtime>(
         },
     )
     .await?;
-    let options = ctx.options(HostKeyPolicy::Strict);
+    let options = ctx.connect_options(HostKeyPolicy::Strict);
     let host = remote_host.clone();
     let forward = blocking(move || {
         let conn = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
             .map_err(remote_error)?;
-        Forward::open(conn, local_port, &host, remote_port)
-            .map_err(|e| remote_message(e.to_string()))
+        Forward::open(conn, local_port, &host, remote_port).map_err(|e| remote_error(e.to_string()))
     })
     .await?;
     let status = forward.status();
-    ctx.audit(
+    audit(
+        &ctx,
         AuditAction::ForwardOpened,
         ctx.customer(&endpoint).as_deref(),
         Some(&endpoint),
@@ -782,7 +505,8 @@ pub async fn close_forward<R: tauri::Runtime>(
         })
         .await?;
         let ctx = context(&state)?;
-        ctx.audit(
+        audit(
+            &ctx,
             AuditAction::ForwardClosed,
             ctx.customer(&endpoint).as_deref(),
             Some(&endpoint),
@@ -811,12 +535,12 @@ pub async fn sftp_list<R: tauri::Runtime>(
     let state = tauri::Manager::state::<AppState>(app);
     let ctx = context(&state)?;
     let route = ctx.route(&endpoint)?;
-    let options = ctx.options(HostKeyPolicy::Strict);
+    let options = ctx.connect_options(HostKeyPolicy::Strict);
     blocking(move || {
         let conn = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
             .map_err(remote_error)?;
-        let sftp = sftp::open(conn.target()).map_err(|e| remote_message(e.to_string()))?;
-        sftp::list(&sftp, &path).map_err(|e| remote_message(e.to_string()))
+        let sftp = sftp::open(conn.target()).map_err(|e| remote_error(e.to_string()))?;
+        sftp::list(&sftp, &path).map_err(|e| remote_error(e.to_string()))
     })
     .await
 }
@@ -833,7 +557,7 @@ pub async fn sftp_transfer<R: tauri::Runtime>(
     let app = app.clone();
     let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
-    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
+    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_error(e.refusal()))?;
     let route = ctx.route(&endpoint)?;
     let picked = match direction {
         Direction::Download => {
@@ -867,7 +591,7 @@ pub async fn sftp_transfer<R: tauri::Runtime>(
         message: "no local file or folder was chosen; nothing was transferred".into(),
     })?;
     let local = local_path.display().to_string();
-    let options = ctx.options(HostKeyPolicy::Strict);
+    let options = ctx.connect_options(HostKeyPolicy::Strict);
     let id = state.remote.id();
     let cancel = Arc::new(AtomicBool::new(false));
     let view = TransferView {
@@ -937,7 +661,7 @@ pub async fn sftp_transfer<R: tauri::Runtime>(
             }
             Err(e) => serde_json::json!({ "remote": remote, "local": local, "error": e }),
         };
-        ctx.audit(action, customer.as_deref(), Some(&endpoint), detail);
+        audit(&ctx, action, customer.as_deref(), Some(&endpoint), detail);
         let cancelled = cancel.load(Ordering::Relaxed);
         update(&|v| match &result {
             Ok(p) => {
@@ -995,13 +719,13 @@ pub async fn run_fanout<R: tauri::Runtime>(
     let app = app.clone();
     let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
-    let plan = fanout_ops::plan(&ctx.fleet, &ctx.profiles, &selector, &local_user())
-        .map_err(|message| IpcError::NotFound { message })?;
+    let plan =
+        fanout_ops::plan(&ctx, &selector).map_err(|message| IpcError::NotFound { message })?;
     if command.trim().is_empty() {
-        return Err(remote_message("the command is empty"));
+        return Err(remote_error("the command is empty"));
     }
     consent::require(&app, plan.ask(&command)).await?;
-    let log = AuditLog::open(&ctx.paths.audit).map_err(|e| remote_message(e.refusal()))?;
+    let log = AuditLog::open(&ctx.paths.audit).map_err(|e| remote_error(e.refusal()))?;
     let id = state.remote.id();
     let started = jiff::Timestamp::now().as_second();
     let waiting: Vec<fanout::HostResult> = plan
@@ -1039,7 +763,7 @@ pub async fn run_fanout<R: tauri::Runtime>(
         queue_for: queue_unreachable.then_some(QUEUE_FOR),
         ..FanoutOptions::default()
     };
-    let connect_options = ctx.options(HostKeyPolicy::Strict);
+    let connect_options = ctx.connect_options(HostKeyPolicy::Strict);
     let first = lock(&view).clone();
     std::thread::spawn(move || {
         let emit = |v: &FanoutView| {

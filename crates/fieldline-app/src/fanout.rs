@@ -2,15 +2,15 @@
 //! run, audit. The window and `fieldline run` call these functions; neither has its own.
 
 use crate::consent::{Ask, Confirm};
+use crate::remote::Context;
 use fieldline_core::Fleet;
 use fieldline_ipc::{FanoutPreview, FanoutTarget, Language};
 use fieldline_keychain::SecretStore;
 use fieldline_ssh::audit::{AuditAction, AuditLog};
-use fieldline_ssh::connect::{self, ConnectOptions};
+use fieldline_ssh::connect::ConnectOptions;
 use fieldline_ssh::fanout::{
     self, Cancel, FanoutHost, FanoutOptions, HostResult, Selector, Summary,
 };
-use fieldline_ssh::profile::CredentialProfile;
 use std::collections::BTreeMap;
 
 /// The hosts a selection picks, with their routes, ready to run.
@@ -43,25 +43,14 @@ pub fn preview(fleet: &Fleet, selector: &Selector) -> Result<FanoutPreview, Stri
 }
 
 /// The hosts `selector` picks with the route to each (jump hosts, credential profiles).
-pub fn plan(
-    fleet: &Fleet,
-    profiles: &[CredentialProfile],
-    selector: &Selector,
-    local_user: &str,
-) -> Result<Plan, String> {
-    let preview = preview(fleet, selector)?;
+pub fn plan(ctx: &Context, selector: &Selector) -> Result<Plan, String> {
+    let preview = preview(&ctx.fleet, selector)?;
     if preview.endpoints.is_empty() {
         return Err("no endpoint matches this selection".to_owned());
     }
     let mut hosts = Vec::new();
     for t in &preview.endpoints {
-        let route = connect::route_for(
-            fleet,
-            &t.id,
-            &|name| profiles.iter().find(|p| p.name == name).cloned(),
-            Some(local_user),
-        )
-        .map_err(|e| e.to_string())?;
+        let route = ctx.route(&t.id).map_err(|e| e.to_string())?;
         hosts.push(FanoutHost {
             endpoint: t.id.clone(),
             customer: t.customer.clone(),
@@ -165,15 +154,8 @@ pub fn run_audited(
 mod tests {
     use super::*;
     use crate::consent::Decision;
+    use crate::testing::Recorded;
     use std::sync::Mutex;
-
-    struct Recorded(Mutex<Vec<Ask>>, Decision);
-    impl Confirm for Recorded {
-        fn confirm(&self, ask: &Ask) -> Decision {
-            self.0.lock().map(|mut v| v.push(ask.clone())).ok();
-            self.1.clone()
-        }
-    }
 
     fn fleet() -> Fleet {
         let text = r#"
@@ -215,18 +197,17 @@ ssh = { credential = "ops" }
     #[test]
     fn the_question_counts_hosts_per_customer_and_a_refusal_is_said() {
         let fleet = fleet();
-        let ops = CredentialProfile {
+        let ops = fieldline_ssh::profile::CredentialProfile {
             name: "ops".into(),
             user: None,
             method: fieldline_ssh::profile::AuthMethod::Agent,
         };
-        let plan = plan(
-            &fleet,
-            &[ops],
-            &Selector::parse("web1,web2,db").expect("selector"),
-            "tech",
-        )
-        .expect("plan");
+        let ctx = Context {
+            fleet,
+            profiles: vec![ops],
+            paths: fieldline_ssh::DataPaths::in_dir(std::path::Path::new("unused")),
+        };
+        let plan = plan(&ctx, &Selector::parse("web1,web2,db").expect("selector")).expect("plan");
         let ask = plan.ask("uptime");
         match &ask {
             Ask::Fanout {

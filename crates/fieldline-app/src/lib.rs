@@ -10,3 +10,39 @@
 
 pub mod consent;
 pub mod fanout;
+pub mod fleet;
+pub mod host_keys;
+pub mod house;
+pub mod profiles;
+pub mod remote;
+pub mod sessions;
+
+/// What the unit tests share: a [`consent::Confirm`] that answers as told and keeps the
+/// questions, and a store in a temporary folder.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::consent::{Ask, Confirm, Decision};
+    use std::sync::Mutex;
+
+    pub struct Recorded(pub Mutex<Vec<Ask>>, pub Decision);
+
+    impl Recorded {
+        pub fn answering(d: Decision) -> Recorded {
+            Recorded(Mutex::new(Vec::new()), d)
+        }
+        pub fn asked(&self) -> Vec<Ask> {
+            self.0.lock().map(|v| v.clone()).unwrap_or_default()
+        }
+    }
+
+    impl Confirm for Recorded {
+        fn confirm(&self, ask: &Ask) -> Decision {
+            self.0.lock().map(|mut v| v.push(ask.clone())).ok();
+            self.1.clone()
+        }
+    }
+
+    pub fn store(dir: &std::path::Path) -> Mutex<fieldline_store::Store> {
+        Mutex::new(fieldline_store::Store::open(dir).expect("store"))
+    }
+}

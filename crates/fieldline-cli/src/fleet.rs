@@ -2,13 +2,16 @@
 
 use crate::{open_store, Failure};
 use clap::{Args, Subcommand, ValueEnum};
-use fieldline_app::consent::{Ask, Confirm, Terminal};
+use fieldline_app::consent::Terminal;
+use fieldline_app::fleet as fleet_ops;
+use fieldline_app::house::Stores;
 use fieldline_core::csv_import::{CsvOptions, EndpointField};
-use fieldline_core::{Fleet, FleetIssue, Risk};
-use fieldline_store::StoreError;
+use fieldline_core::{Fleet, FleetIssue};
+use fieldline_ipc::IpcError;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 #[derive(Subcommand)]
 pub enum FleetCommand {
@@ -97,23 +100,18 @@ fn render_issues(issues: &[FleetIssue]) -> String {
     fieldline_core::issue::render(issues)
 }
 
-/// Shows every item that needs approval and gets the technician's answer through the
-/// operations layer's terminal confirmation: `--yes`, or "yes" typed on the terminal.
-/// Without a terminal and without `--yes`: refused, nothing written.
-fn approve(name: &str, risks: &[Risk], yes: bool) -> Result<(), Failure> {
-    if risks.is_empty() {
-        return Ok(());
+/// Why an import was refused, with every broken rule or what was not approved.
+fn not_imported(name: &str, e: IpcError) -> Failure {
+    match e {
+        IpcError::Invalid { issues, .. } if !issues.is_empty() => Failure(format!(
+            "{name} was not imported; nothing was changed:\n{}",
+            render_issues(&issues)
+        )),
+        IpcError::NotApproved { message } => Failure(format!(
+            "{message}\n{name} was not imported; nothing was changed"
+        )),
+        e => e.into(),
     }
-    let confirm = Terminal::new(yes);
-    let ask = Ask::FleetChange {
-        source: name.to_owned(),
-        items: risks.to_vec(),
-    };
-    confirm.confirm(&ask).require(confirm.lang).map_err(|why| {
-        Failure(format!(
-            "{why}\n{name} was not imported; nothing was changed"
-        ))
-    })
 }
 
 fn import(args: ImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
@@ -130,39 +128,22 @@ fn import(args: ImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
             _ => Format::Toml,
         }
     });
-    let mut store = open_store(data_dir)?;
+    let store = Mutex::new(open_store(data_dir)?);
+    let confirm = Terminal::new(args.yes);
     match format {
         Format::Toml => {
             let text = String::from_utf8(bytes).map_err(|_| format!("{name} is not UTF-8 text"))?;
-            let not_imported = |issues: &[FleetIssue]| {
-                Failure(format!(
-                    "{name} was not imported; nothing was changed:\n{}",
-                    render_issues(issues)
-                ))
-            };
-            let risks = match store.plan_fleet_file(&name, &text, args.replace) {
-                Ok((_, risks)) => risks,
-                Err(StoreError::Invalid(issues)) => return Err(not_imported(&issues)),
-                Err(e) => return Err(e.into()),
-            };
-            approve(&name, &risks, args.yes)?;
-            match store.import_fleet_file_approved(&name, &text, args.replace, &risks) {
-                Ok(c) => {
-                    println!(
-                        "imported {} customers, {} sites, {} endpoints from {name}",
-                        c.customers, c.sites, c.endpoints
-                    );
-                    Ok(())
-                }
-                Err(StoreError::Invalid(issues)) => Err(Failure(format!(
-                    "{name} was not imported; nothing was changed:\n{}",
-                    render_issues(&issues)
-                ))),
-                Err(e) => Err(e.into()),
-            }
+            let c =
+                fleet_ops::import_file(&store, &name, &text, args.replace, &confirm, confirm.lang)
+                    .map_err(|e| not_imported(&name, e))?;
+            println!(
+                "imported {} customers, {} sites, {} endpoints from {name}",
+                c.customers, c.sites, c.endpoints
+            );
+            Ok(())
         }
         Format::Csv => {
-            let preview = store.preview_csv(&name, &bytes)?;
+            let preview = store.with_store(|s| s.preview_csv(&name, &bytes))?;
             let mut mapping = preview.mapping.clone();
             for m in &args.map {
                 let (header, field) = m
@@ -191,22 +172,9 @@ fn import(args: ImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
                 default_site: args.site,
                 allow_partial: args.partial,
             };
-            let (planned, risks) = store.plan_csv(&name, &bytes, &options)?;
-            let report = if planned.imported {
-                approve(&name, &risks, args.yes)?;
-                match store.import_csv_approved(&name, &bytes, &options, &risks) {
-                    Ok(report) => report,
-                    Err(StoreError::Invalid(issues)) => {
-                        return Err(Failure(format!(
-                            "{name} was not imported; nothing was changed:\n{}",
-                            render_issues(&issues)
-                        )))
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            } else {
-                planned
-            };
+            let report =
+                fleet_ops::import_csv(&store, &name, &bytes, &options, &confirm, confirm.lang)
+                    .map_err(|e| not_imported(&name, e))?;
             for issue in &report.bad_rows {
                 eprintln!("{issue}");
             }

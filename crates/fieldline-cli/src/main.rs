@@ -89,6 +89,12 @@ impl From<StoreError> for Failure {
     }
 }
 
+impl From<fieldline_ipc::IpcError> for Failure {
+    fn from(e: fieldline_ipc::IpcError) -> Self {
+        Failure(e.to_string())
+    }
+}
+
 impl From<String> for Failure {
     fn from(e: String) -> Self {
         Failure(e)

@@ -3,21 +3,22 @@
 
 use crate::{open_store, Failure};
 use clap::{Args, Subcommand, ValueEnum};
-use fieldline_app::consent::Terminal;
+use fieldline_app::consent::{Confirm, Decision, Terminal};
 use fieldline_app::fanout as fanout_ops;
-use fieldline_keychain::{Keychain, SecretStore};
-use fieldline_ssh::audit::{AuditAction, AuditLog};
-use fieldline_ssh::connect::{
-    self, ConnectOptions, HostKeyQuestion, Prompter, Route, SecretQuestion,
-};
+use fieldline_app::host_keys;
+use fieldline_app::remote::Context;
+use fieldline_ipc::IpcError;
+use fieldline_keychain::Keychain;
+use fieldline_ssh::audit::AuditAction;
+use fieldline_ssh::connect::{self, ConnectOptions, HostKeyQuestion, Prompter, SecretQuestion};
 use fieldline_ssh::fanout::{self, Cancel, FanoutOptions, HostState, Selector, Summary};
-use fieldline_ssh::known_hosts::{HostKeyPolicy, KnownHosts};
-use fieldline_ssh::profile::{self, AuthMethod, CredentialProfile};
-use fieldline_ssh::DataPaths;
+use fieldline_ssh::known_hosts::HostKeyPolicy;
+use fieldline_ssh::profile::{AuthMethod, CredentialProfile};
 use fieldline_store::Store;
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// `StrictHostKeyChecking`, as OpenSSH names it.
@@ -131,6 +132,10 @@ pub struct SshImportArgs {
     /// IdentityFile, named key-<file name>)
     #[arg(long)]
     profile: Option<String>,
+    /// Set up the credential bindings and jump hosts without asking (required when stdin
+    /// is not a terminal)
+    #[arg(long, short = 'y')]
+    yes: bool,
 }
 
 #[derive(Subcommand)]
@@ -138,12 +143,20 @@ pub enum KnownHostsCommand {
     /// Hosts whose keys Fieldline trusts, with their SHA256 fingerprints
     List,
     /// Import an OpenSSH known_hosts file (default ~/.ssh/known_hosts; hashed entries too)
-    Import { file: Option<PathBuf> },
+    Import {
+        file: Option<PathBuf>,
+        /// Trust its keys without asking (required when stdin is not a terminal)
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
     /// Forget a host's key (after a key change you have verified)
     Remove {
         host: String,
         #[arg(long, default_value_t = 22)]
         port: u16,
+        /// Forget without asking (required when stdin is not a terminal)
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
 }
 
@@ -166,83 +179,50 @@ fn keychain() -> Keychain {
     Keychain::default()
 }
 
-fn paths(store: &Store) -> DataPaths {
-    DataPaths::in_dir(store.data_dir())
+/// The store, shared with the operations layer for one command.
+fn stores(data_dir: Option<&Path>) -> Result<Mutex<Store>, Failure> {
+    Ok(Mutex::new(open_store(data_dir)?))
 }
 
-fn local_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "root".to_owned())
-}
-
-fn profiles(store: &Store) -> Result<Vec<CredentialProfile>, Failure> {
-    Ok(store.ssh_profiles()?)
-}
-
-fn route(store: &Store, endpoint: &str) -> Result<Route, Failure> {
-    let fleet = store.fleet()?;
-    let profiles = profiles(store)?;
-    connect::route_for(
-        &fleet,
-        endpoint,
-        &|name| profiles.iter().find(|p| p.name == name).cloned(),
-        Some(&local_user()),
-    )
-    .map_err(|e| Failure(e.to_string()))
-}
-
-fn connect_options(store: &Store, strict: Strict, timeout: Duration) -> ConnectOptions {
+fn connect_options(ctx: &Context, strict: Strict, timeout: Duration) -> ConnectOptions {
     ConnectOptions {
-        policy: strict.into(),
         connect_timeout: timeout,
-        ..ConnectOptions::new(paths(store).known_hosts)
+        ..ctx.connect_options(strict.into())
     }
 }
 
-fn customer_of(store: &Store, endpoint: &str) -> Option<String> {
-    let fleet = store.fleet().ok()?;
-    let e = fleet.endpoint(endpoint)?;
-    Some(fleet.site(&e.site)?.customer.clone())
-}
-
 /// Asks on the terminal; refuses when there is none.
-pub struct TtyPrompter;
+pub struct TtyPrompter(pub String);
+
+impl TtyPrompter {
+    /// Whether to trust a host key seen for the first time on the way to `endpoint`: the
+    /// question of the operations layer, asked on the terminal.
+    pub fn accept_host_key(endpoint: &str, q: &HostKeyQuestion) -> bool {
+        let terminal = Terminal::new(false);
+        let ask = fieldline_app::remote::accept_host_key(endpoint, q);
+        match terminal.confirm(&ask) {
+            Decision::Approved => true,
+            Decision::Declined => false,
+            Decision::Unasked(_) => {
+                eprintln!(
+                    "fieldline: {} ({}:{}) is not known yet and there is no terminal to ask; its {} key is {}. \
+                     Use --strict accept-new, or `fieldline known-hosts import`.",
+                    q.label, q.host, q.port, q.key_type, q.fingerprint
+                );
+                false
+            }
+        }
+    }
+}
 
 impl Prompter for TtyPrompter {
     fn host_key(&mut self, q: &HostKeyQuestion) -> bool {
-        if !std::io::stdin().is_terminal() {
-            eprintln!(
-                "fieldline: {} ({}:{}) is not known yet and there is no terminal to ask; its {} key is {}. \
-                 Use --strict accept-new, or `fieldline known-hosts import`.",
-                q.label, q.host, q.port, q.key_type, q.fingerprint
-            );
-            return false;
-        }
-        eprintln!(
-            "First contact with {} ({}:{}).\nIts {} host key fingerprint is {}.\n\
-             Compare it with the one the host's owner gave you. Accept and remember it? [yes/no] ",
-            q.label, q.host, q.port, q.key_type, q.fingerprint
-        );
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
+        TtyPrompter::accept_host_key(&self.0, q)
     }
 
     fn secret(&mut self, q: &SecretQuestion) -> Option<String> {
         rpassword::prompt_password(format!("{}: ", q.prompt)).ok()
     }
-}
-
-/// Fail closed: the audit log, checked before anything connects ([`AuditLog::open`] makes
-/// the same check as [`AuditLog::ready`]: opened for append, the chain's last entry good).
-/// When it cannot be written, nothing starts and the message says which file and why.
-fn audit(store: &Store) -> Result<AuditLog, Failure> {
-    AuditLog::open(&paths(store).audit).map_err(|e| Failure(e.refusal()))
-}
-
-/// Fail closed, before anything else is asked or done: [`AuditLog::ready`].
-fn audit_ready(store: &Store) -> Result<(), Failure> {
-    AuditLog::ready(&paths(store).audit).map_err(|e| Failure(e.refusal()))
 }
 
 pub fn run_ssh(args: SshArgs, data_dir: Option<&Path>) -> ExitCode {
@@ -256,30 +236,25 @@ pub fn run_ssh(args: SshArgs, data_dir: Option<&Path>) -> ExitCode {
 }
 
 fn ssh(args: SshArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failure> {
-    let store = open_store(data_dir)?;
+    let store = stores(data_dir)?;
+    let ctx = Context::load(&store)?;
     // First: no session, command or host-key question without a writable audit log.
-    let log = audit(&store)?;
-    let route = route(&store, &args.endpoint)?;
-    let options = connect_options(
-        &store,
-        args.strict,
-        Duration::from_secs(args.connect_timeout),
-    );
-    let customer = customer_of(&store, &args.endpoint);
+    let log = ctx.audit_log()?;
+    let options = connect_options(&ctx, args.strict, Duration::from_secs(args.connect_timeout));
     if args.command.is_empty() {
-        return crate::terminal::interactive(
-            &store,
-            &route,
-            &options,
-            &args.endpoint,
-            customer.as_deref(),
-            &log,
-        );
+        return crate::terminal::interactive(&ctx, &args.endpoint, options);
     }
+    let route = ctx.route(&args.endpoint)?;
+    let customer = ctx.customer(&args.endpoint);
     let command = args.command.join(" ");
     let secrets = keychain();
-    let connection = connect::connect(&route, &options, &secrets, &mut TtyPrompter)
-        .map_err(|e| Failure(e.to_string()))?;
+    let connection = connect::connect(
+        &route,
+        &options,
+        &secrets,
+        &mut TtyPrompter(args.endpoint.clone()),
+    )
+    .map_err(|e| Failure(e.to_string()))?;
     let out = connection
         .exec(
             &command,
@@ -315,22 +290,17 @@ pub fn run_fanout(args: RunArgs, data_dir: Option<&Path>) -> ExitCode {
 }
 
 fn fanout_cmd(args: RunArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failure> {
-    let store = open_store(data_dir)?;
+    let ctx = Context::load(&stores(data_dir)?)?;
     // First: no confirmation asked and no host contacted without a writable audit log.
-    audit_ready(&store)?;
+    ctx.audit_ready()?;
     let selector = Selector::parse(&args.selector)?;
-    let plan = fanout_ops::plan(
-        &store.fleet()?,
-        &profiles(&store)?,
-        &selector,
-        &local_user(),
-    )
-    .map_err(|e| Failure(format!("{e} ({})", args.selector)))?;
+    let plan = fanout_ops::plan(&ctx, &selector)
+        .map_err(|e| Failure(format!("{e} ({})", args.selector)))?;
     let command = args.command.join(" ");
     let confirm = Terminal::new(args.yes);
     plan.confirm(&command, &confirm, confirm.lang)
         .map_err(Failure)?;
-    let log = audit(&store)?;
+    let log = ctx.audit_log()?;
     let options = FanoutOptions {
         concurrency: args.concurrency,
         timeout: Duration::from_secs(args.timeout),
@@ -343,7 +313,7 @@ fn fanout_cmd(args: RunArgs, data_dir: Option<&Path>) -> Result<ExitCode, Failur
         &command,
         &fanout_ops::RunWith {
             options: &options,
-            connect: &connect_options(&store, args.strict, Duration::from_secs(10)),
+            connect: &connect_options(&ctx, args.strict, Duration::from_secs(10)),
             secrets: &keychain(),
             cancel: &Cancel::default(),
             log: &log,
@@ -396,7 +366,7 @@ fn print_host(r: &fanout::HostResult) {
 }
 
 pub fn run_profile(cmd: ProfileCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
-    let mut store = open_store(data_dir)?;
+    let store = stores(data_dir)?;
     let secrets = keychain();
     match cmd {
         ProfileCommand::Add {
@@ -409,9 +379,7 @@ pub fn run_profile(cmd: ProfileCommand, data_dir: Option<&Path>) -> Result<(), F
             password_stdin,
         } => {
             let method = match method {
-                Method::Key => AuthMethod::Key {
-                    key_file: key_file.clone(),
-                },
+                Method::Key => AuthMethod::Key { key_file },
                 Method::Agent => AuthMethod::Agent,
                 Method::Password => AuthMethod::Password,
                 Method::KeyboardInteractive => AuthMethod::KeyboardInteractive,
@@ -428,49 +396,51 @@ pub fn run_profile(cmd: ProfileCommand, data_dir: Option<&Path>) -> Result<(), F
                     .read_to_string(&mut input)
                     .map_err(|e| Failure(format!("cannot read stdin: {e}")))?;
             }
+            // The key is everything up to its END line; a passphrase may follow.
+            let (key, rest) = if key_stdin {
+                let end = input
+                    .find("-----END")
+                    .and_then(|i| input[i..].find('\n').map(|j| i + j + 1))
+                    .unwrap_or(input.len());
+                input.split_at(end)
+            } else {
+                ("", input.as_str())
+            };
+            let first_line = rest.lines().next().unwrap_or("");
+            let secret = if key_stdin {
+                Some(key.trim())
+            } else if password_stdin {
+                Some(first_line)
+            } else {
+                None
+            };
             let profile = CredentialProfile {
                 name: name.clone(),
                 user,
                 method,
             };
-            store.put_ssh_profile(&name, &profile)?;
-            let keychain_err = |e: fieldline_keychain::SecretError| Failure(e.to_string());
-            if key_stdin {
-                // The key is everything up to its END line; a passphrase may follow.
-                let end = input
-                    .find("-----END")
-                    .and_then(|i| input[i..].find('\n').map(|j| i + j + 1))
-                    .unwrap_or(input.len());
-                let (key, rest) = input.split_at(end);
-                secrets
-                    .set(&profile::ssh_key_account(&name), key.trim())
-                    .map_err(keychain_err)?;
-                input = rest.to_owned();
-            }
-            let first_line = input.lines().next().unwrap_or("").to_owned();
-            if passphrase_stdin {
-                secrets
-                    .set(&profile::ssh_passphrase_account(&name), &first_line)
-                    .map_err(keychain_err)?;
-            }
-            if password_stdin {
-                secrets
-                    .set(&profile::ssh_password_account(&name), &first_line)
-                    .map_err(keychain_err)?;
-            }
+            fieldline_app::profiles::save(
+                &store,
+                &secrets,
+                &profile,
+                secret,
+                passphrase_stdin.then_some(first_line),
+            )?;
             println!("credential profile {name} saved (secrets in the OS keychain)");
         }
         ProfileCommand::List => {
-            for p in profiles(&store)? {
-                let held = [
-                    ("key", profile::ssh_key_account(&p.name)),
-                    ("passphrase", profile::ssh_passphrase_account(&p.name)),
-                    ("password", profile::ssh_password_account(&p.name)),
-                ]
-                .into_iter()
-                .filter(|(_, account)| matches!(secrets.get(account), Ok(Some(_))))
-                .map(|(what, _)| what)
-                .collect::<Vec<_>>();
+            for view in fieldline_app::profiles::list(&store, &secrets)? {
+                let p = &view.profile;
+                let mut held = Vec::new();
+                if view.has_secret {
+                    held.push(match p.method {
+                        AuthMethod::Key { .. } => "key",
+                        _ => "password",
+                    });
+                }
+                if view.has_passphrase {
+                    held.push("passphrase");
+                }
                 println!(
                     "{}\tuser={}\t{}\tkeychain: {}",
                     p.name,
@@ -485,14 +455,7 @@ pub fn run_profile(cmd: ProfileCommand, data_dir: Option<&Path>) -> Result<(), F
             }
         }
         ProfileCommand::Remove { name } => {
-            if !store.remove_ssh_profile(&name)? {
-                return Err(Failure(format!("there is no credential profile {name:?}")));
-            }
-            for account in profile::secret_accounts(&name) {
-                secrets
-                    .delete(&account)
-                    .map_err(|e| Failure(e.to_string()))?;
-            }
+            fieldline_app::profiles::remove(&store, &secrets, &name)?;
             println!("credential profile {name} removed, with its secrets");
         }
     }
@@ -500,11 +463,10 @@ pub fn run_profile(cmd: ProfileCommand, data_dir: Option<&Path>) -> Result<(), F
 }
 
 pub fn run_known_hosts(cmd: KnownHostsCommand, data_dir: Option<&Path>) -> Result<(), Failure> {
-    let store = open_store(data_dir)?;
-    let known = KnownHosts::new(&paths(&store).known_hosts);
+    let store = stores(data_dir)?;
     match cmd {
         KnownHostsCommand::List => {
-            for entry in known.list().map_err(|e| Failure(e.to_string()))? {
+            for entry in host_keys::list(&store)? {
                 println!(
                     "{}\t{}\t{}",
                     entry.hosts.as_deref().unwrap_or("(hashed name)"),
@@ -513,16 +475,13 @@ pub fn run_known_hosts(cmd: KnownHostsCommand, data_dir: Option<&Path>) -> Resul
                 );
             }
         }
-        KnownHostsCommand::Import { file } => {
+        KnownHostsCommand::Import { file, yes } => {
+            let confirm = Terminal::new(yes);
             let file = match file {
                 Some(f) => f,
-                None => dirs::home_dir()
-                    .ok_or_else(|| Failure("no home folder: name the file to import".to_owned()))?
-                    .join(".ssh/known_hosts"),
+                None => host_keys::openssh_file(confirm.lang)?,
             };
-            let report = known
-                .import_openssh(&file)
-                .map_err(|e| Failure(e.to_string()))?;
+            let report = host_keys::import(&store, &file, &confirm, confirm.lang)?;
             println!(
                 "{} added, {} already known or skipped",
                 report.added, report.skipped
@@ -531,13 +490,9 @@ pub fn run_known_hosts(cmd: KnownHostsCommand, data_dir: Option<&Path>) -> Resul
                 println!("  {p}");
             }
         }
-        KnownHostsCommand::Remove { host, port } => {
-            let removed = known
-                .remove(&host, port)
-                .map_err(|e| Failure(e.to_string()))?;
-            if removed == 0 {
-                return Err(Failure(format!("no key is known for {host}:{port}")));
-            }
+        KnownHostsCommand::Remove { host, port, yes } => {
+            let confirm = Terminal::new(yes);
+            let removed = host_keys::forget_host(&store, &host, port, &confirm, confirm.lang)?;
             println!("forgot {removed} key(s) of {host}:{port}");
         }
     }
@@ -546,8 +501,8 @@ pub fn run_known_hosts(cmd: KnownHostsCommand, data_dir: Option<&Path>) -> Resul
 
 pub fn run_audit(cmd: AuditCommand, data_dir: Option<&Path>) -> ExitCode {
     let result = (|| -> Result<ExitCode, Failure> {
-        let store = open_store(data_dir)?;
-        let path = paths(&store).audit;
+        let paths = fieldline_app::remote::paths(&stores(data_dir)?)?;
+        let path = paths.audit.clone();
         match cmd {
             AuditCommand::Verify => {
                 let report =
@@ -568,7 +523,7 @@ pub fn run_audit(cmd: AuditCommand, data_dir: Option<&Path>) -> ExitCode {
                 }
             }
             AuditCommand::Export { customer, out } => {
-                let done = fieldline_ssh::export_customer(&paths(&store), &customer, &out)?;
+                let done = fieldline_ssh::export_customer(&paths, &customer, &out)?;
                 println!(
                     "{} audit entries and {} recordings of {customer} written to {}",
                     done.audit_entries,
@@ -588,23 +543,30 @@ pub fn run_audit(cmd: AuditCommand, data_dir: Option<&Path>) -> ExitCode {
     }
 }
 
-/// `fieldline ssh-import`: hosts of an OpenSSH client configuration become endpoints.
+/// `fieldline ssh-import`: hosts of an OpenSSH client configuration become endpoints; the
+/// bindings and jumps they set up are approved first (`--yes` for scripts).
 pub fn run_ssh_import(args: SshImportArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
-    let mut store = open_store(data_dir)?;
+    let store = stores(data_dir)?;
+    let confirm = Terminal::new(args.yes);
     let file = match args.file {
         Some(f) => f,
-        None => dirs::home_dir()
-            .ok_or_else(|| Failure("no home folder: pass --file".to_owned()))?
-            .join(".ssh/config"),
+        None => fieldline_app::fleet::openssh_config(confirm.lang)?,
     };
-    let import = fieldline_ssh::ssh_config::parse(&file).map_err(|e| Failure(e.to_string()))?;
-    let plan = fieldline_ssh::ssh_config::import_plan(
-        &import,
+    let plan = fieldline_app::fleet::import_ssh_config(
+        &store,
+        &file,
         &args.site,
-        &store.fleet()?,
         args.profile.as_deref(),
-        &store.ssh_profiles::<CredentialProfile>()?,
-    )?;
+        &confirm,
+        confirm.lang,
+    )
+    .map_err(|e| match e {
+        IpcError::Invalid { issues, .. } if !issues.is_empty() => Failure(format!(
+            "nothing was imported:\n{}",
+            fieldline_core::issue::render(&issues)
+        )),
+        e => Failure(e.to_string()),
+    })?;
     for note in &plan.notes {
         println!("note: {note}");
     }
@@ -612,19 +574,7 @@ pub fn run_ssh_import(args: SshImportArgs, data_dir: Option<&Path>) -> Result<()
         println!("no new hosts to import");
         return Ok(());
     }
-    match store.import_fleet_file(&file.display().to_string(), &plan.fleet_text, false) {
-        Ok(_) => {}
-        Err(fieldline_store::StoreError::Invalid(issues)) => {
-            let lines: Vec<String> = issues.iter().map(|i| format!("  {i}")).collect();
-            return Err(Failure(format!(
-                "nothing was imported:\n{}",
-                lines.join("\n")
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    }
     for p in &plan.new_profiles {
-        store.put_ssh_profile(&p.name, p)?;
         println!(
             "credential profile {} added (key file, nothing in the keychain)",
             p.name

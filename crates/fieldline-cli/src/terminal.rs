@@ -5,14 +5,11 @@
 //! secret questions are asked in normal mode) and is restored on every way out.
 
 use crate::Failure;
-use fieldline_keychain::{Keychain, SecretStore};
-use fieldline_ssh::audit::{AuditAction, AuditLog};
-use fieldline_ssh::connect::{ConnectOptions, Prompter, Route};
-use fieldline_ssh::recording::{LiveRecording, Recorder, RecordingMeta};
-use fieldline_ssh::session::{OutputChunk, Session, SessionEvent, SessionOptions};
-use fieldline_ssh::terminal_filter::TerminalFilter;
-use fieldline_ssh::DataPaths;
-use fieldline_store::Store;
+use fieldline_app::remote::Context;
+use fieldline_app::sessions::{self, Open};
+use fieldline_keychain::Keychain;
+use fieldline_ssh::connect::{ConnectOptions, Prompter};
+use fieldline_ssh::session::SessionEvent;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::sync::mpsc;
@@ -87,58 +84,29 @@ mod raw {
 }
 
 pub fn interactive(
-    store: &Store,
-    route: &Route,
-    options: &ConnectOptions,
+    ctx: &Context,
     endpoint: &str,
-    customer: Option<&str>,
-    log: &AuditLog,
+    options: ConnectOptions,
 ) -> Result<ExitCode, Failure> {
     let (cols, rows) = raw::size().unwrap_or((80, 24));
-    let paths = DataPaths::in_dir(store.data_dir());
-    let recorder = Recorder::create(
-        &paths.recordings,
-        RecordingMeta {
-            customer: customer.unwrap_or("unknown").to_owned(),
-            endpoint: endpoint.to_owned(),
-            user: route
-                .hops
-                .last()
-                .map(|h| h.user.clone())
-                .unwrap_or_default(),
+    let (tx, rx) = mpsc::channel();
+    let opened = sessions::open(
+        ctx,
+        Open {
+            endpoint,
             cols,
             rows,
             title: format!("fieldline ssh {endpoint}"),
-            started: jiff::Timestamp::now(),
+            options,
+            secrets: Arc::new(Keychain::default()),
         },
-    )
-    .map_err(|e| Failure(format!("cannot start the session's recording: {e}")))?;
-    let recorder = LiveRecording::start(recorder);
-    let recording = recorder.path().to_owned();
-    let tap_recorder = recorder.clone();
-    let mut tap_filter = TerminalFilter::default();
-    let (tx, rx) = mpsc::channel();
-    let secrets: Arc<dyn SecretStore> = Arc::new(Keychain::default());
-    let handle = Arc::new(Session::spawn(
-        route.clone(),
-        options.clone(),
-        SessionOptions {
-            pty: Some((cols, rows)),
-            // Recorded as shown: through the terminal filter.
-            tap: Some(Box::new(move |chunk: OutputChunk| match chunk {
-                OutputChunk::Output(bytes) => tap_recorder.output(&tap_filter.filter(bytes)),
-                OutputChunk::Resize(c, r) => tap_recorder.resize(c, r),
-            })),
-            ..SessionOptions::default()
-        },
-        secrets,
         Box::new(move |event| {
             let _ = tx.send(event);
         }),
-    ));
-    let mut prompter = crate::remote::TtyPrompter;
+    )?;
+    let handle = Arc::new(opened.handle);
+    let mut prompter = crate::remote::TtyPrompter(endpoint.to_owned());
     let mut raw_mode = None;
-    let mut filter = TerminalFilter::default();
     let mut size = (cols, rows);
     let mut stdout = std::io::stdout();
     let code = loop {
@@ -162,13 +130,7 @@ pub fn interactive(
             SessionEvent::Secret(q) => {
                 handle.answer_secret(prompter.secret(&q));
             }
-            SessionEvent::Connected { hops, .. } => {
-                let _ = log.append(
-                    AuditAction::SessionOpened,
-                    customer,
-                    Some(endpoint),
-                    serde_json::json!({ "via": hops, "recording": recording }),
-                );
+            SessionEvent::Connected { .. } => {
                 raw_mode = Some(raw::RawMode::enter());
                 let input = handle.clone();
                 std::thread::spawn(move || {
@@ -185,7 +147,7 @@ pub fn interactive(
                 });
             }
             SessionEvent::Data { bytes } => {
-                let _ = stdout.write_all(&filter.filter(&bytes));
+                let _ = stdout.write_all(&bytes);
                 let _ = stdout.flush();
             }
             SessionEvent::Exit { status } => break ExitCode::from(status.clamp(0, 255) as u8),
@@ -203,12 +165,5 @@ pub fn interactive(
     };
     drop(raw_mode);
     handle.close();
-    let _ = recorder.finish();
-    let _ = log.append(
-        AuditAction::SessionClosed,
-        customer,
-        Some(endpoint),
-        serde_json::json!({ "recording": recording }),
-    );
     Ok(code)
 }

@@ -210,6 +210,7 @@ fn a_host_behind_two_jumps_with_its_key_from_the_keychain_and_a_changed_key_stop
     let imported = cli.ok(
         &[
             "ssh-import",
+            "--yes",
             "--site",
             "hanbit-dc",
             "--file",

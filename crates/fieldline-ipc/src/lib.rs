@@ -74,6 +74,37 @@ impl std::fmt::Display for IpcError {
 
 impl std::error::Error for IpcError {}
 
+/// A store error as the UI branches on it (one mapping, for the window and the CLI alike).
+impl From<fieldline_store::StoreError> for IpcError {
+    fn from(e: fieldline_store::StoreError) -> Self {
+        use fieldline_store::StoreError;
+        let message = e.to_string();
+        match e {
+            StoreError::Invalid(issues) => IpcError::Invalid { message, issues },
+            StoreError::Rejected(_) => IpcError::Invalid {
+                message,
+                issues: Vec::new(),
+            },
+            StoreError::NotFound { .. } => IpcError::NotFound { message },
+            StoreError::AlreadyExists { .. } => IpcError::AlreadyExists { message },
+            StoreError::BadFile(_) => IpcError::BadFile { message },
+            StoreError::NewerDatabase {
+                found, supported, ..
+            } => IpcError::NewerDatabase {
+                message,
+                found,
+                supported,
+            },
+            StoreError::NoDataDir
+            | StoreError::Io { .. }
+            | StoreError::Open { .. }
+            | StoreError::NotFieldline { .. }
+            | StoreError::Sqlite(_)
+            | StoreError::Damaged { .. } => IpcError::Store { message },
+        }
+    }
+}
+
 /// The UI's languages (declared in the core, where every bilingual text can use it).
 pub use fieldline_core::Language;
 

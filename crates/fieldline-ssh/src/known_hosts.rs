@@ -323,6 +323,21 @@ impl KnownHosts {
             .collect())
     }
 
+    /// The keys [`KnownHosts::remove`] would remove for `host:port`.
+    pub fn entries_for(&self, host: &str, port: u16) -> Result<Vec<KnownHostEntry>, SshError> {
+        let wanted: Vec<usize> = self
+            .lines()?
+            .into_iter()
+            .filter(|l| l.marker.is_none() && l.names_host(host, port))
+            .map(|l| l.number)
+            .collect();
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter(|e| wanted.contains(&e.line))
+            .collect())
+    }
+
     /// Removes every key of `host:port` (hashed entries too); from a plain line naming
     /// several hosts only this one is taken out. The number of keys removed.
     pub fn remove(&self, host: &str, port: u16) -> Result<usize, SshError> {
