@@ -108,9 +108,9 @@ pub fn open_store(data_dir: Option<&std::path::Path>) -> Result<Store, Failure> 
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(dir) = cli.data_dir.as_deref() {
-        // The checks' ssh probes trust this data folder's known_hosts, no other.
-        fieldline_monitor::probe::ssh_command::set_data_dir(dir);
+    // The checks' ssh probes trust this data folder's known_hosts, no other.
+    if let Ok(dir) = resolve_data_dir(cli.data_dir.as_deref()) {
+        fieldline_monitor::probe::ssh_command::set_data_dir(&dir);
     }
     let result = match cli.command {
         Command::Check(args) => return check::run_check(args, cli.data_dir.as_deref()),

@@ -14,7 +14,7 @@
 //!
 //! On Windows there are no mode bits: files and folders inherit the ACLs of the folder
 //! they are created in. Fieldline's data folder lives in the per-user profile
-//! (`%APPDATA%`), whose default ACLs grant access only to the user, SYSTEM and the
+//! (`%LOCALAPPDATA%`), whose default ACLs grant access only to the user, SYSTEM and the
 //! Administrators, and that default is what Fieldline relies on there; these functions
 //! then only create and open.
 

@@ -19,6 +19,7 @@ macro_rules! unsettled {
     };
 }
 
+pub mod data_dir;
 mod error;
 mod fleet;
 pub mod maintenance;
@@ -30,6 +31,7 @@ pub mod status;
 pub mod sync;
 pub mod tickets;
 
+pub use data_dir::DataDirNote;
 pub use error::StoreError;
 pub use fleet::{approval_problems, ImportCounts};
 pub use migrations::SCHEMA_VERSION;
@@ -38,8 +40,10 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The app's identifier; the default data folder is `<OS data dir>/<APP_IDENTIFIER>`,
-/// the same folder Tauri's `app_data_dir` names.
+/// The app's identifier; the default data folder is `<OS app-data dir>/<APP_IDENTIFIER>`,
+/// the folder Tauri's `app_local_data_dir` names (on Linux and macOS the same as its
+/// `app_data_dir`; on Windows the local app-data folder, not the roaming one, see
+/// [`data_dir`]).
 pub const APP_IDENTIFIER: &str = "app.fieldline.console";
 /// Environment variable that overrides the data folder.
 pub const DATA_DIR_ENV: &str = "FIELDLINE_DATA_DIR";
@@ -49,17 +53,40 @@ pub const DATABASE_FILE: &str = "fieldline.db";
 const APPLICATION_ID: i32 = 0x4644_4C4E;
 
 /// The data folder: `explicit` (a `--data-dir` flag), else `$FIELDLINE_DATA_DIR`, else the
-/// OS app-data folder.
+/// OS app-data folder (on Windows the local one, `%LOCALAPPDATA%`, where the data of an
+/// earlier version is moved from the roaming `%APPDATA%` on the first start; see
+/// [`data_dir`]). What happened to the data folder, when worth saying, goes to stderr;
+/// [`resolve_data_dir_noting`] hands it to the caller instead.
 pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf, StoreError> {
+    let (dir, note) = resolve_data_dir_noting(explicit)?;
+    if let Some(note) = note {
+        eprintln!("fieldline: {note}");
+    }
+    Ok(dir)
+}
+
+/// [`resolve_data_dir`], with what happened to the data folder on this start (moved out
+/// of the Windows roaming folder, or not and why) for the caller to show.
+pub fn resolve_data_dir_noting(
+    explicit: Option<&Path>,
+) -> Result<(PathBuf, Option<DataDirNote>), StoreError> {
     if let Some(dir) = explicit {
-        return Ok(dir.to_path_buf());
+        return Ok((dir.to_path_buf(), None));
     }
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(dir));
+        return Ok((PathBuf::from(dir), None));
     }
-    dirs::data_dir()
-        .map(|d| d.join(APP_IDENTIFIER))
-        .ok_or(StoreError::NoDataDir)
+    // Only Windows has a roaming folder to leave; elsewhere the folder is as it was.
+    let choice = if cfg!(windows) {
+        data_dir::choose(
+            dirs::data_local_dir().as_deref(),
+            dirs::data_dir().as_deref(),
+            data_dir::has_database,
+        )
+    } else {
+        data_dir::choose(dirs::data_dir().as_deref(), None, data_dir::has_database)
+    };
+    Ok(data_dir::settle(choice.ok_or(StoreError::NoDataDir)?))
 }
 
 /// The files SQLite keeps beside the database (WAL, its shared-memory index, and the

@@ -89,7 +89,13 @@ fn data_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("FIELDLINE_DATA_DIR").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    dirs::data_dir().map(|d| d.join("app.fieldline.console"))
+    // As `fieldline_store::resolve_data_dir`: the local (not roaming) folder on Windows.
+    let base = if cfg!(windows) {
+        dirs::data_local_dir()
+    } else {
+        dirs::data_dir()
+    };
+    base.map(|d| d.join("app.fieldline.console"))
 }
 
 /// How to reach an ssh-agent.
