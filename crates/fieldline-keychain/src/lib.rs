@@ -20,21 +20,42 @@
 //! destination ([`Destination`], see [`bound`]): saved with [`SecretStore::set_bound`],
 //! read with [`SecretStore::get_for`], which gives it out only for the origins it was
 //! entered for. [`secret_origin`] is the one rule for where a secret may go over HTTP.
+//!
+//! Where one keychain entry holds less than a secret may be (the Windows Credential
+//! Manager: 2,560 bytes, less than an RSA-4096 private key), a longer secret is split
+//! across several entries of the same keychain (`account`, `account#1`, ...), never moved
+//! to a file; see `split.rs`.
 
 use std::time::Duration;
 
 pub mod bound;
+mod split;
 
 use bound::Stored;
 pub use bound::{secret_origin, Destination, DestinationError};
+use split::{EntryLimit, Split};
 
 /// The keychain service name of every Fieldline secret.
 pub const SERVICE: &str = "app.fieldline.console";
 
-/// The largest secret accepted, in bytes of UTF-8. Tokens and passwords are far smaller;
-/// anything bigger is a paste gone wrong. (Windows holds at most 1280 UTF-16 units per
-/// entry; larger secrets there fail with [`SecretError::PlatformLimit`].)
+/// The largest secret accepted, in bytes of UTF-8: twice an RSA-4096 private key in PEM
+/// (about 3.4 KB); anything bigger is a paste gone wrong. (Windows holds at most 1,280
+/// UTF-16 units per entry; a longer secret is split across entries there.)
 pub const MAX_SECRET_BYTES: usize = 8 * 1024;
+
+/// The most one entry of this system's keychain holds, where that is less than
+/// [`MAX_SECRET_BYTES`]: longer secrets are then split across entries.
+///
+/// Windows: `CRED_MAX_CREDENTIAL_BLOB_SIZE` (2,560 bytes), which the keyring crate fills
+/// with UTF-16. The Secret Service and the macOS Keychain take far more.
+const ENTRY_LIMIT: Option<EntryLimit> = if cfg!(target_os = "windows") {
+    Some(EntryLimit {
+        max: 2560 / 2,
+        unit: split::Unit::Utf16Units,
+    })
+} else {
+    None
+};
 
 /// How long a keychain call waits for the user to answer the keychain's unlock prompt.
 pub const DEFAULT_UNLOCK_WAIT: Duration = Duration::from_secs(60);
@@ -162,12 +183,7 @@ impl Keychain {
     }
 
     fn entry(&self, account: &str) -> Result<keyring::Entry, SecretError> {
-        if account.is_empty() {
-            return Err(SecretError::InvalidAccount {
-                account: account.to_owned(),
-                reason: "the account name is empty".to_owned(),
-            });
-        }
+        check_account(account)?;
         keyring::Entry::new(&self.service, account).map_err(|e| classify(account, e))
     }
 
@@ -184,8 +200,35 @@ impl Keychain {
 
 impl SecretStore for Keychain {
     fn get(&self, account: &str) -> Result<Option<String>, SecretError> {
-        let entry = self.entry(account)?;
-        self.ensure_unlocked(account, false)?;
+        match ENTRY_LIMIT {
+            Some(limit) => Split::new(Entries(self), limit).get(account),
+            None => Entries(self).get(account),
+        }
+    }
+
+    fn set(&self, account: &str, secret: &str) -> Result<(), SecretError> {
+        match ENTRY_LIMIT {
+            Some(limit) => Split::new(Entries(self), limit).set(account, secret),
+            None => Entries(self).set(account, secret),
+        }
+    }
+
+    fn delete(&self, account: &str) -> Result<(), SecretError> {
+        match ENTRY_LIMIT {
+            Some(limit) => Split::new(Entries(self), limit).delete(account),
+            None => Entries(self).delete(account),
+        }
+    }
+}
+
+/// The keychain one entry per call, as the platform keeps it: what [`Split`] works over.
+struct Entries<'a>(&'a Keychain);
+
+impl SecretStore for Entries<'_> {
+    fn get(&self, account: &str) -> Result<Option<String>, SecretError> {
+        let Entries(keychain) = self;
+        let entry = keychain.entry(account)?;
+        keychain.ensure_unlocked(account, false)?;
         match entry.get_password() {
             Ok(secret) => Ok(Some(secret)),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -194,20 +237,33 @@ impl SecretStore for Keychain {
     }
 
     fn set(&self, account: &str, secret: &str) -> Result<(), SecretError> {
+        let Entries(keychain) = self;
         check_secret(account, secret)?;
-        let entry = self.entry(account)?;
-        self.ensure_unlocked(account, true)?;
+        let entry = keychain.entry(account)?;
+        keychain.ensure_unlocked(account, true)?;
         entry.set_password(secret).map_err(|e| classify(account, e))
     }
 
     fn delete(&self, account: &str) -> Result<(), SecretError> {
-        let entry = self.entry(account)?;
-        self.ensure_unlocked(account, false)?;
+        let Entries(keychain) = self;
+        let entry = keychain.entry(account)?;
+        keychain.ensure_unlocked(account, false)?;
         match entry.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(classify(account, e)),
         }
     }
+}
+
+/// Rejects an account name no keychain entry may have.
+fn check_account(account: &str) -> Result<(), SecretError> {
+    if account.is_empty() {
+        return Err(SecretError::InvalidAccount {
+            account: account.to_owned(),
+            reason: "the account name is empty".to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Rejects what no keychain entry should hold, before the keychain sees it.
@@ -331,6 +387,15 @@ pub enum SecretError {
          read): enter the API token or password again"
     )]
     Damaged { account: String },
+
+    /// A secret split across entries ([`MAX_SECRET_BYTES`] is more than one Windows
+    /// credential holds) whose parts do not add up.
+    #[error(
+        "the secret of {account} is kept in several keychain entries that do not fit \
+         together (a save was interrupted, or one of them was changed or deleted outside \
+         Fieldline): enter the API token, password or key again"
+    )]
+    SplitDamaged { account: String },
 
     /// The address may not receive a secret (plain `http://` to another machine, not a URL).
     #[error(transparent)]
