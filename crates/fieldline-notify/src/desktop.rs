@@ -11,6 +11,13 @@
 //!   Linux and the BSDs a background thread waits for it and calls the callback given to
 //!   [`Desktop::on_open`] with the `open` string. The thread ends when the notification is
 //!   clicked, closed, or replaced. Elsewhere the notification is only shown.
+//! - **Windows**: a toast carries Fieldline's AppUserModelID ([`APP_ID`]), so Windows
+//!   shows it as Fieldline's (name, Settings > Notifications entry, Focus rules), not as
+//!   PowerShell's, which notify-rust uses when told nothing. Windows drops toasts of an
+//!   id it does not know, and only an installer's Start-menu shortcut would make it known,
+//!   so before the first toast the id is registered for the current user
+//!   (`HKCU\Software\Classes\AppUserModelId\<id>`, its display name); should that
+//!   fail, toasts fall back to PowerShell's id rather than not showing at all.
 //!
 //! [`Desktop::show`] blocks on a D-Bus round trip: call it from a blocking context, not
 //! from an async executor's worker.
@@ -29,6 +36,9 @@ pub const BODY_MAX_CHARS: usize = 1_000;
 pub const CATEGORY: &str = "x-fieldline.alert";
 /// The key of the action a click on the notification itself invokes.
 pub const OPEN_ACTION: &str = "default";
+/// The AppUserModelID of Fieldline's toasts on Windows: the app's identifier (the
+/// `identifier` of tauri.conf.json, which Tauri's installers also give the shortcut).
+pub const APP_ID: &str = fieldline_store::APP_IDENTIFIER;
 
 type OpenCallback = Arc<dyn Fn(String) + Send + Sync>;
 
@@ -86,6 +96,9 @@ pub struct Desktop {
     on_open: Arc<Mutex<Option<OpenCallback>>>,
     #[cfg(all(unix, not(target_os = "macos")))]
     xdg: xdg::State,
+    /// The id toasts carry, settled before the first one ([`toast_app_id`]).
+    #[cfg(target_os = "windows")]
+    app_id: std::sync::OnceLock<Option<&'static str>>,
 }
 
 impl fmt::Debug for Desktop {
@@ -104,6 +117,8 @@ impl Desktop {
             on_open: Arc::new(Mutex::new(None)),
             #[cfg(all(unix, not(target_os = "macos")))]
             xdg: xdg::State::default(),
+            #[cfg(target_os = "windows")]
+            app_id: std::sync::OnceLock::new(),
         }
     }
 
@@ -141,6 +156,15 @@ impl Desktop {
         if n.open.is_some() {
             notification.action(OPEN_ACTION, "Open");
         }
+        #[cfg(target_os = "windows")]
+        {
+            let app_id = self
+                .app_id
+                .get_or_init(|| toast_app_id(windows::register(APP_ID, &self.app_name).is_ok()));
+            if let Some(app_id) = app_id {
+                notification.app_id(app_id);
+            }
+        }
 
         #[cfg(all(unix, not(target_os = "macos")))]
         {
@@ -154,6 +178,28 @@ impl Desktop {
                 .map_err(|e| NotifyError::from_notify(&e))?;
             Ok(Shown { id: 0 })
         }
+    }
+}
+
+/// The AppUserModelID a toast carries: Fieldline's once Windows knows it (`registered`),
+/// else none, which notify-rust fills with PowerShell's: a toast under the wrong name
+/// beats one Windows drops.
+#[cfg_attr(not(target_os = "windows"), allow(dead_code))]
+fn toast_app_id(registered: bool) -> Option<&'static str> {
+    registered.then_some(APP_ID)
+}
+
+/// Windows' registry of the toasts' sender.
+#[cfg(target_os = "windows")]
+mod windows {
+    /// Makes `app_id` known to Windows for the current user under `display_name`, as
+    /// Microsoft documents for apps without a package or a Start-menu shortcut. Written on
+    /// every start (the same values): a later rename of the app is picked up, and an
+    /// installer's shortcut with the same id can live beside it.
+    pub(super) fn register(app_id: &str, display_name: &str) -> windows_registry::Result<()> {
+        let key = windows_registry::CURRENT_USER
+            .create(format!(r"Software\Classes\AppUserModelId\{app_id}"))?;
+        key.set_string("DisplayName", display_name)
     }
 }
 
@@ -371,6 +417,21 @@ mod tests {
     fn control_characters_become_spaces() {
         assert_eq!(plain("a\nb\tc\u{1b}[31m", false), "a b c [31m");
         assert_eq!(plain("a\nb\r\n", true), "a\nb \n");
+    }
+
+    /// Windows attributes toasts by this id; it must stay the app's identifier.
+    #[test]
+    fn toasts_carry_the_apps_identifier() {
+        let conf = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tauri.conf.json"
+        ))
+        .expect("tauri.conf.json");
+        let conf: serde_json::Value = serde_json::from_str(&conf).expect("tauri.conf.json");
+        assert_eq!(conf["identifier"].as_str(), Some(APP_ID));
+        assert_eq!(toast_app_id(true), Some("app.fieldline.console"));
+        // Not registered: notify-rust's default (PowerShell's), so the toast still shows.
+        assert_eq!(toast_app_id(false), None);
     }
 
     #[test]
