@@ -255,47 +255,51 @@ pub async fn open_session<R: tauri::Runtime>(
     cols: u16,
     rows: u16,
 ) -> Res<SessionInfo> {
-    let app = app.clone();
-    let state = tauri::Manager::state::<AppState>(&app);
-    let ctx = context(&state)?;
-    let id = state.remote.id();
     let events_app = app.clone();
-    let on_event = Box::new(move |event: SessionEvent| {
-        if let SessionEvent::HostKey(q) = &event {
-            if let Some(tab) = lock(&events_app.state::<AppState>().remote.tabs).get_mut(&id) {
-                tab.asked = Some(q.clone());
+    // Logging in reaches the customer: asked natively (who, as whom, through which jumps).
+    consent::operate(app, move |state, native, lang| {
+        let ctx = context(state)?;
+        let id = state.remote.id();
+        let on_event = Box::new(move |event: SessionEvent| {
+            if let SessionEvent::HostKey(q) = &event {
+                if let Some(tab) = lock(&events_app.state::<AppState>().remote.tabs).get_mut(&id) {
+                    tab.asked = Some(q.clone());
+                }
             }
-        }
-        let _ = events_app.emit(events::SESSION_EVENT, SessionEventPayload { id, event });
-    });
-    let opened = fieldline_app::sessions::open(
-        &ctx,
-        fieldline_app::sessions::Open {
-            endpoint: &endpoint,
-            cols,
-            rows,
-            title: format!("Fieldline: {endpoint}"),
-            options: ctx.connect_options(HostKeyPolicy::Ask),
-            secrets: Arc::new(Keychain::default()),
-        },
-        on_event,
-    )?;
-    let recording = opened.recording.display().to_string();
-    lock(&state.remote.tabs).insert(
-        id,
-        Tab {
-            handle: Arc::new(opened.handle),
-            endpoint: endpoint.clone(),
-            customer: opened.customer,
-            asked: None,
-        },
-    );
-    Ok(SessionInfo {
-        id,
-        title: endpoint.clone(),
-        endpoint,
-        recording: Some(recording),
+            let _ = events_app.emit(events::SESSION_EVENT, SessionEventPayload { id, event });
+        });
+        let opened = fieldline_app::sessions::open(
+            &ctx,
+            fieldline_app::sessions::Open {
+                endpoint: &endpoint,
+                cols,
+                rows,
+                title: format!("Fieldline: {endpoint}"),
+                options: ctx.connect_options(HostKeyPolicy::Ask),
+                secrets: Arc::new(Keychain::default()),
+            },
+            native,
+            lang,
+            on_event,
+        )?;
+        let recording = opened.recording.display().to_string();
+        lock(&state.remote.tabs).insert(
+            id,
+            Tab {
+                handle: Arc::new(opened.handle),
+                endpoint: endpoint.clone(),
+                customer: opened.customer,
+                asked: None,
+            },
+        );
+        Ok(SessionInfo {
+            id,
+            title: endpoint.clone(),
+            endpoint,
+            recording: Some(recording),
+        })
     })
+    .await
 }
 
 fn tab<T>(state: &AppState, id: u64, f: impl FnOnce(&mut Tab) -> T) -> Res<T> {

@@ -1148,6 +1148,8 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
     // A terminal tab to db: each hop's key is shown, in order, and accepted.
     ui.click("sessions-view-terminals").await;
     ui.click("session-host-db").await;
+    // Logging in is asked natively, naming the jumps on the way.
+    desk.answer_native("open a terminal on db", true).await;
     for hop in [&chain.jump1, &chain.jump2, &chain.target] {
         let shown = ui.wait_text("host-key-fingerprint", "SHA256:").await;
         let expected = hop.host_key_fingerprint_sha256().expect("fingerprint");
@@ -1311,6 +1313,7 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
     ui.click("sessions-view-terminals").await;
     ui.click("session-tab-close").await;
     ui.click("session-host-db").await;
+    desk.answer_native("open a terminal on db", true).await;
     let said = ui.wait_text("session-state", "HOST KEY CHANGED").await;
     assert!(said.contains(&new_key), "{said}");
     ui.screenshot("ssh-host-key-changed").await;
@@ -1546,9 +1549,25 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
         "{listed}"
     );
 
-    // 6. Trusting a new host key: the page opens a session to an unknown host and answers
-    //    "accept" itself; the fingerprint goes to a native dialog, and cancelled, the key
-    //    is refused before any login.
+    // 6. A terminal session opened by the page to a known host (then a `session_write`
+    //    would type anything there): the login is asked natively; cancelled, no login.
+    let before = logins();
+    attack(
+        &ui,
+        "login",
+        "open_session",
+        serde_json::json!({ "endpoint": "db", "cols": 80, "rows": 24 }),
+    )
+    .await;
+    desk.answer_native("open a terminal on db", false).await;
+    let out = attack_outcome(&ui, "login").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(logins(), before, "no login for a refused session");
+
+    // 7. Trusting a new host key: a session to an unknown host (its opening allowed, as
+    //    the technician would), whose key the page then "accepts" itself; the fingerprint
+    //    goes to a native dialog, and cancelled, the key is refused before any login.
     attack(
         &ui,
         "session",
@@ -1556,6 +1575,7 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
         serde_json::json!({ "endpoint": "web", "cols": 80, "rows": 24 }),
     )
     .await;
+    desk.answer_native("open a terminal on web", true).await;
     let session = attack_outcome(&ui, "session").await;
     let id = session["ok"]["id"].clone();
     assert!(id.is_u64(), "{session}");
@@ -1607,7 +1627,7 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
         "the refused key was not remembered"
     );
 
-    // 7. Trusting the keys of ~/.ssh/known_hosts wholesale is asked too.
+    // 8. Trusting the keys of ~/.ssh/known_hosts wholesale is asked too.
     let ssh_dir = desk.home.path().join(".ssh");
     std::fs::create_dir_all(&ssh_dir).expect("~/.ssh");
     std::fs::write(
@@ -1652,7 +1672,7 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
         );
     }
 
-    // 8. The question speaks the technician's language.
+    // 9. The question speaks the technician's language.
     attack(
         &ui,
         "ko",
@@ -1684,7 +1704,7 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
     .await;
     attack_outcome(&ui, "en").await;
 
-    // 9. Only the technician's Allow, given outside the page, lets the fan-out run.
+    // 10. Only the technician's Allow, given outside the page, lets the fan-out run.
     attack(&ui, "fanout2", "run_fanout", fanout).await;
     desk.answer_native(title, true).await;
     let out = attack_outcome(&ui, "fanout2").await;

@@ -24,6 +24,14 @@ pub enum Ask {
         hosts: Vec<String>,
         customers: Vec<(String, usize)>,
     },
+    /// Logging in to a customer's host in a terminal tab (everything typed there runs on
+    /// it). `via`: the jump hosts on the way, in order.
+    OpenSession {
+        endpoint: String,
+        customer: String,
+        user: String,
+        via: Vec<String>,
+    },
     /// Trusting a host key seen for the first time.
     AcceptHostKey {
         endpoint: String,
@@ -225,6 +233,44 @@ impl Ask {
                 }
             }
             (
+                Ask::OpenSession {
+                    endpoint,
+                    customer,
+                    user,
+                    via,
+                },
+                _,
+            ) => {
+                let via = via.join(" → ");
+                match lang {
+                    Language::En => (
+                        format!("Fieldline: open a terminal on {endpoint} ({customer})?"),
+                        format!(
+                            "Log in to {endpoint} of {customer} as {user}{}, with your saved \
+                             credentials.\n\nWhatever is typed in the tab runs there; the session is \
+                             recorded and audited.",
+                            if via.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" through {via}")
+                            }
+                        ),
+                    ),
+                    Language::Ko => (
+                        format!("Fieldline: {endpoint}({customer})에 터미널을 열까요?"),
+                        format!(
+                            "저장된 자격 증명으로 {customer}의 {endpoint}에 {user}(으)로 로그인합니다{}.\n\n\
+                             탭에 입력하는 모든 내용이 그 호스트에서 실행되며, 세션은 녹화되고 감사 기록에 남습니다.",
+                            if via.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({via} 경유)")
+                            }
+                        ),
+                    ),
+                }
+            }
+            (
                 Ask::AcceptHostKey {
                     endpoint,
                     hop,
@@ -380,6 +426,16 @@ pub fn terminal_language() -> Language {
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         .filter(|v| v.starts_with("ko"))
         .map_or(Language::En, |_| Language::Ko)
+}
+
+/// Approval given by the command itself: the technician typed it at their own terminal
+/// (`fieldline ssh db` is the request to log in to db). Never used for what the window asks.
+pub struct Typed;
+
+impl Confirm for Typed {
+    fn confirm(&self, _ask: &Ask) -> Decision {
+        Decision::Approved
+    }
 }
 
 /// The CLI's confirmation: `--yes` approves (for scripts); otherwise the question goes to
@@ -583,6 +639,12 @@ mod tests {
                 port: 22,
                 key_type: "ssh-ed25519".into(),
                 fingerprint: "SHA256:abc".into(),
+            },
+            Ask::OpenSession {
+                endpoint: "db".into(),
+                customer: "acme".into(),
+                user: "root".into(),
+                via: vec!["gw".into()],
             },
             Ask::ForgetHostKey {
                 hosts: "[127.0.0.1]:2222".into(),

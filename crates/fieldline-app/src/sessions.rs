@@ -2,11 +2,12 @@
 //! `fieldline ssh` in a terminal): refused unless the audit log can record it, recorded as
 //! shown (through the terminal filter), its opening and its end audited.
 
+use crate::consent::{Ask, Confirm};
 use crate::remote::{remote_error, Context};
-use fieldline_ipc::IpcError;
+use fieldline_ipc::{IpcError, Language};
 use fieldline_keychain::SecretStore;
 use fieldline_ssh::audit::AuditAction;
-use fieldline_ssh::connect::ConnectOptions;
+use fieldline_ssh::connect::{ConnectOptions, Route};
 use fieldline_ssh::recording::{LiveRecording, Recorder, RecordingMeta};
 use fieldline_ssh::session::{OutputChunk, Session, SessionEvent, SessionHandle, SessionOptions};
 use fieldline_ssh::terminal_filter::TerminalFilter;
@@ -31,18 +32,37 @@ pub struct Opened {
     pub customer: Option<String>,
 }
 
-/// Opens a recorded, audited session. `on_event` sees every event, output already through
-/// the terminal filter; the audit entry of the end is written before `on_event` hears of it
-/// (a CLI that exits on `Exit` loses no entry).
+/// The question before logging in to `endpoint`: who, as whom, through which jumps.
+pub fn ask(ctx: &Context, endpoint: &str, route: &Route) -> Ask {
+    let hops = route.labels();
+    Ask::OpenSession {
+        endpoint: endpoint.to_owned(),
+        customer: ctx.customer(endpoint).unwrap_or_default(),
+        user: route.target().map(|h| h.user.clone()).unwrap_or_default(),
+        via: hops[..hops.len().saturating_sub(1)].to_vec(),
+    }
+}
+
+/// Opens a recorded, audited session once `confirm` approves it (the window asks natively;
+/// at a terminal, typing `fieldline ssh` is the technician's own act: [`crate::consent::Typed`]).
+/// `on_event` sees every event, output already through the terminal filter; the audit entry
+/// of the end is written before `on_event` hears of it (a CLI that exits on `Exit` loses no
+/// entry).
 pub fn open(
     ctx: &Context,
     open: Open<'_>,
+    confirm: &dyn Confirm,
+    lang: Language,
     mut on_event: Box<dyn FnMut(SessionEvent) + Send>,
 ) -> Result<Opened, IpcError> {
     // Fail closed: no session that the audit log could not record.
     ctx.audit_ready()?;
     let endpoint = open.endpoint.to_owned();
     let route = ctx.route(&endpoint)?;
+    confirm
+        .confirm(&ask(ctx, &endpoint, &route))
+        .require(lang)
+        .map_err(|message| IpcError::NotApproved { message })?;
     let customer = ctx.customer(&endpoint);
     let (cols, rows) = (open.cols.clamp(10, 1000), open.rows.clamp(3, 500));
     let recorder = Recorder::create(

@@ -5,6 +5,7 @@
 //! secret questions are asked in normal mode) and is restored on every way out.
 
 use crate::Failure;
+use fieldline_app::consent::{terminal_language, Typed};
 use fieldline_app::remote::Context;
 use fieldline_app::sessions::{self, Open};
 use fieldline_keychain::Keychain;
@@ -100,6 +101,8 @@ pub fn interactive(
             options,
             secrets: Arc::new(Keychain::default()),
         },
+        &Typed,
+        terminal_language(),
         Box::new(move |event| {
             let _ = tx.send(event);
         }),
