@@ -7,6 +7,7 @@
 //! freeze the window.
 
 use crate::AppState;
+use fieldline_app::{helpdesk, prometheus};
 use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
 use fieldline_core::maintenance::{Acknowledgement, MaintenanceWindow};
 use fieldline_core::{Fleet, FleetChange};
@@ -15,17 +16,15 @@ use fieldline_ipc::{
     SlaConfigInfo,
 };
 use fieldline_ipc::{ConnectionView, FleetStatus, PromSettings};
-use fieldline_keychain::{connection_account, Keychain, SecretStore};
-use fieldline_monitor::source_prom::{Auth, PromSource, SourceReport};
+use fieldline_keychain::Keychain;
+use fieldline_monitor::source_prom::{PromSource, SourceReport};
 use fieldline_notify::engine;
 use fieldline_notify::plan::NotifySettings;
 use fieldline_sla::Priority;
 use fieldline_store::notifications::CentreEntry;
 use fieldline_store::reports::{self, SlaReport};
 use fieldline_store::status::{HistoryPoint, Uptimes};
-use fieldline_store::sync::{
-    ConnectionConfig, ConnectorKind, Resolution, SyncConflict, SyncStatus,
-};
+use fieldline_store::sync::{ConnectionConfig, ConnectorKind, Resolution, SyncConflict};
 use fieldline_store::tickets::{
     fill_ahead, row, states, NewTicket, SlaConfig, SlaSource, Ticket, TicketChange,
 };
@@ -365,62 +364,13 @@ pub async fn save_sla_report<R: tauri::Runtime>(
     })
 }
 
-fn keychain_error(e: fieldline_keychain::SecretError) -> IpcError {
-    IpcError::Keychain {
-        message: e.to_string(),
-    }
-}
-
-/// Why a connection's token could not be kept: an address no token may go to is the
-/// data's fault, the rest (a token saved for another origin, a locked keychain) the
-/// keychain's, with the message saying what to do.
-fn secret_error(e: fieldline_sync::SyncError) -> IpcError {
-    match e {
-        fieldline_sync::SyncError::Secret(fieldline_keychain::SecretError::Destination(d)) => {
-            IpcError::Invalid {
-                message: d.to_string(),
-                issues: Vec::new(),
-            }
-        }
-        fieldline_sync::SyncError::Secret(e) => keychain_error(e),
-        other => IpcError::Keychain {
-            message: other.to_string(),
-        },
-    }
-}
-
-/// A connection as Settings shows it: whether the keychain holds a token that may go to
-/// the connection's origin. The keychain is asked outside the store's lock: a locked
-/// keychain may wait for its unlock prompt.
-fn connection_view(config: ConnectionConfig, status: SyncStatus) -> ConnectionView {
-    let (has_secret, secret_error) =
-        match fieldline_sync::secret::kept_token(&Keychain::default(), &config, Some(&config)) {
-            Ok(_) => (true, None),
-            Err(fieldline_sync::SyncError::NoSecret(_)) => (false, None),
-            Err(e) => (false, Some(e.to_string())),
-        };
-    ConnectionView {
-        config,
-        status,
-        has_secret,
-        secret_error,
-    }
-}
-
 /// Helpdesk connections with their sync status (and whether the keychain holds a secret;
 /// the secret itself never goes to the UI).
 pub async fn connections<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<ConnectionView>> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let rows = with_store(&state, |s| {
-        s.connections()?
-            .into_iter()
-            .map(|c| Ok((s.sync_status(&c.name)?, c)))
-            .collect::<Result<Vec<_>, StoreError>>()
-    })?;
-    Ok(rows
-        .into_iter()
-        .map(|(status, config)| connection_view(config, status))
-        .collect())
+    crate::consent::operate(app, |state, _, _| {
+        helpdesk::list(state, &Keychain::default())
+    })
+    .await
 }
 
 /// A new connection of `kind` with that helpdesk's default mapping.
@@ -431,29 +381,17 @@ pub async fn connection_template<R: tauri::Runtime>(
     Ok(ConnectionConfig::template(kind))
 }
 
-/// Saves a connection; a `secret` goes to the OS keychain first, bound to the connection's
-/// origin (nothing is saved if the keychain refuses it). `None` keeps the secret already
-/// there, unless the address moved to another origin: then it must be entered again.
+/// Saves a connection, its secret bound to the connection's origin
+/// (`fieldline_app::helpdesk::save`).
 pub async fn save_connection<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     config: ConnectionConfig,
     secret: Option<String>,
 ) -> Res<ConnectionView> {
-    let state = tauri::Manager::state::<AppState>(app);
-    config.validate().map_err(IpcError::from)?;
-    let saved = with_store(&state, |s| s.connection(&config.name)).ok();
-    fieldline_sync::secret::keep_token(
-        &Keychain::default(),
-        &config,
-        saved.as_ref(),
-        secret.as_deref(),
-    )
-    .map_err(secret_error)?;
-    let status = with_store(&state, |s| {
-        s.save_connection(&config)?;
-        s.sync_status(&config.name)
-    })?;
-    Ok(connection_view(config, status))
+    crate::consent::operate(app, move |state, _, _| {
+        helpdesk::save(state, &Keychain::default(), config, secret.as_deref())
+    })
+    .await
 }
 
 /// Removes a connection, its tickets and its secret (refused while changes wait).
@@ -461,38 +399,30 @@ pub async fn delete_connection<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     name: String,
 ) -> Res<()> {
-    let state = tauri::Manager::state::<AppState>(app);
-    with_store(&state, |s| s.delete_connection(&name))?;
-    Keychain::default()
-        .delete(&connection_account(&name))
-        .map_err(keychain_error)?;
-    wake(&state);
-    Ok(())
+    crate::consent::operate(app, move |state, _, _| {
+        helpdesk::remove(state, &Keychain::default(), &name)?;
+        wake(state);
+        Ok(())
+    })
+    .await
 }
 
-/// Reaches the helpdesk with `config` and `secret`, before or after saving. Without a
-/// `secret`, the keychain's is used only if it was saved for `config`'s origin (the saved
-/// connection's); a typed one goes to `config`'s address (never plain http:// to another
-/// machine).
+/// Reaches the helpdesk with `config`, before or after saving; a kept secret goes only to
+/// the origin it was saved for (`fieldline_app::helpdesk::test`).
 pub async fn test_connection<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     config: ConnectionConfig,
     secret: Option<String>,
 ) -> Res<ConnectionTest> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let saved = with_store(&state, |s| s.connection(&config.name)).ok();
-    tauri::async_runtime::spawn_blocking(move || {
-        fieldline_sync::secret::test_with(
+    crate::consent::operate(app, move |state, _, _| {
+        Ok(helpdesk::test(
+            state,
             &Keychain::default(),
             &config,
-            saved.as_ref(),
             secret.as_deref(),
-        )
+        ))
     })
     .await
-    .map_err(|e| IpcError::Store {
-        message: format!("the connection test stopped: {e}"),
-    })
 }
 
 /// One sync run of `name` (or of every connection), off the window's store.
@@ -661,62 +591,24 @@ pub async fn remove_acknowledgement<R: tauri::Runtime>(
     })
 }
 
-/// The Prometheus source as Settings shows it (the keychain is asked whether it holds a
-/// secret that may go to the source's origins; the secret itself never goes to the UI).
-fn prom_settings(source: Option<PromSource>) -> PromSettings {
-    let (has_secret, secret_error) = match source.as_ref().filter(|s| s.auth != Auth::None) {
-        Some(src) => match crate::prom::kept_secret(src, Some(src)) {
-            Ok(found) => (found.is_some(), None),
-            Err(e) => (false, Some(e)),
-        },
-        None => match Keychain::default().get(crate::prom::ACCOUNT) {
-            Ok(found) => (found.is_some(), None),
-            Err(e) => (false, Some(e.to_string())),
-        },
-    };
-    PromSettings {
-        source,
-        template: PromSource::new(""),
-        has_secret,
-        secret_error,
-    }
-}
-
-fn source_error(e: fieldline_monitor::source_prom::SourceError) -> IpcError {
-    IpcError::Invalid {
-        message: e.to_string(),
-        issues: Vec::new(),
-    }
-}
-
 pub async fn prometheus_source<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<PromSettings> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let source = with_store(&state, |s| crate::prom::load(s))?;
-    Ok(prom_settings(source))
+    crate::consent::operate(app, |state, _, _| {
+        prometheus::settings(state, &Keychain::default())
+    })
+    .await
 }
 
 /// Saves the source (read within seconds, then every 30 s), or removes it and its secret
-/// (`None`). A `secret` goes to the keychain first, bound to the source's origins; `None`
-/// keeps the one there, unless the source moved to other origins: then it must be entered
-/// again.
+/// (`None`); see `fieldline_app::prometheus::save`.
 pub async fn save_prometheus_source<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     source: Option<PromSource>,
     secret: Option<String>,
 ) -> Res<PromSettings> {
-    let state = tauri::Manager::state::<AppState>(app);
-    match &source {
-        Some(src) => {
-            src.validate().map_err(source_error)?;
-            let saved = with_store(&state, |s| crate::prom::load(s)).ok().flatten();
-            crate::prom::keep_secret(src, saved.as_ref(), secret.as_deref())?;
-        }
-        None => Keychain::default()
-            .delete(crate::prom::ACCOUNT)
-            .map_err(keychain_error)?,
-    }
-    with_store(&state, |s| crate::prom::save(s, source.as_ref()))?;
-    Ok(prom_settings(source))
+    crate::consent::operate(app, move |state, _, _| {
+        prometheus::save(state, &Keychain::default(), source, secret.as_deref())
+    })
+    .await
 }
 
 /// Reads the source once with these settings and `secret`, before or after saving: what it
@@ -728,25 +620,12 @@ pub async fn test_prometheus_source<R: tauri::Runtime>(
     source: PromSource,
     secret: Option<String>,
 ) -> Res<SourceReport> {
-    let state = tauri::Manager::state::<AppState>(app);
-    source.validate().map_err(source_error)?;
-    let secret = match secret.filter(|s| !s.trim().is_empty()) {
-        Some(s) => Some(s.trim().to_string()),
-        None => {
-            let wanted = source.clone();
-            let saved = with_store(&state, |s| crate::prom::load(s)).ok().flatten();
-            tauri::async_runtime::spawn_blocking(move || {
-                crate::prom::secret(&wanted, saved.as_ref())
-            })
-            .await
-            .map_err(|e| IpcError::Keychain {
-                message: format!("the keychain lookup stopped: {e}"),
-            })?
-            .map_err(|message| IpcError::Keychain { message })?
-        }
-    };
-    let fleet = with_store(&state, |s| s.fleet())?;
-    crate::prom::read_once(&source, secret.as_deref(), &fleet)
+    let asked = source.clone();
+    let (secret, fleet) = crate::consent::operate(app, move |state, _, _| {
+        prometheus::prepare_test(state, &Keychain::default(), &asked, secret.as_deref())
+    })
+    .await?;
+    prometheus::read_once(&source, secret.as_deref(), &fleet)
         .await
         .map_err(|message| IpcError::Unreachable { message })
 }

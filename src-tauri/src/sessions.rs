@@ -14,18 +14,17 @@
 use crate::commands::with_store;
 use crate::consent::{self, Pick};
 use crate::AppState;
-use fieldline_app::consent::Ask;
 use fieldline_app::fanout as fanout_ops;
 use fieldline_app::remote::{remote_error, Context};
-use fieldline_app::{host_keys, profiles};
+use fieldline_app::{files, forwards, host_keys, profiles};
 use fieldline_core::Fleet;
 use fieldline_ipc::{
     events, FanoutPreview, FanoutView, ForwardView, IpcError, SavedFile, SessionEventPayload,
     SessionInfo, SshProfileView, TransferState, TransferView,
 };
 use fieldline_keychain::Keychain;
-use fieldline_ssh::audit::{AuditAction, AuditLog};
-use fieldline_ssh::connect::{self, HostKeyQuestion, NoPrompter};
+use fieldline_ssh::audit::AuditAction;
+use fieldline_ssh::connect::HostKeyQuestion;
 use fieldline_ssh::fanout::{self, Cancel, FanoutOptions, Selector, Summary};
 use fieldline_ssh::forward::Forward;
 use fieldline_ssh::known_hosts::{HostKeyPolicy, ImportReport, KnownHostEntry};
@@ -446,7 +445,7 @@ pub async fn forwards<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<F
 }
 
 /// Opens `127.0.0.1:local_port` (0: any free port) to `remote_host:remote_port` as seen
-/// from `endpoint`.
+/// from `endpoint`, once allowed in a native dialog.
 pub async fn open_forward<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     endpoint: String,
@@ -454,97 +453,56 @@ pub async fn open_forward<R: tauri::Runtime>(
     remote_host: String,
     remote_port: u16,
 ) -> Res<ForwardView> {
-    let app = app.clone();
-    let state = tauri::Manager::state::<AppState>(&app);
-    let ctx = context(&state)?;
-    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_error(e.refusal()))?;
-    let route = ctx.route(&endpoint)?;
-    consent::require(
-        &app,
-        Ask::OpenForward {
-            endpoint: endpoint.clone(),
-            customer: ctx.customer(&endpoint).unwrap_or_default(),
-            local_port,
-            remote: format!("{remote_host}:{remote_port}"),
-        },
-    )
-    .await?;
-    let options = ctx.connect_options(HostKeyPolicy::Strict);
-    let host = remote_host.clone();
-    let forward = blocking(move || {
-        let conn = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
-            .map_err(remote_error)?;
-        Forward::open(conn, local_port, &host, remote_port).map_err(|e| remote_error(e.to_string()))
+    consent::operate(app, move |state, native, lang| {
+        let ctx = context(state)?;
+        let forward = forwards::open(
+            &ctx,
+            &Keychain::default(),
+            &forwards::Target {
+                endpoint: &endpoint,
+                local_port,
+                remote_host: &remote_host,
+                remote_port,
+            },
+            native,
+            lang,
+        )?;
+        let status = forward.status();
+        let id = state.remote.id();
+        lock(&state.remote.forwards).insert(id, (endpoint.clone(), forward));
+        Ok(ForwardView {
+            id,
+            endpoint,
+            status,
+        })
     })
-    .await?;
-    let status = forward.status();
-    audit(
-        &ctx,
-        AuditAction::ForwardOpened,
-        ctx.customer(&endpoint).as_deref(),
-        Some(&endpoint),
-        serde_json::json!({ "local_port": status.local_port, "remote": format!("{remote_host}:{remote_port}") }),
-    );
-    let id = state.remote.id();
-    lock(&state.remote.forwards).insert(id, (endpoint.clone(), forward));
-    Ok(ForwardView {
-        id,
-        endpoint,
-        status,
-    })
+    .await
 }
 
 pub async fn close_forward<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     id: u64,
 ) -> Res<Vec<ForwardView>> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let closed = lock(&state.remote.forwards).remove(&id);
-    if let Some((endpoint, forward)) = closed {
-        let status = forward.status();
-        // Joining the forward's thread may take a moment: not on the async threads.
-        blocking(move || {
-            forward.close();
-            Ok(())
-        })
-        .await?;
-        let ctx = context(&state)?;
-        audit(
-            &ctx,
-            AuditAction::ForwardClosed,
-            ctx.customer(&endpoint).as_deref(),
-            Some(&endpoint),
-            serde_json::json!({ "local_port": status.local_port, "served": status.served }),
-        );
-    }
-    Ok(forward_views(&state))
+    // Joining the forward's thread may take a moment: not on the async threads.
+    consent::operate(app, move |state, _, _| {
+        let closed = lock(&state.remote.forwards).remove(&id);
+        if let Some((endpoint, forward)) = closed {
+            forwards::close(&context(state)?, &endpoint, forward);
+        }
+        Ok(forward_views(state))
+    })
+    .await
 }
 
 // ---- SFTP ----
-
-/// The last part of a remote path, when it is a usable file name.
-fn base_name(remote: &str) -> Option<&str> {
-    remote
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
-}
 
 pub async fn sftp_list<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     endpoint: String,
     path: String,
 ) -> Res<Listing> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let ctx = context(&state)?;
-    let route = ctx.route(&endpoint)?;
-    let options = ctx.connect_options(HostKeyPolicy::Strict);
-    blocking(move || {
-        let conn = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
-            .map_err(remote_error)?;
-        let sftp = sftp::open(conn.target()).map_err(|e| remote_error(e.to_string()))?;
-        sftp::list(&sftp, &path).map_err(|e| remote_error(e.to_string()))
+    consent::operate(app, move |state, _, _| {
+        files::list(&context(state)?, &Keychain::default(), &endpoint, &path)
     })
     .await
 }
@@ -557,12 +515,14 @@ pub async fn sftp_transfer<R: tauri::Runtime>(
     endpoint: String,
     direction: Direction,
     remote: String,
+    folder: bool,
 ) -> Res<TransferView> {
     let app = app.clone();
     let state = tauri::Manager::state::<AppState>(&app);
     let ctx = context(&state)?;
-    AuditLog::ready(&ctx.paths.audit).map_err(|e| remote_error(e.refusal()))?;
-    let route = ctx.route(&endpoint)?;
+    // Refused before the picker opens: no audit log, or no such endpoint.
+    ctx.audit_ready()?;
+    ctx.route(&endpoint)?;
     let picked = match direction {
         Direction::Download => {
             consent::pick(
@@ -571,6 +531,19 @@ pub async fn sftp_transfer<R: tauri::Runtime>(
                 (
                     "Fieldline: download into which folder?",
                     "Fieldline: 어느 폴더로 내려받을까요?",
+                ),
+                None,
+                None,
+            )
+            .await?
+        }
+        Direction::Upload if folder => {
+            consent::pick(
+                &app,
+                Pick::Folder,
+                (
+                    "Fieldline: upload which folder?",
+                    "Fieldline: 어떤 폴더를 올릴까요?",
                 ),
                 None,
                 None,
@@ -595,7 +568,6 @@ pub async fn sftp_transfer<R: tauri::Runtime>(
         message: "no local file or folder was chosen; nothing was transferred".into(),
     })?;
     let local = local_path.display().to_string();
-    let options = ctx.connect_options(HostKeyPolicy::Strict);
     let id = state.remote.id();
     let cancel = Arc::new(AtomicBool::new(false));
     let view = TransferView {
@@ -615,7 +587,6 @@ pub async fn sftp_transfer<R: tauri::Runtime>(
             cancel: cancel.clone(),
         },
     );
-    let customer = ctx.customer(&endpoint);
     std::thread::spawn(move || {
         let update = |f: &dyn Fn(&mut TransferView)| {
             let state = app.state::<AppState>();
@@ -625,47 +596,19 @@ pub async fn sftp_transfer<R: tauri::Runtime>(
                 let _ = app.emit(events::TRANSFER_CHANGED, t.view.clone());
             }
         };
-        let result = connect::connect(&route, &options, &Keychain::default(), &mut NoPrompter)
-            .map_err(|e| e.to_string())
-            .and_then(|conn| {
-                let sftp = sftp::open(conn.target()).map_err(|e| e.to_string())?;
-                let mut report = |p: &sftp::Progress| update(&|v| v.progress = p.clone());
-                // A folder as the destination means "into it", under the source's name.
-                match direction {
-                    Direction::Download => {
-                        let to = match (local_path.is_dir(), base_name(&remote)) {
-                            (true, Some(name)) => local_path.join(name),
-                            _ => local_path.clone(),
-                        };
-                        sftp::download(&sftp, &remote, &to, &cancel, &mut report)
-                    }
-                    Direction::Upload => {
-                        let into = sftp
-                            .stat(Path::new(&remote))
-                            .map(|st| st.is_dir())
-                            .unwrap_or(false);
-                        let to = match (into, local_path.file_name().and_then(|n| n.to_str())) {
-                            (true, Some(name)) => {
-                                format!("{}/{name}", remote.trim_end_matches('/'))
-                            }
-                            _ => remote.clone(),
-                        };
-                        sftp::upload(&sftp, &local_path, &to, &cancel, &mut report)
-                    }
-                }
-                .map_err(|e| e.to_string())
-            });
-        let action = match direction {
-            Direction::Download => AuditAction::SftpDownload,
-            Direction::Upload => AuditAction::SftpUpload,
-        };
-        let detail = match &result {
-            Ok(p) => {
-                serde_json::json!({ "remote": remote, "local": local, "bytes": p.done_bytes, "files": p.files_done })
-            }
-            Err(e) => serde_json::json!({ "remote": remote, "local": local, "error": e }),
-        };
-        audit(&ctx, action, customer.as_deref(), Some(&endpoint), detail);
+        let mut report = |p: &sftp::Progress| update(&|v| v.progress = p.clone());
+        let result = files::transfer(
+            &ctx,
+            &Keychain::default(),
+            &files::Transfer {
+                endpoint: &endpoint,
+                direction,
+                remote: &remote,
+                local: &local_path,
+            },
+            &cancel,
+            &mut report,
+        );
         let cancelled = cancel.load(Ordering::Relaxed);
         update(&|v| match &result {
             Ok(p) => {
@@ -729,7 +672,7 @@ pub async fn run_fanout<R: tauri::Runtime>(
         return Err(remote_error("the command is empty"));
     }
     consent::require(&app, plan.ask(&command)).await?;
-    let log = AuditLog::open(&ctx.paths.audit).map_err(|e| remote_error(e.refusal()))?;
+    let log = ctx.audit_log()?;
     let id = state.remote.id();
     let started = jiff::Timestamp::now().as_second();
     let waiting: Vec<fanout::HostResult> = plan

@@ -1248,6 +1248,36 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
         std::fs::read_to_string(downloads.path().join("report.txt")).expect("copied"),
         "quarterly <b>report</b> 분기 보고서\n"
     );
+    // A whole folder goes up, chosen in the native folder picker.
+    // (Files only: GTK's folder picker, given a path, opens it and would pick the first
+    // subfolder inside.)
+    let outgoing = downloads.path().join("site-notes");
+    std::fs::create_dir_all(&outgoing).expect("folder");
+    std::fs::write(outgoing.join("a1.txt"), "패치 패널 A1\n").expect("file");
+    std::fs::write(outgoing.join("b2.txt"), "UPS\n").expect("file");
+    ui.click("sftp-upload-folder").await;
+    desk.pick_native("upload which folder", Some(&outgoing))
+        .await;
+    let uploaded = chain.target.scratch_dir().join("site-notes/a1.txt");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !uploaded.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    if !uploaded.exists() {
+        let shown = ui
+            .client
+            .execute(
+                "return document.querySelector('[data-testid=sftp]').innerText;",
+                vec![],
+            )
+            .await
+            .expect("read the transfers");
+        panic!("the folder did not arrive; the window shows: {shown}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&uploaded).expect("uploaded folder"),
+        "패치 패널 A1\n"
+    );
 
     // Fan-out to the site: the window says how many hosts of how many customers first.
     ui.click("sessions-view-fanout").await;
@@ -1498,7 +1528,7 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
         &ui,
         "sftp",
         "sftp_transfer",
-        serde_json::json!({ "endpoint": "db", "direction": "download", "remote": "/etc/hostname", "local": autostart.display().to_string() }),
+        serde_json::json!({ "endpoint": "db", "direction": "download", "remote": "/etc/hostname", "folder": false, "local": autostart.display().to_string() }),
     )
     .await;
     desk.pick_native("download into which folder", None).await;

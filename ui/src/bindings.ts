@@ -919,7 +919,7 @@ export interface Commands {
   open_forward: { args: { endpoint: string; localPort: number; remoteHost: string; remotePort: number }; result: ForwardView };
   close_forward: { args: { id: number }; result: Array<ForwardView> };
   sftp_list: { args: { endpoint: string; path: string }; result: Listing };
-  sftp_transfer: { args: { endpoint: string; direction: Direction; remote: string }; result: TransferView };
+  sftp_transfer: { args: { endpoint: string; direction: Direction; remote: string; folder: boolean }; result: TransferView };
   transfers: { args: {  }; result: Array<TransferView> };
   cancel_transfer: { args: { id: number }; result: null };
   fanout_preview: { args: { selector: Selector }; result: FanoutPreview };

@@ -10,10 +10,14 @@
 
 pub mod consent;
 pub mod fanout;
+pub mod files;
 pub mod fleet;
+pub mod forwards;
+pub mod helpdesk;
 pub mod host_keys;
 pub mod house;
 pub mod profiles;
+pub mod prometheus;
 pub mod remote;
 pub mod sessions;
 

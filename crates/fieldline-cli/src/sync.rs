@@ -3,17 +3,20 @@
 //! `ps`), one sync run, and the conflicts it left for the technician.
 //!
 //! A token is kept bound to the connection's origin and sent nowhere else, through the
-//! same calls as the app's (`fieldline_sync::secret`): a connection moved to another
+//! same operations as the app's (`fieldline_app::helpdesk`): a connection moved to another
 //! origin needs its token again (`--token-stdin`).
 
 use crate::{open_store, Failure};
 use clap::{Args, Subcommand};
-use fieldline_keychain::{connection_account, Keychain, SecretStore};
+use fieldline_app::helpdesk;
+use fieldline_app::house::Stores;
+use fieldline_keychain::Keychain;
 use fieldline_store::sync::{ConnectionConfig, ConnectorKind, Resolution};
 use fieldline_store::Clock;
-use fieldline_sync::secret::{keep_token, sync_saved, test_with};
+use fieldline_sync::secret::sync_saved;
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::Mutex;
 
 #[derive(Subcommand)]
 pub enum ConnectionCommand {
@@ -94,29 +97,24 @@ pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result
     match cmd {
         ConnectionCommand::Add(a) => add(a, data_dir),
         ConnectionCommand::List { json } => {
-            let store = open_store(data_dir)?;
-            let mut out = Vec::new();
-            for c in store.connections()? {
-                out.push((store.sync_status(&c.name)?, c));
-            }
+            let views = helpdesk::list(&Mutex::new(open_store(data_dir)?), &Keychain::default())?;
             if json {
-                let v: Vec<_> = out
-                    .iter()
-                    .map(|(s, c)| serde_json::json!({ "config": c, "status": s }))
-                    .collect();
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&v).map_err(|e| Failure(e.to_string()))?
+                    serde_json::to_string_pretty(&views).map_err(|e| Failure(e.to_string()))?
                 );
-            } else if out.is_empty() {
+                return Ok(());
+            }
+            if views.is_empty() {
                 println!("no helpdesk connections; add one with: fieldline connection add NAME --url URL --user USER --token-stdin");
             }
-            for (s, c) in out.iter().filter(|_| !json) {
+            for v in &views {
+                let (c, s) = (&v.config, &v.status);
                 let last = s
                     .last_success
                     .map_or("never".to_string(), |t| t.to_string());
                 println!(
-                    "{}  {}  as {}  tickets {}  last synced {}  waiting {}  conflicts {}{}",
+                    "{}  {}  as {}  tickets {}  last synced {}  waiting {}  conflicts {}  token {}{}",
                     c.name,
                     c.url,
                     c.user,
@@ -124,6 +122,11 @@ pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result
                     last,
                     s.waiting,
                     s.conflicts,
+                    match (&v.secret_error, v.has_secret) {
+                        (Some(e), _) => format!("unreadable ({e})"),
+                        (None, true) => "in the keychain".to_owned(),
+                        (None, false) => "missing".to_owned(),
+                    },
                     s.last_error
                         .as_ref()
                         .map(|e| format!("\n  last error: {e}"))
@@ -133,9 +136,9 @@ pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result
             Ok(())
         }
         ConnectionCommand::Test { name } => {
-            let store = open_store(data_dir)?;
-            let config = store.connection(&name)?;
-            let t = test_with(&Keychain::default(), &config, Some(&config), None);
+            let store = Mutex::new(open_store(data_dir)?);
+            let config = store.with_store(|s| s.connection(&name))?;
+            let t = helpdesk::test(&store, &Keychain::default(), &config, None);
             println!("{}", t.message);
             if t.ok {
                 Ok(())
@@ -144,11 +147,11 @@ pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result
             }
         }
         ConnectionCommand::Remove { name } => {
-            let mut store = open_store(data_dir)?;
-            store.delete_connection(&name)?;
-            if let Err(e) = Keychain::default().delete(&connection_account(&name)) {
-                eprintln!("fieldline: the connection is gone but its token could not be removed from the keychain: {e}");
-            }
+            helpdesk::remove(
+                &Mutex::new(open_store(data_dir)?),
+                &Keychain::default(),
+                &name,
+            )?;
             println!("removed connection {name}");
             Ok(())
         }
@@ -199,8 +202,8 @@ pub fn run_connection(cmd: ConnectionCommand, data_dir: Option<&Path>) -> Result
 }
 
 fn add(a: AddArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
-    let mut store = open_store(data_dir)?;
-    let saved = store.connection(&a.name).ok();
+    let store = Mutex::new(open_store(data_dir)?);
+    let saved = store.with_store(|s| s.connection(&a.name)).ok();
     // Changing a connection keeps its mapping; pairs given here are added to it.
     let mut config = saved
         .clone()
@@ -218,7 +221,6 @@ fn add(a: AddArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
     config.user = a.user.trim().to_string();
     config.queues = a.queues;
     config.interval_minutes = a.interval;
-    config.validate()?;
     let mut line = String::new();
     if a.token_stdin {
         std::io::stdin()
@@ -232,10 +234,10 @@ fn add(a: AddArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
         }
     }
     // The token is kept bound to this address; a new origin without one is refused.
-    keep_token(
+    helpdesk::save(
+        &store,
         &Keychain::default(),
-        &config,
-        saved.as_ref(),
+        config,
         a.token_stdin.then_some(line.as_str()),
     )
     .map_err(|e| {
@@ -248,7 +250,6 @@ fn add(a: AddArgs, data_dir: Option<&Path>) -> Result<(), Failure> {
             )
         })
     })?;
-    store.save_connection(&config)?;
     println!("saved connection {}", a.name);
     Ok(())
 }

@@ -129,7 +129,7 @@ macro_rules! for_each_command {
             open_forward(endpoint: String, local_port: u16, remote_host: String, remote_port: u16) -> ForwardView;
             close_forward(id: u64) -> Vec<ForwardView>;
             sftp_list(endpoint: String, path: String) -> Listing;
-            sftp_transfer(endpoint: String, direction: Direction, remote: String) -> TransferView;
+            sftp_transfer(endpoint: String, direction: Direction, remote: String, folder: bool) -> TransferView;
             transfers() -> Vec<TransferView>;
             cancel_transfer(id: u64) -> ();
             fanout_preview(selector: Selector) -> FanoutPreview;

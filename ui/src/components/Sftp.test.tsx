@@ -107,7 +107,7 @@ describe('the SFTP panel', () => {
     });
     const row = await screen.findByTestId('sftp-transfer-9');
     expect(argsOf('sftp_transfer')).toEqual([
-      { endpoint: 'acme-gw', direction: 'download', remote: '/srv/backup.tar' },
+      { endpoint: 'acme-gw', direction: 'download', remote: '/srv/backup.tar', folder: false },
     ]);
 
     void act(() => {
@@ -136,6 +136,18 @@ describe('the SFTP panel', () => {
         endpoint: 'acme-gw',
         direction: 'upload',
         remote: '/srv',
+        folder: false,
+      });
+    });
+    await act(() => {
+      fireEvent.click(screen.getByTestId('sftp-upload-folder'));
+    });
+    await waitFor(() => {
+      expect(argsOf('sftp_transfer')[2]).toEqual({
+        endpoint: 'acme-gw',
+        direction: 'upload',
+        remote: '/srv',
+        folder: true,
       });
     });
 

@@ -174,10 +174,10 @@ export function Sftp() {
     }
   };
 
-  const transfer = async (direction: 'download' | 'upload', remote: string) => {
+  const transfer = async (direction: 'download' | 'upload', remote: string, folder = false) => {
     setErrors([]);
     try {
-      const started = await api.sftpTransfer(endpoint.trim(), direction, remote);
+      const started = await api.sftpTransfer(endpoint.trim(), direction, remote, folder);
       setList((now) => upsert(now, started));
     } catch (e) {
       fail(e);
@@ -237,7 +237,16 @@ export function Sftp() {
                 void transfer('upload', listing.path);
               }}
             >
-              {t('sftp.upload', { path: listing.path })}
+              {t('sftp.uploadFile', { path: listing.path })}
+            </button>
+            <button
+              type="button"
+              data-testid="sftp-upload-folder"
+              onClick={() => {
+                void transfer('upload', listing.path, true);
+              }}
+            >
+              {t('sftp.uploadFolder', { path: listing.path })}
             </button>
           </div>
           {listing.entries.length === 0 ? (

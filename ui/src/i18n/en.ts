@@ -237,8 +237,10 @@ export const en = {
   'sftp.listing': 'Listing…',
   'sftp.up': 'Up',
   'sftp.pickHint':
-    'Where a download goes and which file is uploaded are chosen in a system dialog that Fieldline opens, never typed here.',
-  'sftp.upload': 'Upload a file into {path}…',
+    'Where a download goes and which file or folder is uploaded are chosen in a system dialog that Fieldline opens, never typed here.',
+  'sftp.upload': 'Upload',
+  'sftp.uploadFile': 'Upload a file into {path}…',
+  'sftp.uploadFolder': 'Upload a folder into {path}…',
   'sftp.download': 'Download',
   'sftp.empty': 'This folder is empty.',
   'sftp.name': 'Name',

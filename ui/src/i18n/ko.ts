@@ -241,8 +241,10 @@ export const ko: Record<MessageKey, string> = {
   'sftp.listing': '불러오는 중…',
   'sftp.up': '상위 폴더',
   'sftp.pickHint':
-    '다운로드 위치와 업로드할 파일은 Fieldline이 여는 시스템 대화 상자에서 고르며, 여기에 입력하지 않습니다.',
-  'sftp.upload': '{path}에 파일 업로드…',
+    '다운로드 위치와 업로드할 파일이나 폴더는 Fieldline이 여는 시스템 대화 상자에서 고르며, 여기에 입력하지 않습니다.',
+  'sftp.upload': '업로드',
+  'sftp.uploadFile': '{path}에 파일 업로드…',
+  'sftp.uploadFolder': '{path}에 폴더 업로드…',
   'sftp.download': '다운로드',
   'sftp.empty': '빈 폴더입니다.',
   'sftp.name': '이름',

@@ -47,8 +47,13 @@ export const closeForward = (id: number) => call('close_forward', { id });
 
 export const sftpList = (endpoint: string, path: string) => call('sftp_list', { endpoint, path });
 /** The local side is picked by the technician in a native dialog that Rust opens. */
-export const sftpTransfer = (endpoint: string, direction: Direction, remote: string) =>
-  call('sftp_transfer', { endpoint, direction, remote });
+/** `folder`: for an upload, the native picker asks for a folder instead of a file. */
+export const sftpTransfer = (
+  endpoint: string,
+  direction: Direction,
+  remote: string,
+  folder = false,
+) => call('sftp_transfer', { endpoint, direction, remote, folder });
 export const transfers = () => call('transfers', {});
 export const cancelTransfer = (id: number) => call('cancel_transfer', { id });
 
