@@ -17,18 +17,22 @@
 //!    that lost its carrier (they turn `linkdown`), so a pulled cable still resolves to
 //!    its interface, which is then seen down.
 //! 4. **Its link, read live** (Linux: `/sys/class/net/IF/operstate`, then `flags` and
-//!    `carrier` to explain; elsewhere: the interface's RUNNING flag from the cached
-//!    snapshot). `up`/`unknown` (tun, WireGuard, lo) are usable; `down`,
-//!    `lowerlayerdown` (a veth or VLAN whose lower link is down), `dormant`,
-//!    `notpresent` are not. /sys shows the network namespace it was *mounted* in, so it is
-//!    only used when its ifindexes match what getifaddrs (a netlink socket in our own
-//!    namespace) reports; otherwise the flags are used.
+//!    `carrier` to explain; Windows: the adapter's `OperStatus` from GetAdaptersAddresses;
+//!    macOS: configd's `State:/Network/Interface/IF/Link` `Active`, the carrier that
+//!    `ifconfig` shows as `status:`). `up`/`unknown` (tun, WireGuard, lo) are usable;
+//!    `down`, `lowerlayerdown` (a veth or VLAN whose lower link is down), `dormant`,
+//!    `notpresent` are not. Where there is no live reading (a macOS tunnel has no media
+//!    status), the interface's RUNNING flag from the cached snapshot is used. /sys shows
+//!    the network namespace it was *mounted* in, so it is only used when its ifindexes
+//!    match what getifaddrs (a netlink socket in our own namespace) reports.
 //! 5. **The uplink**: the same route lookup for an internet address per family (no packet
 //!    sent). No such route in any family: the laptop is offline ("no route to the
 //!    internet"). The uplink interface(s) down: offline. An uplink that is a tunnel
-//!    (point-to-point: a full-tunnel VPN) also needs a working link under it: the main
-//!    table's default-route interface (Linux: `/proc/net/route`, `/proc/net/ipv6_route`,
-//!    which follow our namespace) or, elsewhere, any non-tunnel interface that is up.
+//!    (point-to-point: a full-tunnel VPN) also needs a working link under it: an interface
+//!    of a default route (Linux: the main table in `/proc/net/route`, `/proc/net/ipv6_route`,
+//!    which follow our namespace; Windows: the adapters with a default gateway; macOS:
+//!    configd's primary interfaces and every service with a router) or, when none is
+//!    known, any non-tunnel interface that is up.
 //! 6. **Uplink anchors** (optional, configured): addresses that answer when the laptop is
 //!    online (the office gateway, a customer-independent host). Probed with a short TCP
 //!    connect, all at once; an accepted *or refused* connection is an answer (a RST proves
@@ -676,9 +680,9 @@ struct Snapshot {
     /// The interface of the route to the internet, per family with such a route (`None`:
     /// the route exists but its interface is not known).
     internet: Vec<Option<String>>,
-    /// Interfaces of the main table's default routes (Linux); `None`: not known.
+    /// Interfaces of the default routes (see [`default_route_ifaces`]); `None`: not known.
     defaults: Option<Vec<String>>,
-    /// /sys/class/net shows our network namespace (its ifindexes match getifaddrs').
+    /// The live link reads ([`sys_link`]) describe these interfaces.
     sys: bool,
 }
 
@@ -743,8 +747,8 @@ impl Snapshot {
     }
 }
 
-/// Reads the link of `name` now: /sys on Linux when it shows our namespace, else the
-/// snapshot's flags.
+/// Reads the link of `name` now ([`sys_link`]) when that describes the snapshot's
+/// interfaces and can tell, else from the snapshot's flags.
 fn read_link(snap: &Snapshot, name: &str) -> Link {
     if snap.sys {
         if let Some(link) = sys_link(name) {
@@ -766,6 +770,53 @@ fn sys_file(name: &str, file: &str) -> io::Result<String> {
     std::fs::read_to_string(format!("/sys/class/net/{name}/{file}")).map(|s| s.trim().to_owned())
 }
 
+/// An interface's operational state as RFC 2863 names it (Linux's `operstate`, Windows'
+/// `OperStatus`).
+#[cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Oper {
+    Up,
+    Down,
+    Testing,
+    Unknown,
+    Dormant,
+    NotPresent,
+    LowerLayerDown,
+}
+
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+impl Oper {
+    /// Linux's name for it (`/sys/class/net/IF/operstate`); anything else is down.
+    fn from_linux(name: &str) -> Oper {
+        match name {
+            "up" => Oper::Up,
+            "unknown" => Oper::Unknown,
+            "testing" => Oper::Testing,
+            "dormant" => Oper::Dormant,
+            "notpresent" => Oper::NotPresent,
+            "lowerlayerdown" => Oper::LowerLayerDown,
+            _ => Oper::Down,
+        }
+    }
+}
+
+/// Whether a link in state `oper` is usable, and if not why. `unknown` is usable: it is
+/// what tunnels and loopback report. Down reads as no carrier (Linux tells a switched-off
+/// interface apart by its flags; Windows does not list disabled adapters at all).
+#[cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
+fn oper_link(oper: Oper) -> Link {
+    match oper {
+        Oper::Up | Oper::Unknown => Link::Up,
+        Oper::Dormant => {
+            Link::Down("is not connected yet (dormant: waiting to associate or authenticate)")
+        }
+        Oper::LowerLayerDown => Link::Down("has no carrier (the link under it is down)"),
+        Oper::NotPresent => Link::Down("is not present"),
+        Oper::Testing => Link::Down("is in test mode"),
+        Oper::Down => Link::Down(NO_CARRIER),
+    }
+}
+
 /// The link from /sys/class/net/NAME: `None` when it cannot be read.
 #[cfg(target_os = "linux")]
 fn sys_link(name: &str) -> Option<Link> {
@@ -774,16 +825,9 @@ fn sys_link(name: &str) -> Option<Link> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(Link::Gone),
         Err(_) => return None,
     };
-    Some(match operstate.as_str() {
-        "up" | "unknown" => Link::Up,
-        "dormant" => {
-            Link::Down("is not connected yet (dormant: waiting to associate or authenticate)")
-        }
-        "lowerlayerdown" => Link::Down("has no carrier (the link under it is down)"),
-        "notpresent" => Link::Down("is not present"),
-        "testing" => Link::Down("is in test mode"),
-        _ => {
-            // "down": switched off, or up without carrier.
+    Some(match Oper::from_linux(&operstate) {
+        Oper::Down => {
+            // Switched off, or up without carrier.
             const IFF_UP: u32 = 0x1;
             let flags = sys_file(name, "flags")
                 .ok()
@@ -793,16 +837,52 @@ fn sys_link(name: &str) -> Option<Link> {
                 _ => Link::Down(NO_CARRIER),
             }
         }
+        oper => oper_link(oper),
     })
 }
 
-#[cfg(not(target_os = "linux"))]
+/// The adapter's operational status from GetAdaptersAddresses, now. Adapters are found by
+/// their friendly name ("Wi-Fi"), which is what if-addrs reports; one that is not listed
+/// any more (removed, or disabled) is gone. `None` when the adapters cannot be read.
+#[cfg(windows)]
+fn sys_link(name: &str) -> Option<Link> {
+    use ipconfig::OperStatus as S;
+    let adapters = ipconfig::get_adapters().ok()?;
+    let Some(adapter) = adapters.iter().find(|a| a.friendly_name() == name) else {
+        return Some(Link::Gone);
+    };
+    Some(oper_link(match adapter.oper_status() {
+        S::IfOperStatusUp => Oper::Up,
+        S::IfOperStatusDown => Oper::Down,
+        S::IfOperStatusTesting => Oper::Testing,
+        S::IfOperStatusUnknown => Oper::Unknown,
+        S::IfOperStatusDormant => Oper::Dormant,
+        S::IfOperStatusNotPresent => Oper::NotPresent,
+        S::IfOperStatusLowerLayerDown => Oper::LowerLayerDown,
+    }))
+}
+
+/// The carrier configd keeps for the interface (the `status: active` of `ifconfig`, which
+/// the RUNNING flag does not follow on macOS). `None` for an interface without media status
+/// (tunnels, loopback, bridges) or when the store cannot be read.
+#[cfg(target_os = "macos")]
+fn sys_link(name: &str) -> Option<Link> {
+    let store = configd::store()?;
+    store_link(&configd::value(
+        &store,
+        &format!("State:/Network/Interface/{name}/Link"),
+    )?)
+}
+
+/// Other systems: the snapshot's flags only.
+#[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
 fn sys_link(_name: &str) -> Option<Link> {
     None
 }
 
-/// /sys/class/net belongs to our network namespace: every interface getifaddrs reports
-/// (through a netlink socket, so in our namespace) has the same ifindex there.
+/// The live link reads describe the interfaces getifaddrs reported. On Linux, /sys/class/net
+/// must belong to our network namespace: every interface getifaddrs reports (through a
+/// netlink socket, so in our namespace) has the same ifindex there.
 #[cfg(target_os = "linux")]
 fn sys_matches(indexes: &[(String, Option<u32>)]) -> bool {
     !indexes.is_empty()
@@ -814,12 +894,14 @@ fn sys_matches(indexes: &[(String, Option<u32>)]) -> bool {
         })
 }
 
+/// Windows and macOS have one view of their interfaces for the whole system.
 #[cfg(not(target_os = "linux"))]
 fn sys_matches(_indexes: &[(String, Option<u32>)]) -> bool {
-    false
+    true
 }
 
-/// Interfaces of the main table's default routes (what a full-tunnel VPN runs over).
+/// Interfaces of the default routes (what a full-tunnel VPN runs over): on Linux, those of
+/// the main table.
 #[cfg(target_os = "linux")]
 fn default_route_ifaces() -> Option<Vec<String>> {
     // /proc/net is /proc/self/net: it follows our network namespace.
@@ -837,9 +919,119 @@ fn default_route_ifaces() -> Option<Vec<String>> {
     Some(out)
 }
 
-#[cfg(not(target_os = "linux"))]
+/// The adapters that have a default gateway (GetAdaptersAddresses), by friendly name.
+#[cfg(windows)]
+fn default_route_ifaces() -> Option<Vec<String>> {
+    let adapters = ipconfig::get_adapters().ok()?;
+    Some(gateway_ifaces(
+        adapters.iter().map(|a| (a.friendly_name(), a.gateways())),
+    ))
+}
+
+/// The interfaces configd gives a default route: see [`store_defaults`]. `None` when the
+/// store cannot be read.
+#[cfg(target_os = "macos")]
+fn default_route_ifaces() -> Option<Vec<String>> {
+    let store = configd::store()?;
+    let globals: Vec<plist::Value> = ["State:/Network/Global/IPv4", "State:/Network/Global/IPv6"]
+        .iter()
+        .filter_map(|key| configd::value(&store, key))
+        .collect();
+    let services: Vec<plist::Value> = store
+        .get_keys("State:/Network/Service/[^/]+/IPv[46]")
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|key| configd::value(&store, &key.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(store_defaults(&globals, &services))
+}
+
+#[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
 fn default_route_ifaces() -> Option<Vec<String>> {
     None
+}
+
+/// Names of the adapters with at least one default gateway, in the order listed (Windows
+/// lists a gateway only for an adapter's default routes).
+#[cfg_attr(not(windows), allow(dead_code))]
+fn gateway_ifaces<'a>(adapters: impl IntoIterator<Item = (&'a str, &'a [IpAddr])>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (name, gateways) in adapters {
+        if !gateways.is_empty() && !out.iter().any(|n| n == name) {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
+/// macOS: configd's dynamic store, the system's own record of links and routes (what
+/// `scutil` shows). Values are handed over as binary property lists and read with the
+/// `plist` crate, so nothing needs an unchecked cast.
+#[cfg(target_os = "macos")]
+mod configd {
+    use system_configuration::core_foundation::propertylist::{
+        create_data, kCFPropertyListBinaryFormat_v1_0,
+    };
+    use system_configuration::dynamic_store::{SCDynamicStore, SCDynamicStoreBuilder};
+
+    /// A session with configd (a Mach port; cheap, and nothing to keep between reads).
+    pub fn store() -> Option<SCDynamicStore> {
+        SCDynamicStoreBuilder::new("Fieldline vantage").build()
+    }
+
+    /// The value under `key`, or `None` when there is none.
+    pub fn value(store: &SCDynamicStore, key: &str) -> Option<plist::Value> {
+        let list = store.get(key)?;
+        let data =
+            create_data(list.as_concrete_TypeRef(), kCFPropertyListBinaryFormat_v1_0).ok()?;
+        plist::Value::from_reader(std::io::Cursor::new(data.bytes())).ok()
+    }
+}
+
+/// The link in configd's `State:/Network/Interface/IF/Link`: `Active` is the carrier (an
+/// associated Wi-Fi, a plugged cable). `None`: no `Active` (no media status to tell).
+#[cfg(any(target_os = "macos", test))]
+fn store_link(link: &plist::Value) -> Option<Link> {
+    let active = link.as_dictionary()?.get("Active")?.as_boolean()?;
+    Some(if active {
+        Link::Up
+    } else {
+        Link::Down(NO_CARRIER)
+    })
+}
+
+/// The interfaces with a default route, from configd's state: first the primary interface
+/// of each family (`State:/Network/Global/IPv4` and `IPv6`, `PrimaryInterface`: the
+/// unscoped default route), then the interface of every service that has a router
+/// (`State:/Network/Service/ID/IPv4` and `IPv6`: `InterfaceName`, `Router`), each of which
+/// gets a scoped default route. A link that went down has no service state any more.
+#[cfg(any(target_os = "macos", test))]
+fn store_defaults(globals: &[plist::Value], services: &[plist::Value]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |name: Option<&str>| {
+        if let Some(name) = name.filter(|n| !n.is_empty()) {
+            if !out.iter().any(|n| n == name) {
+                out.push(name.to_owned());
+            }
+        }
+    };
+    for global in globals {
+        add(global
+            .as_dictionary()
+            .and_then(|d| d.get("PrimaryInterface"))
+            .and_then(plist::Value::as_string));
+    }
+    for service in services {
+        let Some(d) = service.as_dictionary() else {
+            continue;
+        };
+        if d.contains_key("Router") {
+            add(d.get("InterfaceName").and_then(plist::Value::as_string));
+        }
+    }
+    out
 }
 
 const RTF_UP: u32 = 0x1;
@@ -1446,6 +1638,134 @@ mod tests {
                   00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n\
                   fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n";
         assert_eq!(parse_route_v6(v6), vec!["eth0".to_string()]);
+    }
+
+    #[test]
+    fn operational_states_read_as_links() {
+        assert_eq!(oper_link(Oper::from_linux("up")), Link::Up);
+        // Tunnels, WireGuard and loopback (Linux), an undetermined adapter (Windows).
+        assert_eq!(oper_link(Oper::from_linux("unknown")), Link::Up);
+        assert_eq!(oper_link(Oper::from_linux("down")), Link::Down(NO_CARRIER));
+        assert_eq!(
+            oper_link(Oper::from_linux("lowerlayerdown")).why(),
+            "has no carrier (the link under it is down)"
+        );
+        assert!(oper_link(Oper::from_linux("dormant"))
+            .why()
+            .starts_with("is not connected yet"));
+        assert_eq!(oper_link(Oper::NotPresent).why(), "is not present");
+        assert_eq!(oper_link(Oper::Testing).why(), "is in test mode");
+        assert_eq!(Oper::from_linux("something new"), Oper::Down);
+    }
+
+    #[test]
+    fn windows_default_routes_are_the_adapters_with_gateways() {
+        let v4: [IpAddr; 1] = [ip("192.168.1.1")];
+        let v6: [IpAddr; 1] = [ip("fe80::1")];
+        let vpn: [IpAddr; 1] = [ip("0.0.0.0")];
+        let adapters: [(&str, &[IpAddr]); 5] = [
+            ("Wi-Fi", &v4),
+            ("Ethernet 2", &[]),
+            ("Wi-Fi", &v6),
+            ("Loopback Pseudo-Interface 1", &[]),
+            ("WireGuard Tunnel", &vpn),
+        ];
+        assert_eq!(
+            gateway_ifaces(adapters),
+            vec!["Wi-Fi".to_string(), "WireGuard Tunnel".to_string()]
+        );
+    }
+
+    /// A value as configd hands it over, written from `scutil`'s `show KEY` for these keys.
+    fn store_value(dict: &str) -> plist::Value {
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \
+             \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
+             <plist version=\"1.0\">\n<dict>\n{dict}\n</dict>\n</plist>\n"
+        );
+        let value = plist::Value::from_reader(io::Cursor::new(xml.into_bytes())).unwrap();
+        // configd's values arrive as binary property lists: read them back that way too.
+        let mut binary = Vec::new();
+        value.to_writer_binary(&mut binary).unwrap();
+        plist::Value::from_reader(io::Cursor::new(binary)).unwrap()
+    }
+
+    #[test]
+    fn macos_links_from_configd() {
+        // State:/Network/Interface/en0/Link
+        let active = store_value("<key>Active</key><true/><key>Expensive</key><false/>");
+        assert_eq!(store_link(&active), Some(Link::Up));
+        let inactive = store_value("\t<key>Active</key>\n\t<false/>");
+        assert_eq!(store_link(&inactive), Some(Link::Down(NO_CARRIER)));
+        // No media status (a bridge): the flags will tell.
+        let unknown = store_value("<key>Expensive</key><false/>");
+        assert_eq!(store_link(&unknown), None);
+        assert_eq!(store_link(&plist::Value::Boolean(true)), None);
+    }
+
+    #[test]
+    fn macos_default_routes_from_configd() {
+        // A full-tunnel VPN made itself primary for IPv4; IPv6 still leaves through Wi-Fi.
+        let globals = [
+            store_value(
+                "<key>PrimaryInterface</key><string>utun4</string>\
+                 <key>PrimaryService</key><string>5F1D2C3B-0000-4000-8000-00000000AAAA</string>\
+                 <key>Router</key><string>10.8.0.1</string>",
+            ),
+            store_value(
+                "<key>PrimaryInterface</key><string>en0</string>\
+                 <key>PrimaryService</key><string>0A1B2C3D-0000-4000-8000-00000000BBBB</string>\
+                 <key>Router</key><string>fe80::1</string>",
+            ),
+        ];
+        let services = [
+            // State:/Network/Service/0A1B.../IPv4: Wi-Fi, with a router.
+            store_value(
+                "<key>Addresses</key><array><string>192.168.1.23</string></array>\
+                 <key>ConfirmedInterfaceName</key><string>en0</string>\
+                 <key>InterfaceName</key><string>en0</string>\
+                 <key>Router</key><string>192.168.1.1</string>\
+                 <key>SubnetMasks</key><array><string>255.255.255.0</string></array>",
+            ),
+            // A customer's LAN on a USB adapter, static address without a router.
+            store_value(
+                "<key>Addresses</key><array><string>172.16.5.10</string></array>\
+                 <key>InterfaceName</key><string>en7</string>\
+                 <key>SubnetMasks</key><array><string>255.255.255.0</string></array>",
+            ),
+            // Tethered phone, IPv6 only.
+            store_value(
+                "<key>Addresses</key><array><string>2001:db8::5</string></array>\
+                 <key>InterfaceName</key><string>en5</string>\
+                 <key>PrefixLength</key><array><integer>64</integer></array>\
+                 <key>Router</key><string>fe80::2</string>",
+            ),
+        ];
+        assert_eq!(
+            store_defaults(&globals, &services),
+            vec!["utun4".to_string(), "en0".to_string(), "en5".to_string()]
+        );
+        assert!(store_defaults(&[], &[]).is_empty());
+
+        // The tunnel is skipped when looking for the link under it.
+        let snap = Snapshot {
+            ifaces: vec![
+                iface("lo0", "127.0.0.1", 8, false),
+                iface("en0", "192.168.1.23", 24, false),
+                iface("utun4", "10.8.0.2", 24, true),
+            ],
+            internet: vec![Some("utun4".into())],
+            defaults: Some(store_defaults(&globals, &services)),
+            ..laptop(&[])
+        };
+        let down = links(&[("en0", Link::Down(NO_CARRIER)), ("en5", Link::Gone)]);
+        assert_eq!(
+            global_reason(&snap, &down, None).unwrap(),
+            "no network: en0 has no carrier, and the tunnel utun4 runs over it"
+        );
+        let tethered = links(&[("en0", Link::Down(NO_CARRIER))]);
+        assert_eq!(global_reason(&snap, &tethered, None), None);
     }
 
     #[test]

@@ -1,17 +1,20 @@
 //! The `ping` probe: `count` ICMP echoes to the host, judged on loss and average round trip.
 //!
-//! Sockets, in this order: an unprivileged datagram ICMP socket (Linux when the process's
-//! group is in `net.ipv4.ping_group_range`, macOS always), else a raw socket (root or
-//! CAP_NET_RAW). When neither opens, the result is UNKNOWN with a sentence saying why and
-//! how to fix it: a ping that could not be sent is never reported as a host that is down.
-//! [`icmp_access`] tells which of the three this process gets.
+//! Unix sockets, in this order: an unprivileged datagram ICMP socket (Linux when the
+//! process's group is in `net.ipv4.ping_group_range`, macOS always), else a raw socket (root
+//! or CAP_NET_RAW). Windows has its ICMP API (`IcmpSendEcho` / `Icmp6SendEcho2` through
+//! `winping`, on the blocking pool), which needs no privileges. When none of these can be
+//! used, the result is UNKNOWN with a sentence saying why and how to fix it: a ping that
+//! could not be sent is never reported as a host that is down. [`icmp_access`] tells which
+//! one this process gets.
 //!
-//! Each probe has its own socket, identifier, sequence numbers and a random 8-byte token
-//! in the payload; a reply counts only if all of them match, once, so many probes at once
-//! (to the same or different hosts, raw sockets seeing every reply) do not cross-talk.
-//! Echoes are spaced `min(1 s, timeout / (2 × count))` apart and the probe ends at the
-//! timeout, or as soon as every echo has its reply. IPv4 and IPv6; a host name is resolved
-//! with the system resolver (IPv4 preferred).
+//! On a socket, each probe has its own identifier, sequence numbers and a random 8-byte
+//! token in the payload; a reply counts only if all of them match, once, so many probes at
+//! once (to the same or different hosts, raw sockets seeing every reply) do not cross-talk.
+//! Windows' API pairs each echo with its reply itself. Echoes are spaced
+//! `min(1 s, timeout / (2 × count))` apart and the probe ends at the timeout, or as soon as
+//! every echo has its reply. IPv4 and IPv6; a host name is resolved with the system
+//! resolver (IPv4 preferred).
 
 use crate::outcome::Outcome;
 use fieldline_core::checks::PingSpec;
@@ -31,7 +34,9 @@ pub enum IcmpAccess {
     Datagram,
     /// A raw socket (root or CAP_NET_RAW).
     Raw,
-    /// Neither: why, and how to fix it.
+    /// Windows' ICMP API (iphlpapi), which needs no privileges.
+    IcmpApi,
+    /// None of these: why, and how to fix it.
     Denied(String),
 }
 
@@ -83,7 +88,6 @@ async fn resolve(name: &str, deadline: Instant) -> Result<IpAddr, Outcome> {
 }
 
 /// What the echoes of one probe found.
-#[cfg_attr(not(unix), allow(dead_code))]
 #[derive(Debug, Default)]
 struct Echoes {
     /// The round trip of each echo; `None`: lost (or not sent).
@@ -203,6 +207,100 @@ fn random_u16s<const N: usize>() -> [u16; N] {
     std::array::from_fn(|_| state.hash_one(CALLS.fetch_add(1, Ordering::Relaxed)) as u16)
 }
 
+/// One probe's echoes on a socket: what was sent when, and which replies count (pure, so
+/// that the matching is tested on every OS).
+#[cfg_attr(not(unix), allow(dead_code))]
+#[derive(Debug)]
+struct Round {
+    v6: bool,
+    ident: u16,
+    seq_base: u16,
+    /// Starts the payload of every echo of this probe.
+    token: [u8; 8],
+    /// Replies must carry `ident`: a raw socket sees every echo reply, and so does a
+    /// datagram socket off Linux (macOS keeps the identifier it is given). Linux rewrites
+    /// the identifier of a datagram socket and hands it only its own replies.
+    check_ident: bool,
+    /// When each echo was sent; `None`: not (yet).
+    sent: Vec<Option<Instant>>,
+    out: Echoes,
+}
+
+#[cfg_attr(not(unix), allow(dead_code))]
+impl Round {
+    /// A round of `count` echoes with a random identifier, first sequence number and token.
+    fn new(v6: bool, count: usize, check_ident: bool) -> Round {
+        let [ident, seq_base, t0, t1, t2, t3] = random_u16s::<6>();
+        let mut token = [0u8; 8];
+        for (chunk, word) in token.chunks_mut(2).zip([t0, t1, t2, t3]) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        Round {
+            v6,
+            ident,
+            seq_base,
+            token,
+            check_ident,
+            sent: vec![None; count],
+            out: Echoes {
+                rtts: vec![None; count],
+                note: None,
+            },
+        }
+    }
+
+    /// The request for echo `index`.
+    fn request(&self, index: usize) -> Vec<u8> {
+        let seq = self.seq_base.wrapping_add(index as u16);
+        packet::request(self.v6, self.ident, seq, &self.token)
+    }
+
+    /// Echo `index` left at `at`.
+    fn sent(&mut self, index: usize, at: Instant) {
+        if let Some(slot) = self.sent.get_mut(index) {
+            *slot = Some(at);
+        }
+    }
+
+    /// Some echo was sent and has no reply yet.
+    fn waiting(&self) -> bool {
+        self.sent
+            .iter()
+            .zip(&self.out.rtts)
+            .any(|(s, r)| s.is_some() && r.is_none())
+    }
+
+    /// A packet read at `at`: counted if it is the first reply to one of this round's
+    /// echoes; otherwise it is another probe's or another program's, or a duplicate.
+    fn reply(&mut self, data: &[u8], at: Instant) -> bool {
+        let Some((id, seq, payload)) = packet::reply(self.v6, data) else {
+            return false;
+        };
+        if (self.check_ident && id != self.ident) || !payload.starts_with(&self.token) {
+            return false;
+        }
+        let index = usize::from(seq.wrapping_sub(self.seq_base));
+        match (self.sent.get(index), self.out.rtts.get_mut(index)) {
+            (Some(Some(sent)), Some(rtt @ None)) => {
+                *rtt = Some(at.saturating_duration_since(*sent));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The round trip of an echo answered through Windows' ICMP API. The API reports whole
+/// milliseconds (a LAN reads 0 ms); the time measured around the blocking call is finer but
+/// also holds the call's own overhead and the thread's wake-up. The true value lies in
+/// `[reported, reported + 1 ms)`, so the measurement is kept inside that.
+#[cfg_attr(not(windows), allow(dead_code))]
+fn api_rtt(reported: Duration, measured: Duration) -> Duration {
+    measured
+        .max(reported)
+        .min(reported + Duration::from_micros(999))
+}
+
 /// ICMP echo packets: building requests and reading replies.
 #[cfg_attr(not(unix), allow(dead_code))]
 mod packet {
@@ -267,7 +365,7 @@ mod packet {
 
 #[cfg(unix)]
 mod sys {
-    use super::{io_reason, packet, random_u16s, Echoes, IcmpAccess};
+    use super::{io_reason, Echoes, IcmpAccess, Round};
     use socket2::{Domain, Protocol, SockAddr, Socket, Type};
     use std::io::ErrorKind;
     use std::net::{IpAddr, SocketAddr};
@@ -355,40 +453,26 @@ mod sys {
         let socket = tokio::net::UdpSocket::from_std(std::net::UdpSocket::from(socket))
             .map_err(|e| setup("register", e))?;
 
-        let [ident, seq_base, t0, t1, t2, t3] = random_u16s::<6>();
-        let mut token = [0u8; 8];
-        for (chunk, word) in token.chunks_mut(2).zip([t0, t1, t2, t3]) {
-            chunk.copy_from_slice(&word.to_be_bytes());
-        }
-        // A datagram socket's identifier is the kernel's (it rewrites ours, and hands
-        // this socket only replies with its own); a raw socket sees every echo reply.
-        let check_ident = kind == IcmpAccess::Raw;
-
-        let mut sent: Vec<Option<Instant>> = vec![None; count];
-        let mut out = Echoes {
-            rtts: vec![None; count],
-            note: None,
-        };
+        // Linux rewrites the identifier of a datagram socket and passes it only its own
+        // replies; macOS keeps ours and passes it every echo reply from `ip`, with the IPv4
+        // header in front (which `packet::reply` skips), as a raw socket does.
+        let check_ident =
+            kind == IcmpAccess::Raw || !cfg!(any(target_os = "linux", target_os = "android"));
+        let mut round = Round::new(v6, count, check_ident);
         let mut next = 0usize;
         let mut next_at = Instant::now();
         let mut buf = vec![0u8; 4096];
         let mut errors = 0u32;
         loop {
-            let waiting = sent
-                .iter()
-                .zip(&out.rtts)
-                .any(|(s, r)| s.is_some() && r.is_none());
-            if next == count && !waiting {
+            if next == count && !round.waiting() {
                 break;
             }
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => break,
                 _ = tokio::time::sleep_until(next_at), if next < count => {
-                    let seq = seq_base.wrapping_add(next as u16);
-                    let request = packet::request(v6, ident, seq, &token);
-                    match socket.try_send(&request) {
-                        Ok(_) => sent[next] = Some(Instant::now()),
-                        Err(e) => out.note = Some(io_reason(&e)),
+                    match socket.try_send(&round.request(next)) {
+                        Ok(_) => round.sent(next, Instant::now()),
+                        Err(e) => round.out.note = Some(io_reason(&e)),
                     }
                     next += 1;
                     next_at += gap;
@@ -396,53 +480,171 @@ mod sys {
                 read = socket.recv(&mut buf) => match read {
                     Err(e) => {
                         // An ICMP error about an echo ("no route to host"), reported once.
-                        out.note = Some(io_reason(&e));
+                        round.out.note = Some(io_reason(&e));
                         errors += 1;
                         if errors > 1000 {
                             return Err(format!("the ICMP socket keeps failing: {e}"));
                         }
                     }
                     Ok(n) => {
-                        let Some((id, seq, payload)) = packet::reply(v6, &buf[..n]) else {
-                            continue;
-                        };
-                        if (check_ident && id != ident) || !payload.starts_with(&token) {
-                            continue; // another probe's, or another program's
-                        }
-                        let index = usize::from(seq.wrapping_sub(seq_base));
-                        if let (Some(Some(at)), Some(rtt @ None)) =
-                            (sent.get(index), out.rtts.get_mut(index))
-                        {
-                            *rtt = Some(at.elapsed());
-                        }
+                        round.reply(&buf[..n], Instant::now());
                     }
                 },
             }
         }
-        Ok(out)
+        Ok(round.out)
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
 mod sys {
-    use super::{Echoes, IcmpAccess};
+    use super::{api_rtt, Echoes, IcmpAccess, PAYLOAD};
     use std::net::IpAddr;
     use std::time::Duration;
     use tokio::time::Instant;
+    use winping::{Buffer, CreateError, Error, Pinger};
 
-    const NOT_YET: &str = "ping is not supported on this operating system yet";
+    /// The API's timeouts are whole milliseconds: with less than this left, no echo is sent.
+    const MIN_WAIT: Duration = Duration::from_millis(1);
 
-    pub fn open(_v6: bool) -> Result<((), IcmpAccess), String> {
-        Err(NOT_YET.into())
+    /// Windows' ICMP API for IPv4 or IPv6, else why not.
+    pub fn open(v6: bool) -> Result<(Pinger, IcmpAccess), String> {
+        // winping 0.10.1 names its partial failures the other way round: `NoV4` comes back
+        // when the IPv6 handle failed, `NoV6` when the IPv4 one did (seen under Wine, which
+        // has no ICMPv6). Matched to what it does; the version is pinned.
+        let pinger = match (Pinger::new(), v6) {
+            (Ok(p), _) | (Err(CreateError::NoV4(p)), false) | (Err(CreateError::NoV6(p)), true) => {
+                Some(p)
+            }
+            _ => None,
+        };
+        let (call, family) = if v6 {
+            ("Icmp6CreateFile", "IPv6")
+        } else {
+            ("IcmpCreateFile", "IPv4")
+        };
+        pinger.map(|p| (p, IcmpAccess::IcmpApi)).ok_or_else(|| {
+            format!(
+                "Windows' ICMP API is not available ({call} failed); is {family} enabled on \
+                 this computer?"
+            )
+        })
     }
 
+    /// What became of one echo.
+    enum Done {
+        /// The API's answer (a round trip in whole milliseconds), and the time measured
+        /// around the call.
+        Answer(usize, Result<u32, Error>, Duration),
+        /// The blocking pool was too busy to start it before the deadline.
+        Late,
+        /// No handle for it: why.
+        NoHandle(String),
+    }
+
+    /// Sends `count` echoes `gap` apart and collects replies until all are in or
+    /// `deadline`. Err: no ICMP handle (UNKNOWN).
+    ///
+    /// `IcmpSendEcho` blocks until the reply or its timeout, so each echo is a call on the
+    /// blocking pool, with its own handle (they are not `Send`) and what is left of the
+    /// probe's time as its timeout: it ends by the deadline on its own, and no async thread
+    /// ever waits on it.
     pub async fn echoes(
-        _ip: IpAddr,
-        _count: usize,
-        _gap: Duration,
-        _deadline: Instant,
+        ip: IpAddr,
+        count: usize,
+        gap: Duration,
+        deadline: Instant,
     ) -> Result<Echoes, String> {
-        Err(NOT_YET.into())
+        // Tried before anything is sent: a system that cannot ping says so (UNKNOWN).
+        drop(open(ip.is_ipv6())?);
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Done>();
+        let mut out = Echoes {
+            rtts: vec![None; count],
+            note: None,
+        };
+        let mut next = 0usize;
+        let mut next_at = Instant::now();
+        let mut pending = 0usize;
+        let mut late = 0usize;
+        loop {
+            if next == count && pending == 0 {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = tokio::time::sleep_until(next_at), if next < count => {
+                    let index = next;
+                    next += 1;
+                    next_at += gap;
+                    let done = done_tx.clone();
+                    pending += 1;
+                    // Not awaited: the probe collects what arrives by the deadline, and an
+                    // echo still out then ends by its own timeout. Nobody may listen then.
+                    drop(tokio::task::spawn_blocking(move || {
+                        let _ = done.send(echo(ip, index, deadline));
+                    }));
+                }
+                Some(done) = done_rx.recv() => {
+                    pending = pending.saturating_sub(1);
+                    match done {
+                        Done::Answer(index, answer, measured) => {
+                            record(&mut out, index, answer, measured);
+                        }
+                        Done::Late => late += 1,
+                        Done::NoHandle(why) => out.note = Some(why),
+                    }
+                }
+            }
+        }
+        if late > 0 && out.note.is_none() {
+            out.note = Some(format!(
+                "{late} of {count} echoes could not be sent in time: too many pings at once"
+            ));
+        }
+        Ok(out)
+    }
+
+    /// One echo, blocking until its reply or `deadline`.
+    fn echo(ip: IpAddr, index: usize, deadline: Instant) -> Done {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left < MIN_WAIT {
+            return Done::Late;
+        }
+        let mut pinger = match open(ip.is_ipv6()) {
+            Ok((pinger, _)) => pinger,
+            Err(why) => return Done::NoHandle(why),
+        };
+        pinger.set_timeout(u32::try_from(left.as_millis()).unwrap_or(u32::MAX));
+        let mut buffer = Buffer::with_data(payload());
+        let started = std::time::Instant::now();
+        let answer = pinger.send(ip, &mut buffer);
+        Done::Answer(index, answer, started.elapsed())
+    }
+
+    /// The echo's data, like ping.exe's: letters.
+    fn payload() -> Vec<u8> {
+        (0..PAYLOAD).map(|i| b'a' + (i % 23) as u8).collect()
+    }
+
+    fn record(out: &mut Echoes, index: usize, answer: Result<u32, Error>, measured: Duration) {
+        let why = match answer {
+            Ok(ms) => {
+                if let Some(rtt) = out.rtts.get_mut(index) {
+                    *rtt = Some(api_rtt(Duration::from_millis(u64::from(ms)), measured));
+                }
+                return;
+            }
+            Err(Error::Timeout) => return, // lost
+            Err(Error::NetUnreachable) => "network is unreachable".to_string(),
+            Err(Error::HostUnreachable) => "host is unreachable".to_string(),
+            Err(Error::ProtocolUnreachable) => "protocol is unreachable".to_string(),
+            Err(Error::TtlExpired) => "time to live exceeded in transit".to_string(),
+            Err(Error::ReassemblyExpired) => "fragment reassembly time exceeded".to_string(),
+            Err(Error::NeedsFragmented) => "the echo is too big for the path".to_string(),
+            // "Other error (1231): The network location cannot be reached. ...".
+            Err(e @ Error::Other(_)) => format!("the ICMP API failed: {e}"),
+        };
+        out.note = Some(why);
     }
 }
 
@@ -495,6 +697,83 @@ mod tests {
         );
         assert!(packet::reply(false, &[0x4f, 1, 2]).is_none());
         assert!(packet::reply(false, &[]).is_none());
+    }
+
+    /// What a peer sends back for `request`: the type flipped to a reply (the checksum is
+    /// not checked here), with an IPv4 header in front when `header` (raw sockets, and
+    /// datagram sockets on macOS).
+    fn answer(v6: bool, request: &[u8], header: bool) -> Vec<u8> {
+        let mut p = Vec::new();
+        if header {
+            p.extend_from_slice(&[0x45, 0, 0, 60, 0, 0, 0, 0, 64, 1, 0, 0]);
+            p.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 1]);
+        }
+        let at = p.len();
+        p.extend_from_slice(request);
+        p[at] = if v6 {
+            packet::ECHO_REPLY_V6
+        } else {
+            packet::ECHO_REPLY_V4
+        };
+        p
+    }
+
+    #[test]
+    fn a_round_counts_its_own_replies_once() {
+        let t0 = Instant::now();
+        let at = t0 + Duration::from_millis(5);
+        for (v6, header) in [(false, false), (false, true), (true, false)] {
+            let mut round = Round::new(v6, 3, true);
+            round.sent(0, t0);
+            round.sent(1, t0);
+            assert!(round.waiting());
+            // Echo 2 was never sent: a reply to it (forged or late) is not counted.
+            assert!(!round.reply(&answer(v6, &round.request(2), header), at));
+            assert!(round.reply(&answer(v6, &round.request(1), header), at));
+            // A duplicate of the same reply.
+            assert!(!round.reply(&answer(v6, &round.request(1), header), at));
+            // Another probe's echo with the same sequence numbers: another identifier.
+            let mut other = answer(v6, &round.request(0), header);
+            let ident = if header { 24 } else { 4 };
+            other[ident] ^= 0xff;
+            assert!(!round.reply(&other, at));
+            // The same identifier (a macOS socket of another program) but another token.
+            let mut other = answer(v6, &round.request(0), header);
+            other[ident + 4] ^= 0xff;
+            assert!(!round.reply(&other, at));
+            // Our own request, looped back to a raw socket.
+            assert!(!round.reply(&round.request(0), at));
+            assert!(round.waiting());
+            assert!(round.reply(&answer(v6, &round.request(0), header), at));
+            assert!(!round.waiting());
+            assert_eq!(
+                round.out.rtts,
+                vec![
+                    Some(Duration::from_millis(5)),
+                    Some(Duration::from_millis(5)),
+                    None
+                ]
+            );
+        }
+        // A Linux datagram socket: the kernel chose the identifier, so any will do.
+        let mut round = Round::new(false, 1, false);
+        round.sent(0, t0);
+        let mut reply = answer(false, &round.request(0), false);
+        reply[4] ^= 0xff;
+        assert!(round.reply(&reply, at));
+    }
+
+    #[test]
+    fn windows_round_trips_stay_within_the_reported_millisecond() {
+        let ms = Duration::from_millis;
+        let us = Duration::from_micros;
+        // A LAN: 0 ms reported, 180 µs measured.
+        assert_eq!(api_rtt(ms(0), us(180)), us(180));
+        // The call took long to return: no more than the report allows.
+        assert_eq!(api_rtt(ms(3), ms(40)), us(3999));
+        // Measured less than reported (clock granularity): the report wins.
+        assert_eq!(api_rtt(ms(12), us(11_900)), ms(12));
+        assert_eq!(api_rtt(ms(12), us(12_400)), us(12_400));
     }
 
     #[test]
