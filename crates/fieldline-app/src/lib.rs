@@ -16,6 +16,7 @@ pub mod forwards;
 pub mod helpdesk;
 pub mod host_keys;
 pub mod house;
+pub mod monitoring;
 pub mod profiles;
 pub mod prometheus;
 pub mod remote;
