@@ -5,6 +5,7 @@
 
 mod check;
 mod demo;
+mod files;
 mod fleet;
 mod maintenance;
 mod remote;
@@ -65,6 +66,9 @@ enum Command {
     /// SSH credential profiles (secrets in the OS keychain, never in the store)
     #[command(subcommand, name = "ssh-profile")]
     SshProfile(remote::ProfileCommand),
+    /// An endpoint's files over SFTP (through its jump hosts): list, get, put
+    #[command(subcommand)]
+    Sftp(files::SftpCommand),
     /// Add the hosts of an OpenSSH client configuration (~/.ssh/config) as endpoints
     #[command(name = "ssh-import")]
     SshImport(remote::SshImportArgs),
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
         Command::SshProfile(cmd) => remote::run_profile(cmd, cli.data_dir.as_deref()),
         Command::SshImport(args) => remote::run_ssh_import(args, cli.data_dir.as_deref()),
         Command::KnownHosts(cmd) => remote::run_known_hosts(cmd, cli.data_dir.as_deref()),
+        Command::Sftp(cmd) => files::run(cmd, cli.data_dir.as_deref()),
         Command::Fleet(cmd) => fleet::run(cmd, cli.data_dir.as_deref()),
         Command::Sla(cmd) => sla::run(cmd, cli.data_dir.as_deref()),
         Command::Ticket(cmd) => ticket::run(cmd, cli.data_dir.as_deref()),
