@@ -8,8 +8,6 @@ use crate::remote::{remote_error, Context};
 use fieldline_ipc::IpcError;
 use fieldline_keychain::SecretStore;
 use fieldline_ssh::audit::AuditAction;
-use fieldline_ssh::connect::{self, NoPrompter};
-use fieldline_ssh::known_hosts::HostKeyPolicy;
 use fieldline_ssh::sftp::{self, Direction, Listing, Progress};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -21,14 +19,7 @@ pub fn list(
     endpoint: &str,
     path: &str,
 ) -> Result<Listing, IpcError> {
-    let route = ctx.route(endpoint)?;
-    let conn = connect::connect(
-        &route,
-        &ctx.connect_options(HostKeyPolicy::Strict),
-        secrets,
-        &mut NoPrompter,
-    )
-    .map_err(remote_error)?;
+    let conn = ctx.connect_known(endpoint, secrets)?;
     let sftp = sftp::open(conn.target()).map_err(remote_error)?;
     sftp::list(&sftp, path).map_err(remote_error)
 }
@@ -91,14 +82,9 @@ fn copy(
     cancel: &AtomicBool,
     report: &mut dyn FnMut(&Progress),
 ) -> Result<Progress, String> {
-    let route = ctx.route(t.endpoint).map_err(|e| e.to_string())?;
-    let conn = connect::connect(
-        &route,
-        &ctx.connect_options(HostKeyPolicy::Strict),
-        secrets,
-        &mut NoPrompter,
-    )
-    .map_err(|e| e.to_string())?;
+    let conn = ctx
+        .connect_known(t.endpoint, secrets)
+        .map_err(|e| e.to_string())?;
     let sftp = sftp::open(conn.target()).map_err(|e| e.to_string())?;
     match t.direction {
         Direction::Download => {

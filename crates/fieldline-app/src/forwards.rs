@@ -7,9 +7,7 @@ use crate::remote::{remote_error, Context};
 use fieldline_ipc::{IpcError, Language};
 use fieldline_keychain::SecretStore;
 use fieldline_ssh::audit::AuditAction;
-use fieldline_ssh::connect::{self, NoPrompter};
 use fieldline_ssh::forward::{Forward, ForwardStatus};
-use fieldline_ssh::known_hosts::HostKeyPolicy;
 
 /// Where a forward goes.
 pub struct Target<'a> {
@@ -30,7 +28,8 @@ pub fn open(
     lang: Language,
 ) -> Result<Forward, IpcError> {
     ctx.audit_ready()?;
-    let route = ctx.route(to.endpoint)?;
+    // The route is checked before anything is asked.
+    ctx.route(to.endpoint)?;
     let customer = ctx.customer(to.endpoint);
     let remote = format!("{}:{}", to.remote_host, to.remote_port);
     confirm
@@ -42,13 +41,7 @@ pub fn open(
         })
         .require(lang)
         .map_err(|message| IpcError::NotApproved { message })?;
-    let conn = connect::connect(
-        &route,
-        &ctx.connect_options(HostKeyPolicy::Strict),
-        secrets,
-        &mut NoPrompter,
-    )
-    .map_err(remote_error)?;
+    let conn = ctx.connect_known(to.endpoint, secrets)?;
     let forward =
         Forward::open(conn, to.local_port, to.remote_host, to.remote_port).map_err(remote_error)?;
     let status = forward.status();

@@ -6,8 +6,11 @@ use crate::consent::Ask;
 use crate::house::Stores;
 use fieldline_core::Fleet;
 use fieldline_ipc::IpcError;
+use fieldline_keychain::SecretStore;
 use fieldline_ssh::audit::{AuditAction, AuditLog};
-use fieldline_ssh::connect::{self, ConnectOptions, HostKeyQuestion, Route};
+use fieldline_ssh::connect::{
+    self, ConnectOptions, Connection, HostKeyQuestion, NoPrompter, Route,
+};
 use fieldline_ssh::known_hosts::HostKeyPolicy;
 use fieldline_ssh::profile::CredentialProfile;
 use fieldline_ssh::DataPaths;
@@ -73,6 +76,22 @@ impl Context {
             policy,
             ..ConnectOptions::new(&self.paths.known_hosts)
         }
+    }
+
+    /// Connects to `endpoint` through its jump hosts with host keys already known (never
+    /// asks: forwards, transfers and checks do not trust a key on their own).
+    pub fn connect_known(
+        &self,
+        endpoint: &str,
+        secrets: &dyn SecretStore,
+    ) -> Result<Connection, IpcError> {
+        connect::connect(
+            &self.route(endpoint)?,
+            &self.connect_options(HostKeyPolicy::Strict),
+            secrets,
+            &mut NoPrompter,
+        )
+        .map_err(remote_error)
     }
 
     /// Fail closed: `Err` (which file and why) when the audit log cannot be written.
