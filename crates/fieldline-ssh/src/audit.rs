@@ -303,6 +303,17 @@ fn lock(file: &mut File, path: &Path) -> Result<(), AuditError> {
         .map_err(|source| io_err(path, "locking", source))
 }
 
+/// The log opened for reading once no append is under way: a shared lock waits for the
+/// writer's exclusive one (on Windows, where locks are mandatory, reading a locked log
+/// would fail; everywhere, a half-written last line would look like tampering). Released
+/// when the file is closed.
+fn open_settled(path: &Path) -> Result<File, AuditError> {
+    let file = File::open(path).map_err(|source| io_err(path, "opening", source))?;
+    file.lock_shared()
+        .map_err(|source| io_err(path, "locking", source))?;
+    Ok(file)
+}
+
 fn unlock(file: &File) {
     // Closing the file releases the lock as well; an unlock error changes nothing.
     let _ = file.unlock();
@@ -490,8 +501,7 @@ fn read_line_bounded(reader: &mut impl BufRead) -> io::Result<Option<Line>> {
 /// before, `seq` one more than the line before (first: 1 and 64 zeros). Stops at the first
 /// bad line. A missing file is an error; an empty one has no entries and is good.
 pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
-    let file = File::open(path).map_err(|source| io_err(path, "opening", source))?;
-    let mut reader = BufReader::new(file);
+    let mut reader = BufReader::new(open_settled(path)?);
     let mut report = VerifyReport {
         entries: 0,
         first_bad: None,
@@ -559,8 +569,7 @@ pub fn export_customer(
     out: &Path,
 ) -> Result<ExportReport, AuditError> {
     let source = verify(path)?;
-    let file = File::open(path).map_err(|source| io_err(path, "opening", source))?;
-    let mut reader = BufReader::new(file);
+    let mut reader = BufReader::new(open_settled(path)?);
     let mut lines = Vec::new();
     while let Some(line) =
         read_line_bounded(&mut reader).map_err(|source| io_err(path, "reading", source))?

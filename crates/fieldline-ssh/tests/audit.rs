@@ -265,3 +265,40 @@ fn export_customer_writes_header_and_its_entries() {
         );
     }
 }
+
+/// A verification while another process appends waits for the append's lock instead of
+/// reading its half-written last line as tampering (on Windows, where locks are mandatory,
+/// instead of failing on the locked file). The test holds the lock as an appender does,
+/// mid-line.
+#[test]
+fn verifying_during_an_append_waits_for_the_whole_entry() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    write_log(&path, 2);
+    let whole = lines(&path);
+    // The log as an interrupted writer leaves it for a moment: the second line half there.
+    let half = &whole[1][..whole[1].len() / 2];
+    std::fs::write(&path, format!("{}\n{half}", whole[0])).unwrap();
+    let mut writer = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    writer.lock().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let checking = path.clone();
+    let verifier = std::thread::spawn(move || tx.send(verify(&checking).unwrap()).unwrap());
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(400))
+            .is_err(),
+        "verify read the log while an append held it"
+    );
+    writer
+        .write_all(format!("{}\n", &whole[1][whole[1].len() / 2..]).as_bytes())
+        .unwrap();
+    writer.unlock().unwrap();
+    let report = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    verifier.join().unwrap();
+    assert!(report.first_bad.is_none(), "{:?}", report.first_bad);
+    assert_eq!(report.entries, 2);
+}
