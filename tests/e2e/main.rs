@@ -1149,6 +1149,8 @@ async fn a_technician_reaches_a_host_behind_two_jumps_works_in_a_recorded_termin
     ui.click("sessions-view-terminals").await;
     ui.click("session-host-db").await;
     // Logging in is asked natively, naming the jumps on the way.
+    desk.wait_native("open a terminal on db").await;
+    desk.screen_png("ssh-open-session-native");
     desk.answer_native("open a terminal on db", true).await;
     for hop in [&chain.jump1, &chain.jump2, &chain.target] {
         let shown = ui.wait_text("host-key-fingerprint", "SHA256:").await;
