@@ -328,7 +328,7 @@ pub async fn save_sla_report<R: tauri::Runtime>(
     let (text, name) = with_store(&state, |s| {
         let r = s.sla_report(&customer, &month, now)?;
         let (text, ext) = match format.as_str() {
-            "csv" => (reports::to_csv(&r), "csv"),
+            "csv" => (reports::csv_file(&r), "csv"),
             "html" => (reports::to_html(&r), "html"),
             other => {
                 return Err(StoreError::BadFile(format!(

@@ -40,7 +40,11 @@ pub fn ask(ctx: &Context, endpoint: &str, route: &Route) -> Ask {
         // The customer as the technician knows them: by name.
         customer: ctx
             .customer(endpoint)
-            .map(|id| ctx.fleet.customer(&id).map_or(id.clone(), |c| c.name.clone()))
+            .map(|id| {
+                ctx.fleet
+                    .customer(&id)
+                    .map_or(id.clone(), |c| c.name.clone())
+            })
             .unwrap_or_default(),
         user: route.target().map(|h| h.user.clone()).unwrap_or_default(),
         via: hops[..hops.len().saturating_sub(1)].to_vec(),

@@ -123,6 +123,8 @@ fn report(
     let store = open_store(data_dir)?;
     let r = store.sla_report(customer, month, clock.now())?;
     let text = match format {
+        // A file for a spreadsheet gets the byte order mark; a pipe gets plain CSV.
+        "csv" if output.is_some() => reports::csv_file(&r),
         "csv" => reports::to_csv(&r),
         "html" => reports::to_html(&r),
         "json" => serde_json::to_string_pretty(&r).map_err(|e| Failure(e.to_string()))? + "\n",

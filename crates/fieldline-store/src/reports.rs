@@ -250,14 +250,15 @@ fn csv_field(text: &str) -> String {
     format!("\"{}\"", defused.replace('"', "\"\""))
 }
 
-/// The report as CSV: the per-priority summary, a blank line, then every ticket.
+/// The report as CSV (RFC 4180 line ends, CRLF): the per-priority summary, a blank line,
+/// then every ticket. A file gets [`csv_file`].
 pub fn to_csv(r: &SlaReport) -> String {
     let mut out = String::from(
-        "priority,tickets,response_met,response_breached,response_open,mean_response,resolution_met,resolution_breached,resolution_open,mean_resolution\n",
+        "priority,tickets,response_met,response_breached,response_open,mean_response,resolution_met,resolution_breached,resolution_open,mean_resolution\r\n",
     );
     for l in &r.priorities {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{}\r\n",
             l.priority.as_str(),
             l.tickets,
             l.response_met,
@@ -270,10 +271,10 @@ pub fn to_csv(r: &SlaReport) -> String {
             duration(l.mean_resolution_secs)
         ));
     }
-    out.push_str("\nticket,title,priority,opened_at,state,response,response_time,resolution,resolution_time,minutes_worked\n");
+    out.push_str("\r\nticket,title,priority,opened_at,state,response,response_time,resolution,resolution_time,minutes_worked\r\n");
     for t in &r.tickets {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{}\r\n",
             t.id,
             csv_field(&t.title),
             t.priority.as_str(),
@@ -287,6 +288,13 @@ pub fn to_csv(r: &SlaReport) -> String {
         ));
     }
     out
+}
+
+/// The report as a CSV file: [`to_csv`] after a UTF-8 byte order mark, without which Excel
+/// on Windows (a Korean customer's, say) reads the file in the system's code page and
+/// garbles every Korean title.
+pub fn csv_file(r: &SlaReport) -> String {
+    format!("\u{feff}{}", to_csv(r))
 }
 
 /// Escapes text for HTML (element content and quoted attributes).

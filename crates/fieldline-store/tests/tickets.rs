@@ -311,7 +311,18 @@ fn the_monthly_report_counts_met_and_breached_per_priority_with_business_means()
     assert_eq!(r.tickets[1].response, Outcome::Breached);
 
     let csv = reports::to_csv(&r);
-    assert!(csv.contains("P2,2,1,1,0,0h 30m,1,1,0,2h 00m"), "{csv}");
+    assert!(csv.contains("P2,2,1,1,0,0h 30m,1,1,0,2h 00m\r\n"), "{csv}");
+    assert!(
+        csv.lines()
+            .all(|l| l.is_empty() || csv.contains(&format!("{l}\r\n"))),
+        "every line ends CRLF (RFC 4180)"
+    );
+    // A file opens in Excel on a Korean Windows as UTF-8, not in the code page.
+    let file = reports::csv_file(&r);
+    assert!(
+        file.starts_with('\u{feff}') && file.ends_with(&csv),
+        "{file}"
+    );
     assert!(
         csv.contains("\"'=HYPERLINK(\"\"http://x\"\") <b>VPN</b>\""),
         "a formula is defused and quotes doubled: {csv}"
