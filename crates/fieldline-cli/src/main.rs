@@ -3,6 +3,7 @@
 //!
 //! Exit status: 0 success, 1 the command failed (the reason is on stderr), 2 usage error.
 
+mod backup;
 mod check;
 mod demo;
 mod files;
@@ -80,6 +81,10 @@ enum Command {
     Audit(remote::AuditCommand),
     /// Load the demo fleet and answer for its endpoints on loopback until stopped
     Demo(demo::DemoArgs),
+    /// Back up the database, known_hosts and audit log into a new folder (no secrets)
+    Backup(backup::BackupArgs),
+    /// Replace the database (and known_hosts, audit log) with a backup's; asks first
+    Restore(backup::RestoreArgs),
     /// Where the store is and which schema it has
     Info,
 }
@@ -134,6 +139,8 @@ fn main() -> ExitCode {
         Command::Maintenance(cmd) => maintenance::run_maintenance(cmd, cli.data_dir.as_deref()),
         Command::Ack(cmd) => maintenance::run_ack(cmd, cli.data_dir.as_deref()),
         Command::Demo(args) => demo::run(args, cli.data_dir.as_deref()),
+        Command::Backup(args) => backup::run_backup(args, cli.data_dir.as_deref()),
+        Command::Restore(args) => backup::run_restore(args, cli.data_dir.as_deref()),
         Command::Info => info(cli.data_dir.as_deref()),
     };
     match result {

@@ -1,5 +1,5 @@
 use fieldline_core::{issue, ChangeError, FleetIssue};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What went wrong with the local store, in the technician's terms.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +29,11 @@ pub enum StoreError {
     },
     #[error("the database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("the database holds a damaged {what} row {id:?}: {detail}")]
+    /// A damaged row; or, with `what` = [`DAMAGED_DATABASE`], the whole database failed
+    /// `PRAGMA quick_check` (or is no SQLite file at all): `id` is its path and `detail`
+    /// the whole explanation, naming the copy of it Fieldline made first (see
+    /// [`StoreError::damaged_database`]).
+    #[error("{}", damaged_text(what, id, detail))]
     Damaged {
         what: &'static str,
         id: String,
@@ -57,4 +61,55 @@ impl From<ChangeError> for StoreError {
             ChangeError::Invalid(issues) => StoreError::Invalid(issues),
         }
     }
+}
+
+/// [`StoreError::Damaged`]'s `what` when the whole database is damaged.
+pub const DAMAGED_DATABASE: &str = "database";
+
+fn damaged_text(what: &str, id: &str, detail: &str) -> String {
+    if what == DAMAGED_DATABASE {
+        detail.to_owned()
+    } else {
+        format!("the database holds a damaged {what} row {id:?}: {detail}")
+    }
+}
+
+impl StoreError {
+    /// The database at `path` is damaged (`detail`: what SQLite found); `copy`: where its
+    /// files were copied before it was refused, or why they could not be.
+    pub fn damaged_database(
+        path: &Path,
+        copy: &Result<PathBuf, String>,
+        detail: &str,
+    ) -> StoreError {
+        StoreError::Damaged {
+            what: DAMAGED_DATABASE,
+            id: path.display().to_string(),
+            detail: damaged_database_text(path, copy, detail),
+        }
+    }
+}
+
+fn damaged_database_text(path: &Path, copy: &Result<PathBuf, String>, detail: &str) -> String {
+    let kept = match copy {
+        Ok(copy) => format!(
+            "Fieldline made a copy of it at {} (with its -wal and -shm files, if any).",
+            copy.display()
+        ),
+        Err(e) => format!(
+            "Fieldline could not make a copy of it ({e}): copy {} and its -wal and -shm files somewhere safe before anything else.",
+            path.display()
+        ),
+    };
+    let backups = path
+        .parent()
+        .map(|dir| dir.join(crate::backup::BACKUPS_DIR).display().to_string())
+        .unwrap_or_else(|| crate::backup::BACKUPS_DIR.to_owned());
+    format!(
+        "the database {} is damaged ({detail}). Nothing in it was changed. {kept} \
+         To go on from a backup, run `fieldline restore FILE` with a backup folder made by \
+         `fieldline backup` or a copy kept before an upgrade (in {backups}); the restore sets \
+         the damaged database aside and deletes nothing.",
+        path.display()
+    )
 }

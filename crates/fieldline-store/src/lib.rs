@@ -1,6 +1,9 @@
 //! Fieldline's local store: one SQLite database in the app-data folder.
 //!
-//! - WAL mode and a busy timeout, so the CLI can work on the store while the app runs.
+//! - WAL mode and a busy timeout, so the CLI can work on the store while the app runs;
+//!   `synchronous = FULL`, so a commit is on disk when it returns (see [`Store::open`]).
+//! - `PRAGMA quick_check` on open: a damaged database is refused, after a copy of it is
+//!   set aside; backups, restores and the copies kept before migrations are in [`backup`].
 //! - Versioned migrations ([`migrations`]); a database written by a newer Fieldline is
 //!   refused before anything is written to it.
 //! - Every fleet edit is a read-modify-write inside one `BEGIN IMMEDIATE` transaction: the
@@ -19,6 +22,7 @@ macro_rules! unsettled {
     };
 }
 
+pub mod backup;
 pub mod data_dir;
 mod error;
 mod fleet;
@@ -32,10 +36,11 @@ pub mod sync;
 pub mod tickets;
 
 pub use data_dir::DataDirNote;
-pub use error::StoreError;
+pub use error::{StoreError, DAMAGED_DATABASE};
 pub use fleet::{approval_problems, ImportCounts};
 pub use migrations::SCHEMA_VERSION;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -50,7 +55,7 @@ pub const DATA_DIR_ENV: &str = "FIELDLINE_DATA_DIR";
 /// File name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "fieldline.db";
 /// `PRAGMA application_id` of a Fieldline database ("FDLN").
-const APPLICATION_ID: i32 = 0x4644_4C4E;
+pub(crate) const APPLICATION_ID: i32 = 0x4644_4C4E;
 
 /// The data folder: `explicit` (a `--data-dir` flag), else `$FIELDLINE_DATA_DIR`, else the
 /// OS app-data folder (on Windows the local one, `%LOCALAPPDATA%`, where the data of an
@@ -92,12 +97,12 @@ pub fn resolve_data_dir_noting(
 /// The files SQLite keeps beside the database (WAL, its shared-memory index, and the
 /// rollback journal used before WAL is switched on); SQLite creates them with the
 /// database file's mode.
-const DATABASE_SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+pub(crate) const DATABASE_SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
 
 /// Makes the database at `path` and its side files private: with `create`, a missing
 /// database is created as an empty `0600` file (SQLite takes an empty file for a new
 /// database); existing files are tightened to `0600`.
-fn private_database_files(path: &Path, create: bool) -> Result<(), StoreError> {
+pub(crate) fn private_database_files(path: &Path, create: bool) -> Result<(), StoreError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| StoreError::Io { path, source }
@@ -134,6 +139,22 @@ impl Store {
     /// that group or others may enter is tightened), the database is created `0600` before
     /// SQLite opens it, so the `-wal` and `-shm` files SQLite makes beside it get the same
     /// mode, and existing ones are tightened before and after the open.
+    ///
+    /// Durable: the connection runs with `PRAGMA synchronous = FULL` (WAL kept). With
+    /// `NORMAL`, a commit in WAL mode returns before the WAL is synced, so a power loss
+    /// can take back the last transactions although they were reported done. Two things
+    /// must never be taken back: the outbox's `sending` mark (written *before* a change
+    /// goes to the helpdesk; lost, the next sync would not look up the helpdesk's history
+    /// first and could send the change twice) and a ticket's history (its SLA clocks are
+    /// replayed from it; a lost response or state change would restart a clock). `FULL`
+    /// syncs the WAL on every commit; Fieldline's writes are few and small, so the cost
+    /// is a sync per technician action or per batch of check results.
+    ///
+    /// Checked: `PRAGMA quick_check` runs before anything is written. A damaged database
+    /// is refused ([`StoreError::Damaged`], [`DAMAGED_DATABASE`]) after its files (with `-wal` and
+    /// `-shm`) are copied aside as `fieldline.db.damaged-<time>`; nothing in it is changed
+    /// (its WAL is not checkpointed on close). Before migrations change an existing
+    /// database, a copy is kept in `backups/` ([`backup`]).
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         fieldline_fs::ensure_private_dir(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.to_path_buf(),
@@ -152,14 +173,29 @@ impl Store {
             source,
         })?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Until the database has passed its check, closing must not write the WAL into it.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        let damaged = |detail: String| {
+            StoreError::damaged_database(
+                &path,
+                &backup::set_aside_damaged(data_dir, &path),
+                &detail,
+            )
+        };
 
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?;
-        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let header = conn
+            .query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0))
+            .and_then(|id| Ok((id, conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)));
+        let (app_id, version): (i32, u32) = match header {
+            Ok(header) => header,
+            Err(e) if backup::is_damage(&e) => return Err(damaged(e.to_string())),
+            Err(source) => {
+                return Err(StoreError::Open {
+                    path: path.clone(),
+                    source,
+                })
+            }
+        };
         if app_id != 0 && app_id != APPLICATION_ID {
             return Err(StoreError::NotFieldline { path });
         }
@@ -170,13 +206,23 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
+        match backup::quick_check(&conn) {
+            Ok(None) => {}
+            Ok(Some(problem)) => return Err(damaged(problem)),
+            Err(e) if backup::is_damage(&e) => return Err(damaged(e.to_string())),
+            Err(e) => return Err(e.into()),
+        }
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
         let mut store = Store {
             conn,
             data_dir: data_dir.to_path_buf(),
             path,
         };
+        if version > 0 && version < SCHEMA_VERSION {
+            backup::before_migration(&store.conn, data_dir, version)?;
+        }
         migrations::migrate(&mut store.conn, version)?;
         store
             .conn
@@ -271,5 +317,27 @@ impl Clock {
                 at.checked_add(passed).unwrap_or(at)
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_commits_with_synchronous_full_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let sync: i64 = store
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "FULL");
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
     }
 }
