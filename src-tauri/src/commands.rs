@@ -364,6 +364,38 @@ pub async fn save_sla_report<R: tauri::Runtime>(
     })
 }
 
+/// Backs up the store, known_hosts and the audit log (never a secret) into a new
+/// `fieldline-backup-<time>` folder inside the folder the technician picks natively, on a
+/// connection of its own (the window's store stays free meanwhile). Restoring is the
+/// CLI's (`fieldline restore`), with the app closed.
+pub async fn backup_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<SavedFile> {
+    let state = tauri::Manager::state::<AppState>(app);
+    let data_dir = state.data_dir.clone().ok_or_else(|| IpcError::Store {
+        message: "the store is not open, so there is nothing to back up".into(),
+    })?;
+    let parent = crate::consent::pick(
+        app,
+        crate::consent::Pick::Folder,
+        (
+            "Fieldline: keep the backup in which folder?",
+            "Fieldline: 백업을 어느 폴더에 둘까요?",
+        ),
+        None,
+        None,
+    )
+    .await?
+    .ok_or_else(|| IpcError::NotApproved {
+        message: "no folder was chosen; no backup was made".into(),
+    })?;
+    crate::consent::operate(app, move |_, _, _| {
+        let report = Store::open(&data_dir)?.backup_folder(&parent)?;
+        Ok(SavedFile {
+            path: report.folder.display().to_string(),
+        })
+    })
+    .await
+}
+
 /// Helpdesk connections with their sync status (and whether the keychain holds a secret;
 /// the secret itself never goes to the UI).
 pub async fn connections<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<Vec<ConnectionView>> {

@@ -884,6 +884,7 @@ export interface Commands {
   set_notify_settings: { args: { settings: NotifySettings }; result: NotifySettings };
   sla_report: { args: { customer: string; month: string }; result: SlaReport };
   save_sla_report: { args: { customer: string; month: string; format: string }; result: SavedFile };
+  backup_store: { args: {  }; result: SavedFile };
   connections: { args: {  }; result: Array<ConnectionView> };
   connection_template: { args: { kind: ConnectorKind }; result: ConnectionConfig };
   save_connection: { args: { config: ConnectionConfig; secret: string | null }; result: ConnectionView };

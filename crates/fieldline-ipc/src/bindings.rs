@@ -94,6 +94,7 @@ macro_rules! for_each_command {
             set_notify_settings(settings: NotifySettings) -> NotifySettings;
             sla_report(customer: String, month: String) -> SlaReport;
             save_sla_report(customer: String, month: String, format: String) -> SavedFile;
+            backup_store() -> SavedFile;
             connections() -> Vec<ConnectionView>;
             connection_template(kind: ConnectorKind) -> ConnectionConfig;
             save_connection(config: ConnectionConfig, secret: Option<String>) -> ConnectionView;

@@ -118,6 +118,26 @@ describe('language', () => {
     });
     expect(invokeMock).toHaveBeenCalledWith('set_language', { language: 'en' });
   });
+
+  it('backs up through the system picker and says where it went', async () => {
+    start({
+      fleet_snapshot: () => EMPTY,
+      app_info: () => ({
+        version: '0.1.0',
+        data_dir: '/home/tech/.local/share/fieldline',
+        database: 'fieldline.db',
+        schema_version: 1,
+      }),
+      backup_store: () => ({ path: '/media/usb/fieldline-backup-20261207T1800Z' }),
+    });
+    fireEvent.click(await screen.findByTestId('nav-settings'));
+    fireEvent.click(await screen.findByTestId('settings-backup'));
+    expect((await screen.findByTestId('settings-backup-saved')).textContent).toContain(
+      '/media/usb/fieldline-backup-20261207T1800Z',
+    );
+    // The page names no folder: the picker is Rust's.
+    expect(invokeMock).toHaveBeenCalledWith('backup_store', {});
+  });
 });
 
 describe('errors', () => {

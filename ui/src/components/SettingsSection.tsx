@@ -48,6 +48,52 @@ function About() {
   );
 }
 
+// A backup goes into a folder chosen in the system's picker (Rust opens it); the page only
+// shows where it went.
+function Backup() {
+  const [saved, setSaved] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setSaved((await call('backup_store', {})).path);
+    } catch (e) {
+      setError((e as IpcError).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="backup">
+      <p class="muted">{t('backup.hint')}</p>
+      <div class="actions start">
+        <button
+          type="button"
+          data-testid="settings-backup"
+          disabled={busy}
+          onClick={() => {
+            void run();
+          }}
+        >
+          {busy ? t('backup.running') : t('backup.run')}
+        </button>
+      </div>
+      {saved !== null ? (
+        <p data-testid="settings-backup-saved">
+          {t('backup.saved')} <code>{saved}</code>
+        </p>
+      ) : null}
+      {error !== null ? (
+        <p class="form-errors" data-testid="settings-backup-error">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 export function SettingsSection() {
   return (
     <section class="settings">
@@ -67,6 +113,8 @@ export function SettingsSection() {
       </label>
       <HelpdeskConnections />
       <PrometheusSource />
+      <h3>{t('backup.title')}</h3>
+      <Backup />
       <h3>{t('settings.about')}</h3>
       <About />
     </section>

@@ -522,6 +522,12 @@ export const en = {
   'info.dataDir': 'Data folder',
   'info.database': 'Database file',
   'info.schema': 'Schema version',
+  'backup.title': 'Backup',
+  'backup.hint':
+    'Copies the database, the known host keys and the audit log into a new folder inside the one you pick in a system dialog. Secrets stay in the OS keychain and are not copied. To restore, quit Fieldline and run: fieldline restore FOLDER',
+  'backup.run': 'Back up…',
+  'backup.running': 'Backing up…',
+  'backup.saved': 'Backed up to',
 
   'ticket.source': 'Source',
   'source.local': 'Local (this computer)',

@@ -525,6 +525,12 @@ export const ko: Record<MessageKey, string> = {
   'info.dataDir': '데이터 폴더',
   'info.database': '데이터베이스 파일',
   'info.schema': '스키마 버전',
+  'backup.title': '백업',
+  'backup.hint':
+    '데이터베이스, 알려진 호스트 키, 감사 기록을 시스템 대화 상자에서 고른 폴더 안의 새 폴더에 복사합니다. 비밀 정보는 OS 키체인에 남으며 복사하지 않습니다. 복원하려면 Fieldline을 종료한 뒤 fieldline restore 폴더 를 실행하세요.',
+  'backup.run': '백업…',
+  'backup.running': '백업 중…',
+  'backup.saved': '백업 위치:',
 
   'ticket.source': '출처',
   'source.local': '로컬(이 컴퓨터)',
