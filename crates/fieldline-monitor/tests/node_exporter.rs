@@ -62,8 +62,8 @@ apt_upgrades_pending{arch="amd64",origin="Debian:bookworm/stable,Debian-Security
 node_reboot_required 1
 "#;
 
-/// A 100 TB file system with 3 TB left (97 %), next to the real ones: same HELP as the
-/// filesystem collector's, or node_exporter refuses the mix.
+/// A 100 TB file system with 3 TB left (97 %), next to the harness's calm `/`: same HELP
+/// texts, or node_exporter refuses the mix.
 const BIG_FS: &str = r#"# HELP node_filesystem_avail_bytes Filesystem space available to non-root users in bytes.
 # TYPE node_filesystem_avail_bytes gauge
 node_filesystem_avail_bytes{device="/dev/sdz1",fstype="xfs",mountpoint="/srv/big"} 3e+12
