@@ -135,8 +135,12 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Flushes a file that is already written and closed. Opened for writing (nothing is
+/// truncated): Windows flushes only through a handle with write access.
 fn sync_file(path: &Path) -> Result<(), StoreError> {
-    File::open(path)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
         .and_then(|f| f.sync_all())
         .map_err(io_at(path))
 }
