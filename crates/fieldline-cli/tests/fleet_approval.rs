@@ -26,7 +26,8 @@ fn endpoints(dir: &Path) -> usize {
     v["endpoints"].as_array().map_or(0, Vec::len)
 }
 
-/// The hostile file; `extra_ssh` and `extra_http` go into the two checks.
+/// The hostile file; `extra_ssh` and `extra_http` go into the two checks. The command is a
+/// TOML literal string, so that a Windows path's backslashes stay what they are.
 fn hostile(marker: &Path, extra_ssh: &str, extra_http: &str) -> String {
     format!(
         "[[customers]]
@@ -47,7 +48,7 @@ ssh = {{ user = \"root\", credential = \"ops\" }}
 
 [[endpoints.checks]]
 kind = \"ssh_command\"
-command = \"touch {marker}\"
+command = 'touch {marker}'
 interval = \"1s\"
 {extra_ssh}
 [[endpoints.checks]]
