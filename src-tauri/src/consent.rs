@@ -194,12 +194,12 @@ pub async fn pick<R: Runtime>(
     })?
 }
 
-#[cfg(test)]
+/// GTK's mnemonics: the dialogs of Linux and the BSDs.
+#[cfg(all(test, not(any(target_os = "windows", target_os = "macos"))))]
 mod tests {
     use super::*;
 
     #[test]
-    #[cfg(not(any(target_os = "windows", target_os = "macos")))]
     fn gtk_buttons_get_a_mnemonic_in_both_languages() {
         assert_eq!(with_mnemonic("Allow", 'a', Language::En), "_Allow");
         assert_eq!(with_mnemonic("Cancel", 'c', Language::En), "_Cancel");
