@@ -2,7 +2,7 @@
 # Installs everything Fieldline needs to build, run and test on Debian 12 / Ubuntu 22.04+:
 # system packages (Tauri's WebKitGTK stack, Xvfb, WebKitWebDriver, a CJK font, D-Bus,
 # GNOME Keyring, Request Tracker 5 for the sync tests, the monitoring stack and sshd for
-# the fleet status tests),
+# the fleet status tests, mingw and Wine for the Windows build and its tests),
 # the UI's npm packages (exact versions from ui/package-lock.json) and tauri-driver.
 # Idempotent: run it again any time.
 set -euo pipefail
@@ -33,8 +33,10 @@ PACKAGES=(
   restic borgbackup
   # Korean glyphs
   fonts-noto-cjk
-  # the Windows build, checked on every run (C parts: SQLite, libssh2, OpenSSL)
-  gcc-mingw-w64-x86-64
+  # the Windows build, checked on every run (C parts: SQLite, libssh2, OpenSSL), and its
+  # tests run as Windows programs under Wine 8 (64-bit only: no i386 architecture needed);
+  # jq reads cargo's metadata for scripts/windows/test-under-wine.sh
+  gcc-mingw-w64-x86-64 wine wine64 jq
 )
 
 missing=()
@@ -54,10 +56,25 @@ fi
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust from https://rustup.rs" >&2; exit 1; }
 command -v npm >/dev/null || { echo "setup: npm not found; install Node.js 20 or newer" >&2; exit 1; }
 
-# Rust's standard library for Windows (GNU ABI), for the Windows check in scripts/test.sh.
+# Rust's standard library for Windows (GNU ABI), for the Windows build and tests in
+# scripts/test.sh.
 if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
   echo "setup: adding the Rust target x86_64-pc-windows-gnu"
   rustup target add x86_64-pc-windows-gnu
+fi
+
+# Wine 8 lacks bcryptprimitives.dll, whose ProcessPrng every Rust >= 1.78 program imports:
+# a shim over RtlGenRandom lets the Windows test binaries start under Wine
+# (scripts/windows/wine-runner.sh puts its folder on WINEPATH). Rebuilt when its source changes.
+shim_dir="${CARGO_TARGET_DIR:-$PWD/target}/wine"
+shim="$shim_dir/bcryptprimitives.dll"
+if [ ! -f "$shim" ] || [ scripts/windows/bcryptprimitives.c -nt "$shim" ] ||
+  [ scripts/windows/bcryptprimitives.def -nt "$shim" ]; then
+  echo "setup: building the Wine shim $shim"
+  mkdir -p "$shim_dir"
+  x86_64-w64-mingw32-gcc -shared -O2 -s -o "$shim.tmp" scripts/windows/bcryptprimitives.c \
+    scripts/windows/bcryptprimitives.def -ladvapi32
+  mv "$shim.tmp" "$shim"
 fi
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
