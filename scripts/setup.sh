@@ -37,6 +37,8 @@ PACKAGES=(
   # tests run as Windows programs under Wine 8 (64-bit only: no i386 architecture needed);
   # jq reads cargo's metadata for scripts/windows/test-under-wine.sh
   gcc-mingw-w64-x86-64 wine wine64 jq
+  # the installers: makensis for Windows, dpkg-deb for the .deb
+  nsis dpkg-dev file
 )
 
 missing=()

@@ -2,8 +2,8 @@
 # Runs every check and every test: formatting, lints, the UI's type check, linter and unit
 # tests, and the Rust tests, including the end-to-end tests that drive the real app window
 # under Xvfb over WebDriver; then the Windows leg (fieldline.exe, fieldline-desktop.exe and
-# the tests built and linted for Windows, the tests run as Windows programs under Wine).
-# Run scripts/setup.sh once first.
+# the tests built and linted for Windows, the tests run as Windows programs under Wine),
+# and the installers (NSIS for Windows, .deb for Linux). Run scripts/setup.sh once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -31,3 +31,8 @@ cargo test --workspace --locked
 # with their reasons in scripts/windows/not-under-wine.txt. A failing test fails the run.
 step "Windows: build and lint, and the tests under Wine"
 bash scripts/windows/test-under-wine.sh
+# The installers, from the debug builds above (not rebuilt): the Windows NSIS installer
+# (makensis), tried under Wine (silent install, the CLI runs, silent uninstall), and the
+# Linux .deb (Tauri's bundler). Sizes and SHA-256 in the log and target/installers/.
+step "installers: NSIS (Windows) and .deb (Linux)"
+bash scripts/build-installers.sh --prebuilt
