@@ -3,12 +3,14 @@
 # tests, and the Rust tests, including the end-to-end tests that drive the real app window
 # under Xvfb over WebDriver; then the Windows leg (fieldline.exe, fieldline-desktop.exe and
 # the tests built and linted for Windows, the tests run as Windows programs under Wine),
-# and the installers (NSIS for Windows, .deb for Linux). Run scripts/setup.sh once first.
+# the installers (NSIS for Windows, .deb for Linux) and the macOS check. Run
+# scripts/setup.sh once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says when it starts (seconds since the start): BENCHMARKS.md's CI figures.
+step() { printf '\n==> %s (at %d s)\n' "$*" "$SECONDS"; }
 
 step "rustfmt"
 cargo fmt --all --check
@@ -36,3 +38,8 @@ bash scripts/windows/test-under-wine.sh
 # Linux .deb (Tauri's bundler). Sizes and SHA-256 in the log and target/installers/.
 step "installers: NSIS (Windows) and .deb (Linux)"
 bash scripts/build-installers.sh --prebuilt
+# macOS: every library and binary, the desktop app included, compiled and linted for
+# aarch64-apple-darwin (-D warnings); nothing is linked (that needs Apple's SDK).
+step "macOS: check and lint (aarch64-apple-darwin)"
+bash scripts/check-macos.sh
+step "all checks and tests passed"
