@@ -2,35 +2,10 @@
 //! a real store in a temp folder.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod support;
+use support::{fieldline, ok, said};
 
 const FLEET: &str = include_str!("../../../tests/fixtures/acme.toml");
-
-fn fieldline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fieldline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("FIELDLINE_DATA_DIR")
-        .env("LANG", "en_US.UTF-8")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run fieldline")
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = fieldline(dir, args);
-    assert!(out.status.success(), "{args:?}: {}", said(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn customers(dir: &Path) -> Vec<String> {
     let list: serde_json::Value =

@@ -5,19 +5,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
-
-fn fieldline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fieldline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("FIELDLINE_DATA_DIR")
-        .output()
-        .unwrap()
-}
+mod support;
+use support::fieldline;
 
 /// A small HTTP/1.1 server: `/ok` 200, `/slow` 200 after 400 ms, anything else 503 with
 /// an HTML body (hostile text the output must carry as text).

@@ -7,19 +7,9 @@
 #[path = "../../fieldline-monitor/tests/support/prom.rs"]
 mod prom;
 
-use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
-
-fn fieldline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fieldline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("FIELDLINE_DATA_DIR")
-        .output()
-        .unwrap()
-}
+mod support;
+use support::fieldline;
 
 #[test]
 fn check_reads_prometheus_and_maps_up_to_endpoints() {

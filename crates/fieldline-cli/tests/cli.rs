@@ -5,18 +5,10 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
+mod support;
+use support::fieldline;
 
 const FLEET: &str = include_str!("../../../tests/fixtures/acme.toml");
-
-fn fieldline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fieldline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("FIELDLINE_DATA_DIR")
-        .output()
-        .expect("run fieldline")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

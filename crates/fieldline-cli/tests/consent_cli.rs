@@ -4,7 +4,9 @@
 //! and the refusal names what would have been done.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+mod support;
+use support::fieldline;
 
 /// A public host key (ed25519), as a known_hosts line of `host`.
 fn key_line(host: &str) -> String {
@@ -14,18 +16,6 @@ fn key_line(host: &str) -> String {
 }
 
 const FINGERPRINT_PREFIX: &str = "SHA256:";
-
-fn fieldline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fieldline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("FIELDLINE_DATA_DIR")
-        .env("LANG", "en_US.UTF-8")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run fieldline")
-}
 
 fn said(out: &Output) -> String {
     format!(

@@ -3,17 +3,8 @@
 //! only when approved (`--yes`; without a terminal there is no one to ask); nothing runs.
 
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn fieldline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fieldline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("FIELDLINE_DATA_DIR")
-        .output()
-        .expect("run fieldline")
-}
+mod support;
+use support::fieldline;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

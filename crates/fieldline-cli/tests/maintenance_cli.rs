@@ -2,18 +2,9 @@
 //! temp folder, windows checked against the fleet, clear refusals.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn fieldline(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fieldline"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("FIELDLINE_DATA_DIR")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
+mod support;
+use support::fieldline;
 
 fn text(o: &Output) -> String {
     format!(
