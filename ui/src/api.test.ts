@@ -6,6 +6,9 @@ vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { call, errorLines, newerDatabase, onEvent, toIpcError } from './api';
+import { applyLanguage } from './i18n';
+import { en } from './i18n/en';
+import { ko } from './i18n/ko';
 
 const invokeMock = vi.mocked(invoke);
 
@@ -52,6 +55,14 @@ describe('call', () => {
   it('rejects with a normalised error', async () => {
     invokeMock.mockRejectedValue('window closed');
     await expect(call('fleet_snapshot', {})).rejects.toEqual({ kind: 'Store', message: 'window closed' });
+  });
+
+  it('says a full disk in the chosen language', async () => {
+    invokeMock.mockRejectedValue({ kind: 'DiskFull', message: 'the disk holding ... is full' });
+    applyLanguage('ko');
+    await expect(call('fleet_snapshot', {})).rejects.toEqual({ kind: 'DiskFull', message: ko['error.diskFull'] });
+    applyLanguage('en');
+    await expect(call('fleet_snapshot', {})).rejects.toEqual({ kind: 'DiskFull', message: en['error.diskFull'] });
   });
 
   it('raises the newer-database flag', async () => {

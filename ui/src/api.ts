@@ -4,6 +4,7 @@ import { signal } from '@preact/signals';
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Commands, Events, IpcError } from './bindings';
+import { t } from './i18n';
 
 export type NewerDatabaseError = Extract<IpcError, { kind: 'NewerDatabase' }>;
 
@@ -18,6 +19,7 @@ const KIND_NAMES: Record<IpcError['kind'], true> = {
   BadFile: true,
   NewerDatabase: true,
   Store: true,
+  DiskFull: true,
   Keychain: true,
   Unreachable: true,
   Remote: true,
@@ -52,8 +54,10 @@ export async function call<K extends keyof Commands>(
   try {
     return await invoke<Commands[K]['result']>(name, args);
   } catch (e) {
-    const err = toIpcError(e);
+    let err = toIpcError(e);
     if (err.kind === 'NewerDatabase') newerDatabase.value = err;
+    // A full disk is said in the technician's language, wherever the message is shown.
+    if (err.kind === 'DiskFull') err = { kind: 'DiskFull', message: t('error.diskFull') };
     // The contract: callers catch the plain `IpcError` object, as Rust sent it.
     // eslint-disable-next-line @typescript-eslint/only-throw-error
     throw err;

@@ -81,7 +81,7 @@ imported: boolean, created: number, updated: number,
  */
 bad_rows: Array<FleetIssue>, };
 
-export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "Keychain", message: string, } | { "kind": "Unreachable", message: string, } | { "kind": "Remote", message: string, } | { "kind": "NotApproved", message: string, };
+export type IpcError = { "kind": "Invalid", message: string, issues: Array<FleetIssue>, } | { "kind": "NotFound", message: string, } | { "kind": "AlreadyExists", message: string, } | { "kind": "BadFile", message: string, } | { "kind": "NewerDatabase", message: string, found: number, supported: number, } | { "kind": "Store", message: string, } | { "kind": "DiskFull", message: string, } | { "kind": "Keychain", message: string, } | { "kind": "Unreachable", message: string, } | { "kind": "Remote", message: string, } | { "kind": "NotApproved", message: string, };
 
 export type Language = "en" | "ko";
 

@@ -35,8 +35,11 @@ pub enum IpcError {
         found: u32,
         supported: u32,
     },
-    /// The local database failed (disk full, locked too long, corrupt).
+    /// The local database failed (locked too long, corrupt).
     Store { message: String },
+    /// The disk holding Fieldline's data is full: the change was not saved, nothing saved
+    /// before is lost. The window says so in its own words (both languages).
+    DiskFull { message: String },
     /// The OS keychain could not keep or give a secret (locked, no keychain service).
     Keychain { message: String },
     /// A server (Prometheus, Alertmanager) could not be reached or answered wrongly.
@@ -58,6 +61,7 @@ impl IpcError {
             | IpcError::BadFile { message }
             | IpcError::NewerDatabase { message, .. }
             | IpcError::Store { message }
+            | IpcError::DiskFull { message }
             | IpcError::Keychain { message }
             | IpcError::Unreachable { message }
             | IpcError::Remote { message }
@@ -95,6 +99,7 @@ impl From<fieldline_store::StoreError> for IpcError {
                 found,
                 supported,
             },
+            StoreError::DiskFull => IpcError::DiskFull { message },
             StoreError::NoDataDir
             | StoreError::Io { .. }
             | StoreError::Open { .. }

@@ -98,6 +98,18 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StoreError {
     move |source| StoreError::Io { path, source }
 }
 
+/// Whether the disk holding `dir` has no room left: a 64 KiB probe file (removed again)
+/// cannot be written and synced there. Asked only after a failure that may mean it.
+pub(crate) fn no_room(dir: &Path) -> bool {
+    let probe = dir.join(format!(".fieldline-space-probe-{}", std::process::id()));
+    let written = File::create(&probe).and_then(|mut f| {
+        f.write_all(&[0u8; 64 * 1024])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    matches!(written, Err(e) if e.kind() == io::ErrorKind::StorageFull)
+}
+
 /// `path` with `suffix` appended to its file name (`fieldline.db` + `-wal`).
 pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();

@@ -28,7 +28,13 @@ pub enum StoreError {
         supported: u32,
     },
     #[error("the database failed: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The disk holding the data folder has no room left: SQLite's `SQLITE_FULL`, or a
+    /// store that cannot be opened or written where a probe write finds no space
+    /// ([`Store::open`](crate::Store::open)). The change was not saved; what was saved
+    /// before is untouched (a failed transaction rolls back whole).
+    #[error("{DISK_FULL_TEXT}")]
+    DiskFull,
     /// A damaged row; or, with `what` = [`DAMAGED_DATABASE`], the whole database failed
     /// `PRAGMA quick_check` (or is no SQLite file at all): `id` is its path and `detail`
     /// the whole explanation, naming the copy of it Fieldline made first (see
@@ -51,6 +57,42 @@ pub enum StoreError {
     /// not exist, an acknowledgement without a comment).
     #[error("{0}")]
     Rejected(String),
+}
+
+/// What [`StoreError::DiskFull`] says (the CLI prints it; the window has its own words in
+/// both languages, keyed by the IPC error's kind).
+pub const DISK_FULL_TEXT: &str =
+    "the disk holding Fieldline's data is full: this change was not saved, \
+     and everything saved before is kept. Free some space on that disk, then try again";
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            StoreError::DiskFull
+        } else {
+            StoreError::Sqlite(e)
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether this failure may come from a disk with no room left: worth a probe
+    /// ([`crate::backup::no_room`]) before it is reported as what it seems.
+    pub(crate) fn may_be_disk_full(&self) -> bool {
+        match self {
+            StoreError::Io { source, .. } => {
+                matches!(
+                    source.kind(),
+                    std::io::ErrorKind::StorageFull | std::io::ErrorKind::Other
+                )
+            }
+            StoreError::Open { source, .. } | StoreError::Sqlite(source) => matches!(
+                source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen)
+            ),
+            _ => false,
+        }
+    }
 }
 
 impl From<ChangeError> for StoreError {

@@ -155,7 +155,19 @@ impl Store {
     /// `-shm`) are copied aside as `fieldline.db.damaged-<time>`; nothing in it is changed
     /// (its WAL is not checkpointed on close). Before migrations change an existing
     /// database, a copy is kept in `backups/` ([`backup`]).
+    ///
+    /// A disk with no room left is told as [`StoreError::DiskFull`] (SQLite reports it at
+    /// open as a mere I/O error: it cannot make its `-shm` and `-wal` files).
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        match Store::open_checked(data_dir) {
+            Err(e) if e.may_be_disk_full() && backup::no_room(data_dir) => {
+                Err(StoreError::DiskFull)
+            }
+            result => result,
+        }
+    }
+
+    fn open_checked(data_dir: &Path) -> Result<Store, StoreError> {
         fieldline_fs::ensure_private_dir(data_dir).map_err(|source| StoreError::Io {
             path: data_dir.to_path_buf(),
             source,

@@ -14,6 +14,8 @@ export const en = {
   'nav.settings': 'Settings',
 
   'banner.error': 'Something went wrong: {message}',
+  'error.diskFull':
+    "The disk holding Fieldline's data is full: this change was not saved, and everything saved before is kept. Free some space on that disk, then try again.",
   'banner.retry': 'Retry',
   'banner.dismiss': 'Dismiss',
 

@@ -16,6 +16,8 @@ export const ko: Record<MessageKey, string> = {
   'nav.settings': '설정',
 
   'banner.error': '문제가 생겼습니다: {message}',
+  'error.diskFull':
+    'Fieldline 데이터가 있는 디스크가 가득 찼습니다. 이번 변경은 저장되지 않았고, 이전에 저장된 내용은 모두 그대로입니다. 그 디스크의 공간을 확보한 뒤 다시 시도하세요.',
   'banner.retry': '다시 시도',
   'banner.dismiss': '닫기',
 
