@@ -13,10 +13,10 @@
 #   (default)     debug builds: quick, for trying the packaging (not for shipping; a debug
 #                 fieldline-desktop.exe opens a console window beside the app)
 #   --release     release builds of everything (what ships)
-#   --prebuilt    package fieldline.exe, fieldline-desktop.exe and the Linux fieldline
-#                 as they are in the target folder (scripts/test.sh: the debug builds of
-#                 its tests and Windows leg), without building them again; the .deb's app
-#                 is still built by Tauri's bundler
+#   --prebuilt    package what scripts/test.sh built, without building it again:
+#                 fieldline.exe and fieldline-desktop.exe of its Windows leg (Cargo profile
+#                 under-wine) and the Linux fieldline of its tests (debug); the .deb's app is
+#                 still built by Tauri's bundler
 #   --no-windows  skip the Windows installer;  --no-deb  skip the .deb
 #   --no-wine     skip installing and uninstalling the Windows installer under Wine
 #
@@ -105,6 +105,7 @@ if ((windows)); then
   say "Windows exes ($WIN_TARGET, $profile)"
   t=$SECONDS
   bin="$target_dir/$WIN_TARGET/$profile"
+  ((prebuilt)) && bin="$target_dir/$WIN_TARGET/under-wine"
   if ((prebuilt)); then
     for exe in fieldline-desktop.exe fieldline.exe; do
       [ -f "$bin/$exe" ] || { echo "build-installers: --prebuilt, but $bin/$exe is missing" >&2; exit 1; }

@@ -19,21 +19,24 @@ npm --prefix ui run typecheck
 npm --prefix ui run lint
 npm --prefix ui test
 npm --prefix ui run build
-step "clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-# `cargo test --workspace` builds both binaries too (the CLI's tests need `fieldline`, the
-# end-to-end tests `fieldline-desktop`), with the test build's features: a separate
-# `cargo build` first would compile the Tauri tree twice.
+# Clippy lints while cargo builds (scripts/lint-while-building.sh): every target of every
+# crate (libraries, binaries, tests, examples, benches), -D warnings. `cargo test` builds
+# both binaries too (the CLI's tests need `fieldline`, the end-to-end tests
+# `fieldline-desktop`), with the test build's features: a separate `cargo build` first
+# would compile the Tauri tree twice.
+source scripts/lint-while-building.sh
+step "build, with clippy (-D warnings)"
+cargo test --workspace --all-targets --no-run --locked
 step "Rust tests (unit, integration, end to end)"
 cargo test --workspace --locked
-# The Windows leg (debug builds, mingw): every library and binary, the desktop app
+# The Windows leg (mingw; Cargo profile under-wine): every library and binary, the desktop app
 # included, and the test binaries for x86_64-pc-windows-gnu, linted by clippy while they
 # are built (-D warnings: a change that breaks or warns on Windows fails here); then every
 # test target under Wine (headless, throwaway prefix, time-limited) except those listed
 # with their reasons in scripts/windows/not-under-wine.txt. A failing test fails the run.
 step "Windows: build and lint, and the tests under Wine"
 bash scripts/windows/test-under-wine.sh
-# The installers, from the debug builds above (not rebuilt): the Windows NSIS installer
+# The installers, from the programs built above (not rebuilt): the Windows NSIS installer
 # (makensis), tried under Wine (silent install, the CLI runs, silent uninstall), and the
 # Linux .deb (Tauri's bundler). Sizes and SHA-256 in the log and target/installers/.
 step "installers: NSIS (Windows) and .deb (Linux)"

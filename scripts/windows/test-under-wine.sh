@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Windows leg of scripts/test.sh (issue 14): builds `fieldline.exe`,
 # `fieldline-desktop.exe` and the workspace's test binaries for x86_64-pc-windows-gnu
-# (debug, mingw; the workspace's crates linted by clippy, -D warnings), then runs the tests as Windows programs under Wine, headless, in a
+# (Cargo profile under-wine, mingw; the workspace's crates linted by clippy, -D
+# warnings), then runs the tests as Windows programs under Wine, headless, in a
 # throwaway Wine prefix, through cargo's target runner (scripts/windows/wine-runner.sh).
 #
 # What runs: every test target of the workspace (unit tests of each library and binary,
@@ -101,19 +102,17 @@ for k in "${single_tests[@]}"; do printf '  not under Wine: %-40s %s\n' "$k" "${
 say "$n_run test targets run under Wine; $n_skip more and ${#single_tests[@]} single tests are left out (above; scripts/windows/not-under-wine.txt)"
 export FIELDLINE_WINE_SKIP="$skipfile"
 if [ "${1:-}" = "--list" ]; then # what would be built and run, and nothing else
-  echo "cargo test --target $TARGET --workspace ${run_flags[*]} --no-fail-fast -- --exact ${skip_tests[*]}"
+  echo "cargo test --profile under-wine --target $TARGET --workspace ${run_flags[*]} --no-fail-fast -- --exact ${skip_tests[*]}"
   sed 's/^/  skipped by the runner: /' "$skipfile"
   exit 0
 fi
 
-# --- Build (debug): every test binary, then the two programs -----------------------
-# Linted while built: clippy's driver compiles the workspace's own crates (cargo's
-# RUSTC_WORKSPACE_WRAPPER, as `cargo clippy` sets it, with its `-D warnings`), so a change
-# that warns on Windows fails here, without a separate `cargo clippy` pass that would
-# compile the whole dependency tree for Windows once more. Both invocations below, and
-# the run, must see the same wrapper, or cargo would rebuild the workspace in between.
-RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)"
-export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+# --- Build (Cargo profile under-wine: unoptimised, no debug information, the quickest to
+# compile): every test binary, then the two programs ------------------------------------
+# Linted while built (scripts/lint-while-building.sh): a change that warns on Windows
+# fails here. The build, the desktop build and the run below share the same wrapper.
+# shellcheck source=../lint-while-building.sh
+source scripts/lint-while-building.sh
 # `cargo test --no-run` builds the test binaries and fieldline.exe (for the CLI's
 # integration tests). fieldline-desktop.exe comes from `cargo build --bins`, given one of
 # the integration tests again so that cargo resolves features as for tests (with the
@@ -121,17 +120,17 @@ export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY
 # the Tauri tree would be compiled a second time with other features. (Its e2e test, which
 # would build it too, does not compile for Windows.)
 tb=$(date +%s)
-say "building for $TARGET (debug)"
-nice cargo test --no-run --locked --target "$TARGET" --workspace "${run_flags[@]}"
+say "building for $TARGET (profile under-wine)"
+nice cargo test --no-run --locked --profile under-wine --target "$TARGET" --workspace "${run_flags[@]}"
 one_test=""
 for ((i = 0; i < ${#run_flags[@]}; i++)); do
   if [ "${run_flags[i]}" = "--test" ]; then one_test="${run_flags[i + 1]}" && break; fi
 done
-nice cargo build --locked --target "$TARGET" --workspace --bins ${one_test:+--test "$one_test"}
+nice cargo build --locked --profile under-wine --target "$TARGET" --workspace --bins ${one_test:+--test "$one_test"}
 for exe in fieldline.exe fieldline-desktop.exe; do
-  [ -f "$target_dir/$TARGET/debug/$exe" ] || { say "$exe was not built" >&2; exit 1; }
+  [ -f "$target_dir/$TARGET/under-wine/$exe" ] || { say "$exe was not built" >&2; exit 1; }
 done
-say "built in $(($(date +%s) - tb)) s: target/$TARGET/debug/fieldline.exe and fieldline-desktop.exe (debug)"
+say "built in $(($(date +%s) - tb)) s: target/$TARGET/under-wine/fieldline.exe and fieldline-desktop.exe (Cargo profile under-wine)"
 
 # --- A throwaway Wine prefix, one for the whole run ------------------------------------
 export WINEDEBUG=-all
@@ -158,8 +157,11 @@ say "Wine prefix $WINEPREFIX ready in $(($(date +%s) - tp)) s ($(wine --version 
 # --- Run, through cargo's target runner ---------------------------------------------
 tr=$(date +%s)
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$here/wine-runner.sh"
+# The kill test starts a Windows process per kill, about half a second each under Wine:
+# 50 here, 200 on Linux.
+export FIELDLINE_KILLS=50
 status=0
-cargo test --locked --target "$TARGET" --workspace "${run_flags[@]}" --no-fail-fast -- --exact "${skip_tests[@]}" ||
+cargo test --locked --profile under-wine --target "$TARGET" --workspace "${run_flags[@]}" --no-fail-fast -- --exact "${skip_tests[@]}" ||
   status=$?
 if [ "$status" -eq 0 ]; then
   say "tests under Wine passed in $(($(date +%s) - tr)) s; the Windows leg took $(($(date +%s) - t0)) s"
