@@ -6,7 +6,7 @@
 #                                 mingw (x86_64-pc-windows-gnu) and Debian's makensis from
 #                                 installers/windows/fieldline.nsi
 #   Fieldline_VERSION_amd64.deb   Linux, through Tauri's bundler (the app, its menu entry
-#                                 and icons, and the CLI as /usr/bin/fieldline)
+#   Fieldline-VERSION-1.x86_64.rpm  and icons, and the CLI as /usr/bin/fieldline)
 #   SHA256SUMS
 #
 # Usage: scripts/build-installers.sh [--release] [--prebuilt] [--no-windows] [--no-deb] [--no-wine]
@@ -176,20 +176,33 @@ if ((deb)); then
     took "cargo build" $t
   fi
 
-  say ".deb through Tauri's bundler ($profile; builds the UI and the app)"
-  t=$SECONDS
-  tauri_args=(build --ci --bundles deb)
+  # tauri.conf.json packages target/release/fieldline: name the CLI built for this bundle
+  # instead (the debug one for a debug bundle; CARGO_TARGET_DIR honoured).
+  cli_file="{\"/usr/bin/fieldline\":\"$target_dir/$profile/fieldline\"}"
+  tauri_args=(--ci --bundles deb,rpm
+    --config "{\"bundle\":{\"linux\":{\"deb\":{\"files\":$cli_file},\"rpm\":{\"files\":$cli_file}}}}")
   ((release)) || tauri_args+=(--debug)
-  # tauri.conf.json packages target/release/fieldline: name the CLI just built instead (the
-  # debug one for a debug bundle; CARGO_TARGET_DIR honoured).
-  tauri_args+=(--config "{\"bundle\":{\"linux\":{\"deb\":{\"files\":{\"/usr/bin/fieldline\":\"$target_dir/$profile/fieldline\"}}}}}")
-  nice "$tauri" "${tauri_args[@]}" -- --locked
-  took "tauri build" $t
+  t=$SECONDS
+  if ((prebuilt)); then
+    # The app its tests built (target/debug/fieldline-desktop), bundled as it is: `tauri
+    # build` would compile much of the tree again with the bundle's features.
+    say ".deb and .rpm through Tauri's bundler ($profile; the app as built)"
+    [ -f "$target_dir/$profile/fieldline-desktop" ] || { echo "build-installers: --prebuilt, but $target_dir/$profile/fieldline-desktop is missing" >&2; exit 1; }
+    nice "$tauri" bundle "${tauri_args[@]}"
+    took "tauri bundle" $t
+  else
+    say ".deb and .rpm through Tauri's bundler ($profile; builds the UI and the app)"
+    nice "$tauri" build "${tauri_args[@]}" -- --locked
+    took "tauri build" $t
+  fi
   deb_file="$target_dir/$profile/bundle/deb/Fieldline_${version}_amd64.deb"
-  [ -f "$deb_file" ] || { echo "build-installers: $deb_file not made" >&2; exit 1; }
-  cp -f "$deb_file" "$out/"
+  rpm_file="$target_dir/$profile/bundle/rpm/Fieldline-${version}-1.x86_64.rpm"
+  for f in "$deb_file" "$rpm_file"; do
+    [ -f "$f" ] || { echo "build-installers: $f not made" >&2; exit 1; }
+    cp -f "$f" "$out/"
+    artefacts+=("$out/$(basename "$f")")
+  done
   deb_file="$out/$(basename "$deb_file")"
-  artefacts+=("$deb_file")
 
   say "the .deb: dpkg-deb --info"
   dpkg-deb --info "$deb_file"
