@@ -338,7 +338,7 @@ mod tests {
 
     /// An RSA-4096 private key's size in PEM (~3.4 KB), its lines as real keys have them.
     fn rsa_4096_pem() -> String {
-        let body: String = (0..3200)
+        let body: String = (0..3220)
             .map(|i| {
                 char::from(
                     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i * 7 % 64],
@@ -348,7 +348,9 @@ mod tests {
             .chunks(64)
             .map(|line| line.iter().collect::<String>() + "\n")
             .collect();
-        format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n")
+        // The size and line shape of an RSA-4096 key file; generated filler, no key (and no
+        // PEM armour, so nothing here reads as key material).
+        format!("fieldline test secret\n{body}end of the test secret\n")
     }
 
     #[test]

@@ -9,9 +9,10 @@
 
 use fieldline_keychain::{Keychain, SecretStore};
 
-/// A stand-in for an RSA-4096 key file: the size and shape of one, no real key.
+/// A stand-in for an RSA-4096 key file: its size and line shape, generated filler (no key,
+/// no PEM armour).
 fn big_key() -> String {
-    let mut key = String::from("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    let mut key = String::from("fieldline test secret\n");
     for line in 0..48 {
         let row: String = (0..70)
             .map(|i| char::from(b'A' + ((line * 7 + i) % 26) as u8))
@@ -19,7 +20,7 @@ fn big_key() -> String {
         key.push_str(&row);
         key.push('\n');
     }
-    key.push_str("-----END OPENSSH PRIVATE KEY-----\n");
+    key.push_str("end of the test secret\n");
     key
 }
 
