@@ -26,6 +26,11 @@ use std::time::Duration;
 pub const MAX_ANSWER_BYTES: u64 = 16 * 1024 * 1024;
 /// Tickets per search page (RT's maximum).
 pub const PAGE_SIZE: usize = 100;
+/// Pages read from one listing at most: a thousand pages of [`PAGE_SIZE`] (a hundred
+/// thousand tickets in the connection's queues, or transactions on one ticket). A server
+/// that still answers full pages after that, or sends a page with nothing new (one that
+/// ignores `page`), is refused with a clear error instead of being read for ever.
+pub const MAX_PAGES: usize = 1_000;
 /// Seconds the cursor is moved back from the server's time, for RT's whole-second times.
 const CURSOR_MARGIN_SECS: i64 = 2;
 const FIELDS: &str =
@@ -257,7 +262,9 @@ impl RequestTracker {
 
     fn history_after(&self, remote_id: &str, version: i64) -> Result<Vec<Value>, SyncError> {
         let mut out = Vec::new();
-        for page in 1.. {
+        let mut listing = Listing::new(format!("the history of ticket {remote_id}"));
+        loop {
+            let page = listing.page;
             let a = self.get(
                 &format!("/ticket/{remote_id}/history"),
                 &[
@@ -267,13 +274,13 @@ impl RequestTracker {
                 ],
             )?;
             let items = items(&a.body);
-            let n = items.len();
+            let last = listing.read(&items, &a.body)?;
             out.extend(items.into_iter().filter(|t| {
                 text(t.get("id"))
                     .and_then(|i| i.parse::<i64>().ok())
                     .is_some_and(|i| i > version)
             }));
-            if n < PAGE_SIZE || page > 10_000 {
+            if last {
                 break;
             }
         }
@@ -311,6 +318,69 @@ impl RequestTracker {
                     .join("; "),
             )
         }
+    }
+}
+
+/// Paging through one listing ordered by id (tickets, or a ticket's transactions): which
+/// page to ask for next, and whether the one just read was the last. Bounded by
+/// [`MAX_PAGES`]; a page that brings no id above the highest seen so far is the same page
+/// again, refused. (A ticket updated during a pull may shift the rest by one, so a page can
+/// repeat an id; it cannot repeat all of them.)
+struct Listing {
+    what: String,
+    /// The page to ask for (1-based).
+    page: usize,
+    highest: Option<i64>,
+}
+
+impl Listing {
+    fn new(what: String) -> Listing {
+        Listing {
+            what,
+            page: 1,
+            highest: None,
+        }
+    }
+
+    /// Takes the page just read; `true` when it was the last one.
+    fn read(&mut self, items: &[Value], body: &Value) -> Result<bool, SyncError> {
+        let highest = items
+            .iter()
+            .filter_map(|i| text(i.get("id")).and_then(|id| id.parse::<i64>().ok()))
+            .max();
+        if let (Some(before), Some(now)) = (self.highest, highest) {
+            if now <= before {
+                return Err(SyncError::BadAnswer {
+                    what: self.what.clone(),
+                    detail: format!(
+                        "page {} brought nothing after id {before} that page {} ended at; \
+                         the server seems to send the same page again (does it ignore `page`?)",
+                        self.page,
+                        self.page - 1
+                    ),
+                });
+            }
+        }
+        self.highest = highest.or(self.highest);
+        // RT says how many pages there are: believed to stop early, never to go on.
+        let said_last = body
+            .get("pages")
+            .and_then(Value::as_u64)
+            .is_some_and(|pages| self.page as u64 >= pages);
+        if items.len() < PAGE_SIZE || said_last {
+            return Ok(true);
+        }
+        if self.page >= MAX_PAGES {
+            return Err(SyncError::BadAnswer {
+                what: self.what.clone(),
+                detail: format!(
+                    "still full after {MAX_PAGES} pages of {PAGE_SIZE}; Fieldline stops here \
+                     rather than read for ever"
+                ),
+            });
+        }
+        self.page += 1;
+        Ok(false)
     }
 }
 
@@ -399,7 +469,9 @@ impl Connector for RequestTracker {
             ),
         };
         let mut cursor = None;
-        for n in 1.. {
+        let mut listing = Listing::new("the ticket search".into());
+        loop {
+            let n = listing.page;
             // Ordered by id, which changes never move: a ticket changed during the pull
             // can only add itself to a later page, never push another one off.
             let a = self.get(
@@ -418,7 +490,7 @@ impl Connector for RequestTracker {
                 cursor = Some(server_now - jiff::SignedDuration::from_secs(CURSOR_MARGIN_SECS));
             }
             let items = items(&a.body);
-            let count = items.len();
+            let last = listing.read(&items, &a.body)?;
             let mut read = Page::default();
             for v in &items {
                 match self.ticket_from(v, "the ticket search") {
@@ -430,7 +502,7 @@ impl Connector for RequestTracker {
             if !items.is_empty() {
                 page(read)?;
             }
-            if count < PAGE_SIZE {
+            if last {
                 break;
             }
         }
@@ -439,7 +511,9 @@ impl Connector for RequestTracker {
 
     fn ids_in_scope(&self) -> Result<Vec<String>, SyncError> {
         let mut ids = Vec::new();
-        for n in 1.. {
+        let mut listing = Listing::new("the list of tickets in scope".into());
+        loop {
+            let n = listing.page;
             let a = self.get(
                 "/tickets",
                 &[
@@ -451,8 +525,9 @@ impl Connector for RequestTracker {
                 ],
             )?;
             let items = items(&a.body);
+            let last = listing.read(&items, &a.body)?;
             ids.extend(items.iter().filter_map(|i| text(i.get("id"))));
-            if items.len() < PAGE_SIZE {
+            if last {
                 break;
             }
         }
@@ -559,5 +634,56 @@ impl Connector for RequestTracker {
             .and_then(|l| l.rsplit_once("/REST/2.0/").map(|(_, r)| r.to_string()))
             .unwrap_or_else(|| format!("ticket/{remote_id}"));
         Ok(Applied::Done { reference })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn page(first: i64, n: usize) -> Vec<Value> {
+        (first..first + n as i64)
+            .map(|id| json!({ "id": id.to_string() }))
+            .collect()
+    }
+
+    #[test]
+    fn a_listing_ends_at_a_short_page_or_where_rt_says_it_does() {
+        let mut l = Listing::new("t".into());
+        assert!(!l.read(&page(1, PAGE_SIZE), &json!({})).unwrap());
+        assert_eq!(l.page, 2);
+        assert!(l.read(&page(101, 3), &json!({})).unwrap());
+        let mut l = Listing::new("t".into());
+        assert!(l.read(&page(1, PAGE_SIZE), &json!({ "pages": 1 })).unwrap());
+        let mut l = Listing::new("t".into());
+        assert!(l.read(&[], &json!({})).unwrap(), "an empty listing");
+    }
+
+    #[test]
+    fn a_listing_survives_a_shift_but_not_a_repeat_and_stops_at_the_cap() {
+        let mut l = Listing::new("the ticket search".into());
+        assert!(!l.read(&page(1, PAGE_SIZE), &json!({})).unwrap());
+        // A ticket updated meanwhile pushed the rest by one: id 100 comes again.
+        assert!(!l.read(&page(100, PAGE_SIZE), &json!({})).unwrap());
+        let again = l.read(&page(100, PAGE_SIZE), &json!({})).unwrap_err();
+        assert!(again.to_string().contains("same page again"), "{again}");
+
+        let mut l = Listing::new("the ticket search".into());
+        let mut first = 1;
+        let err = loop {
+            match l.read(&page(first, PAGE_SIZE), &json!({})) {
+                Ok(false) => first += PAGE_SIZE as i64,
+                Ok(true) => panic!("a full page ended the listing"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(l.page, MAX_PAGES);
+        assert!(
+            err.to_string().contains("still full after 1000 pages"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("the ticket search"), "{err}");
     }
 }

@@ -7,10 +7,11 @@
 use fieldline_store::sync::{ConnectionConfig, ConnectorKind};
 use fieldline_store::Store;
 use fieldline_sync::rt::RequestTracker;
-use fieldline_sync::sync_once;
+use fieldline_sync::{sync_once, SyncReport};
 use jiff::Timestamp;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
+use std::path::Path;
 
 /// Serves `answer(path)` (status, content type, body) to every request until the test ends.
 fn serve(answer: fn(&str) -> (u16, &'static str, Vec<u8>)) -> String {
@@ -49,6 +50,29 @@ fn config(url: &str) -> ConnectionConfig {
     c
 }
 
+/// A server that only knows the ticket search: `search` there, 404 elsewhere.
+fn search_only(path: &str, search: Vec<u8>) -> (u16, &'static str, Vec<u8>) {
+    if path.starts_with("/REST/2.0/tickets") {
+        (200, "application/json", search)
+    } else {
+        (
+            404,
+            "application/json",
+            br#"{"message":"Not Found"}"#.to_vec(),
+        )
+    }
+}
+
+/// One sync of a new store in `dir` against the server at `url`.
+fn sync_new_store(url: &str, dir: &Path) -> (Store, SyncReport) {
+    let mut store = Store::open(dir).unwrap();
+    let cfg = config(url);
+    store.save_connection(&cfg).unwrap();
+    let rt = RequestTracker::new(&cfg, "1-2-secret").unwrap();
+    let report = sync_once(&mut store, &rt, &cfg, Timestamp::now);
+    (store, report)
+}
+
 const PAGE: &str = r#"{"total":3,"count":3,"page":1,"pages":1,"per_page":100,"items":[
  {"id":1,"Subject":"<script>alert(1)</script>","Status":"open","Queue":{"id":"Helpdesk"},
   "Priority":90,"SLA":null,"Created":"2026-11-20T09:00:00Z","Started":"1970-01-01T00:00:00Z",
@@ -60,23 +84,9 @@ const PAGE: &str = r#"{"total":3,"count":3,"page":1,"pages":1,"per_page":100,"it
 
 #[test]
 fn a_malformed_ticket_is_skipped_and_reported_the_rest_arrives() {
-    let url = serve(|path| {
-        if path.starts_with("/REST/2.0/tickets") {
-            (200, "application/json", PAGE.as_bytes().to_vec())
-        } else {
-            (
-                404,
-                "application/json",
-                br#"{"message":"Not Found"}"#.to_vec(),
-            )
-        }
-    });
+    let url = serve(|path| search_only(path, PAGE.as_bytes().to_vec()));
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
-    let cfg = config(&url);
-    store.save_connection(&cfg).unwrap();
-    let rt = RequestTracker::new(&cfg, "1-2-secret").unwrap();
-    let r = sync_once(&mut store, &rt, &cfg, Timestamp::now);
+    let (store, r) = sync_new_store(&url, dir.path());
     assert_eq!(r.error, None, "{r:?}");
     assert_eq!((r.pulled_new, r.unreadable), (1, 2), "{r:?}");
     assert!(
@@ -131,4 +141,40 @@ fn an_error_page_or_an_oversized_answer_stops_the_sync_with_a_clear_status() {
             "the cursor did not move"
         );
     }
+}
+
+/// A full page of 100 tickets numbered from `first`.
+fn full_page(first: u64) -> Vec<u8> {
+    let items: Vec<String> = (first..first + 100)
+        .map(|id| {
+            format!(
+                r#"{{"id":"{id}","Subject":"t{id}","Status":"open","Queue":{{"id":"Helpdesk"}},"Created":"2026-11-20T09:00:00Z","LastUpdated":"2026-11-21T09:00:00Z"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"count":100,"per_page":100,"items":[{}]}}"#,
+        items.join(",")
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_server_that_sends_the_same_full_page_for_ever_is_refused_not_read_for_ever() {
+    // A proxy or an old server that ignores `page`: every answer is the first page again.
+    let url = serve(|path| search_only(path, full_page(1)));
+    let dir = tempfile::tempdir().unwrap();
+    let (store, r) = sync_new_store(&url, dir.path());
+    let err = r.error.clone().unwrap_or_default();
+    assert!(
+        err.contains("page 2 brought nothing after id 100") && err.contains("same page again"),
+        "{r:?}"
+    );
+    assert_eq!(
+        store.sync_cursor("rt").unwrap(),
+        None,
+        "the cursor did not move"
+    );
+    // What the first page brought is kept: the next sync starts over from the same place.
+    assert_eq!(store.tickets(false).unwrap().len(), 100, "{r:?}");
 }
