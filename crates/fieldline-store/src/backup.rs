@@ -497,6 +497,56 @@ fn ensure_unused(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// Checks, without changing anything, that `source` (a backup folder or a database file)
+/// can be restored: the checks [`restore`] makes, run on a copy made in `scratch` (a
+/// private folder, such as the data folder) and removed after. The schema version and
+/// the rows per table.
+pub fn check(source: &Path, scratch: &Path) -> Result<(u32, BTreeMap<String, i64>), StoreError> {
+    let from = backup_database(source);
+    if !from.is_file() {
+        return Err(StoreError::Rejected(format!(
+            "{} is neither a backup folder (with {DATABASE_FILE}) nor a database file. Nothing was changed.",
+            source.display()
+        )));
+    }
+    fieldline_fs::ensure_private_dir(scratch).map_err(io_at(scratch))?;
+    let tmp = new_private_name(scratch, |t| format!(".{DATABASE_FILE}.check-{t}"))?;
+    let checked = copy_checked(&from, &tmp);
+    let _ = std::fs::remove_file(&tmp);
+    for suffix in DATABASE_SIDE_FILES {
+        let _ = std::fs::remove_file(with_suffix(&tmp, suffix));
+    }
+    checked
+}
+
+/// Copies the database `from` (with its `-wal`, when it has one) over the private file
+/// `tmp` and [`validate`]s the copy, folding that WAL in.
+fn copy_checked(from: &Path, tmp: &Path) -> Result<(u32, BTreeMap<String, i64>), StoreError> {
+    copy_into(from, tmp)?;
+    let wal = with_suffix(from, "-wal");
+    if wal.is_file() {
+        fieldline_fs::copy_private(&wal, &with_suffix(tmp, "-wal")).map_err(io_at(&wal))?;
+    }
+    validate(tmp, from)
+}
+
+/// Waits up to `limit` until no other connection has the database `data_dir/fieldline.db`
+/// open (as a restarting app waits for the process it replaces to let go). `true` once it
+/// is free (or absent).
+pub fn wait_until_unused(data_dir: &Path, limit: Duration) -> bool {
+    let live = data_dir.join(DATABASE_FILE);
+    let until = std::time::Instant::now() + limit;
+    loop {
+        if ensure_unused(&live).is_ok() {
+            return true;
+        }
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Restores the backup `source` (a backup folder or a single database file) into
 /// `data_dir`, replacing its database and, when the folder has them, its `known_hosts`
 /// and audit log. What was there is set aside (`<name>.before-restore-<time>`), never
@@ -530,12 +580,7 @@ pub fn restore(source: &Path, data_dir: &Path) -> Result<RestoreReport, StoreErr
         }
     };
     let prepared = (|| -> Result<(u32, BTreeMap<String, i64>), StoreError> {
-        copy_into(&from, &tmp)?;
-        let wal = with_suffix(&from, "-wal");
-        if wal.is_file() {
-            fieldline_fs::copy_private(&wal, &with_suffix(&tmp, "-wal")).map_err(io_at(&wal))?;
-        }
-        let checked = validate(&tmp, &from)?;
+        let checked = copy_checked(&from, &tmp)?;
         private_database_files(&tmp, false)?;
         sync_file(&tmp)?;
         ensure_unused(&live)?;
