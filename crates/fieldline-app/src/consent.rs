@@ -59,6 +59,74 @@ pub enum Ask {
     /// A fleet change that sets up things acting with the technician's credentials
     /// (commands run on a schedule, credential bindings, TLS checks turned off...).
     FleetChange { source: String, items: Vec<Risk> },
+    /// Replacing the store (fleet, tickets and their history, settings) and, from a backup
+    /// folder, known_hosts and the audit log, with a backup. `made`: what the backup's
+    /// manifest says (none for a bare database file). `restarts`: the app restarts to do it.
+    Restore {
+        backup: String,
+        data_dir: String,
+        made: Option<BackupMade>,
+        restarts: bool,
+    },
+}
+
+/// What a backup's manifest says, as a restore question shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupMade {
+    pub created: String,
+    pub fieldline: String,
+    pub schema: u32,
+    /// Rows of the tables worth naming, in [`Held`] order.
+    pub holds: Vec<(Held, i64)>,
+    pub files: Vec<String>,
+}
+
+/// The tables a backup summary names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    Customers,
+    Endpoints,
+    Tickets,
+    TicketEvents,
+    CredentialProfiles,
+}
+
+impl Held {
+    /// Every one, in the order a summary names them, with its table.
+    pub const ALL: [(Held, &'static str); 5] = [
+        (Held::Customers, "customers"),
+        (Held::Endpoints, "endpoints"),
+        (Held::Tickets, "tickets"),
+        (Held::TicketEvents, "ticket_events"),
+        (Held::CredentialProfiles, "ssh_profiles"),
+    ];
+
+    fn label(self, lang: Language) -> &'static str {
+        match (self, lang) {
+            (Held::Customers, Language::En) => "customers",
+            (Held::Endpoints, Language::En) => "endpoints",
+            (Held::Tickets, Language::En) => "tickets",
+            (Held::TicketEvents, Language::En) => "ticket events",
+            (Held::CredentialProfiles, Language::En) => "credential profiles",
+            (Held::Customers, Language::Ko) => "고객",
+            (Held::Endpoints, Language::Ko) => "엔드포인트",
+            (Held::Tickets, Language::Ko) => "티켓",
+            (Held::TicketEvents, Language::Ko) => "티켓 이벤트",
+            (Held::CredentialProfiles, Language::Ko) => "자격 증명 프로필",
+        }
+    }
+
+    /// "3 customers, 12 endpoints, …" (Korean: "고객 3, 엔드포인트 12, …").
+    pub fn summary(holds: &[(Held, i64)], lang: Language) -> String {
+        holds
+            .iter()
+            .map(|(held, n)| match lang {
+                Language::En => format!("{n} {}", held.label(lang)),
+                Language::Ko => format!("{} {n}", held.label(lang)),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// A question as shown: the title names the operation and its size, the body the details.
@@ -395,6 +463,89 @@ impl Ask {
                     ),
                 )
             }
+            (
+                Ask::Restore {
+                    backup,
+                    data_dir,
+                    made,
+                    restarts,
+                },
+                Language::En,
+            ) => {
+                let title = match made {
+                    Some(m) => format!("Fieldline: restore the backup made {}?", m.created),
+                    None => format!("Fieldline: restore {}?", shorten(backup, 80)),
+                };
+                let what = match made {
+                    Some(m) => format!(
+                        "It was made {} by Fieldline {} (schema {}) and holds {}; files: {}.",
+                        m.created,
+                        m.fieldline,
+                        m.schema,
+                        Held::summary(&m.holds, lang),
+                        m.files.join(", ")
+                    ),
+                    None => "It is a database file alone: known_hosts and the audit log stay as \
+                             they are."
+                        .to_owned(),
+                };
+                let restart = if *restarts {
+                    "\n\nFieldline restarts to do it."
+                } else {
+                    ""
+                };
+                (
+                    title,
+                    format!(
+                        "Replace Fieldline's data in {data_dir} with the backup {backup}?\n{what}\n\n\
+                         Everything changed since the backup (tickets, notes, fleet edits, status \
+                         history) is no longer shown. The current database and files are set aside \
+                         in the data folder (*.before-restore-<time>), not deleted. Secrets are \
+                         never in a backup: the keychain keeps its own.{restart}"
+                    ),
+                )
+            }
+            (
+                Ask::Restore {
+                    backup,
+                    data_dir,
+                    made,
+                    restarts,
+                },
+                Language::Ko,
+            ) => {
+                let title = match made {
+                    Some(m) => format!("Fieldline: {}에 만든 백업으로 복원할까요?", m.created),
+                    None => format!("Fieldline: {}(으)로 복원할까요?", shorten(backup, 80)),
+                };
+                let what = match made {
+                    Some(m) => format!(
+                        "{}에 Fieldline {}(스키마 {})이(가) 만든 백업이며 {}을(를) 담고 있습니다. 파일: {}.",
+                        m.created,
+                        m.fieldline,
+                        m.schema,
+                        Held::summary(&m.holds, lang),
+                        m.files.join(", ")
+                    ),
+                    None => "데이터베이스 파일뿐인 백업입니다. known_hosts와 감사 로그는 그대로 둡니다."
+                        .to_owned(),
+                };
+                let restart = if *restarts {
+                    "\n\n복원하려면 Fieldline이 다시 시작됩니다."
+                } else {
+                    ""
+                };
+                (
+                    title,
+                    format!(
+                        "{data_dir}의 Fieldline 데이터를 백업 {backup}(으)로 바꿀까요?\n{what}\n\n\
+                         백업 이후에 바뀐 내용(티켓, 메모, 인벤토리 편집, 상태 기록)은 더 이상 보이지 \
+                         않습니다. 지금의 데이터베이스와 파일은 데이터 폴더에 따로 보관되며\
+                         (*.before-restore-<시각>) 삭제되지 않습니다. 비밀 정보는 백업에 들어 있지 \
+                         않으며 키체인에 그대로 있습니다.{restart}"
+                    ),
+                )
+            }
             (Ask::FleetChange { source, items }, Language::Ko) => {
                 let items: Vec<String> = items.iter().map(|r| r.text(lang)).collect();
                 (
@@ -668,6 +819,24 @@ mod tests {
                     jump: "gw".into(),
                     jump_host: "10.0.0.1".into(),
                 }],
+            },
+            Ask::Restore {
+                backup: "/media/usb/fieldline-backup-1".into(),
+                data_dir: "/home/t/.local/share/fieldline".into(),
+                made: Some(BackupMade {
+                    created: "2026-12-01T09:00:00Z".into(),
+                    fieldline: "0.1.0".into(),
+                    schema: 9,
+                    holds: vec![(Held::Customers, 3), (Held::Tickets, 40)],
+                    files: vec!["fieldline.db".into()],
+                }),
+                restarts: true,
+            },
+            Ask::Restore {
+                backup: "/tmp/fieldline.db".into(),
+                data_dir: "/d".into(),
+                made: None,
+                restarts: false,
             },
         ];
         for ask in &asks {

@@ -8,6 +8,7 @@
 //! operation describes what it is about to do as an [`consent::Ask`], which words the
 //! question in English and Korean with its blast radius.
 
+pub mod backup;
 pub mod consent;
 pub mod fanout;
 pub mod files;
