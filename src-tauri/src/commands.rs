@@ -61,6 +61,7 @@ pub async fn app_info<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<AppIn
             data_dir: s.data_dir().display().to_string(),
             database: s.path().display().to_string(),
             schema_version: s.schema_version()?,
+            restored: state.restored.clone(),
         })
     })
 }
@@ -366,8 +367,8 @@ pub async fn save_sla_report<R: tauri::Runtime>(
 
 /// Backs up the store, known_hosts and the audit log (never a secret) into a new
 /// `fieldline-backup-<time>` folder inside the folder the technician picks natively, on a
-/// connection of its own (the window's store stays free meanwhile). Restoring is the
-/// CLI's (`fieldline restore`), with the app closed.
+/// connection of its own (the window's store stays free meanwhile). [`restore_store`]
+/// brings one back.
 pub async fn backup_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<SavedFile> {
     let state = tauri::Manager::state::<AppState>(app);
     let data_dir = state.data_dir.clone().ok_or_else(|| IpcError::Store {
@@ -394,6 +395,37 @@ pub async fn backup_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<S
         })
     })
     .await
+}
+
+/// Restores a backup folder the technician picks natively, once they allowed it in a
+/// native dialog that says what is replaced: checked, staged, and carried out by the app's
+/// next start, to which it restarts at once (`fieldline_app::backup`). `app_info` then says
+/// how it went.
+pub async fn restore_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<()> {
+    let state = tauri::Manager::state::<AppState>(app);
+    let data_dir = state.data_dir.clone().ok_or_else(|| IpcError::Store {
+        message: "the store is not open; restore with `fieldline restore` instead".into(),
+    })?;
+    let source = crate::consent::pick(
+        app,
+        crate::consent::Pick::Folder,
+        (
+            "Fieldline: restore which backup folder (fieldline-backup-…)?",
+            "Fieldline: 어느 백업 폴더(fieldline-backup-…)를 복원할까요?",
+        ),
+        None,
+        Some(data_dir.join(fieldline_store::backup::BACKUPS_DIR)),
+    )
+    .await?
+    .ok_or_else(|| IpcError::NotApproved {
+        message: "no backup folder was chosen; nothing was restored".into(),
+    })?;
+    crate::consent::operate(app, move |_, native, lang| {
+        fieldline_app::backup::stage(&source, &data_dir, native, lang)
+    })
+    .await?;
+    app.request_restart();
+    Ok(())
 }
 
 /// Helpdesk connections with their sync status (and whether the keychain holds a secret;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub status: Mutex<monitor::StatusBoard>,
     /// Terminal tabs, forwards, transfers and fan-outs that are open.
     pub remote: sessions::Remote,
+    /// What this start did with a restore staged in Settings, if any.
+    pub restored: Option<fieldline_ipc::RestoreOutcome>,
 }
 
 /// The operations layer borrows the store through here, one step at a time.
@@ -54,12 +56,23 @@ impl fieldline_app::house::Stores for AppState {
 
 impl AppState {
     pub fn open(data_dir: Option<PathBuf>) -> AppState {
-        let store = resolve_data_dir(data_dir.as_deref())
+        let dir = resolve_data_dir(data_dir.as_deref());
+        // A restore asked for before the restart happens now, before the store is opened.
+        let staged = dir.as_ref().ok().and_then(|dir| {
+            fieldline_app::backup::finish_staged(dir, fieldline_app::backup::WAIT_FOR_PREVIOUS)
+        });
+        let store = dir
             .and_then(|dir| Store::open(&dir))
             .map_err(IpcError::from);
         if let Err(e) = &store {
             eprintln!("fieldline-desktop: {e}");
         }
+        let restored = staged.map(|staged| {
+            staged.outcome(
+                store.as_ref().ok(),
+                &fieldline_keychain::Keychain::default(),
+            )
+        });
         let clock = Clock::from_env().unwrap_or_else(|e| {
             eprintln!("fieldline-desktop: {e}; using the system clock");
             Clock::system()
@@ -72,6 +85,7 @@ impl AppState {
             sync_lock: Mutex::new(()),
             status: Mutex::new(monitor::StatusBoard::default()),
             remote: sessions::Remote::default(),
+            restored,
         }
     }
 }

@@ -1771,3 +1771,117 @@ async fn a_script_in_the_window_reaches_no_customer_without_consent_given_outsid
     );
     ui.quit().await;
 }
+
+/// Processes of the desktop app started for `desk` (found by the data folder in their
+/// environment): a restart outlives the WebDriver session that launched the first one.
+fn desktop_processes(desk: &Desk) -> Vec<u32> {
+    let needle = format!("FIELDLINE_DATA_DIR={}", desk.data_dir.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            exe.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("fieldline-desktop"))
+                && env.split(|b| *b == 0).any(|v| v == needle.as_bytes())
+        })
+        .collect()
+}
+
+/// Settings → Restore, from the page and by hand: a script in the window can start a
+/// restore but neither choose the backup nor allow it (the picker and the question are
+/// native; cancelled, nothing is staged). Allowed, the app restarts, the next start puts
+/// the backup in place before it opens the store, and says so on screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_is_restored_from_settings_only_with_consent_given_outside_the_page() {
+    let _serial = SERIAL.lock().await;
+    let desk = Desk::new();
+    import_two_customers(&desk, "");
+    let usb = desk.home.path().join("usb");
+    let said = desk.cli_ok(&["backup", usb.to_str().expect("path")]);
+    let folder = said
+        .lines()
+        .find_map(|l| l.strip_prefix("backup:"))
+        .map(|p| std::path::PathBuf::from(p.trim()))
+        .expect("the backup's folder");
+    // After the backup: an endpoint the restore takes away again.
+    import_two_customers(
+        &desk,
+        "[[endpoints]]\nid = \"after-backup\"\nsite = \"acme-hq\"\nhost = \"10.0.0.9\"\n",
+    );
+    let endpoints = |desk: &Desk| desk.cli_ok(&["fleet", "list", "--json"]);
+    assert!(endpoints(&desk).contains("after-backup"));
+    let staged = desk.data_dir.join("restore-staged");
+    let ui = desk.launch().await;
+
+    // 1. The page asks for a restore: the picker is native; cancelled, nothing is staged.
+    attack(&ui, "restore", "restore_store", serde_json::json!({})).await;
+    let picker = "restore which backup folder";
+    desk.pick_native(picker, None).await;
+    let out = attack_outcome(&ui, "restore").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    // 2. A folder picked, the native question (what is replaced, by what) cancelled.
+    attack(&ui, "restore2", "restore_store", serde_json::json!({})).await;
+    desk.pick_native(picker, Some(&folder)).await;
+    let question = "restore the backup made";
+    desk.wait_native(question).await;
+    desk.answer_native(question, false).await;
+    let out = attack_outcome(&ui, "restore2").await;
+    assert_eq!(out["err"]["kind"], "NotApproved", "{out}");
+    assert!(!staged.exists(), "nothing staged without an Allow");
+    assert!(endpoints(&desk).contains("after-backup"));
+    assert_eq!(desktop_processes(&desk).len(), 1, "no restart");
+
+    // 3. The technician, in Settings: picks the folder, reads the question, allows it.
+    ui.click("nav-settings").await;
+    ui.click("settings-restore").await;
+    desk.pick_native(picker, Some(&folder)).await;
+    desk.wait_native(question).await;
+    desk.screen_png("restore-native");
+    let before = desktop_processes(&desk);
+    desk.answer_native(question, true).await;
+    // The app restarts; the new start restores before it opens the store.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = desktop_processes(&desk);
+        let restarted = !now.is_empty() && now.iter().all(|p| !before.contains(p));
+        if restarted && !staged.exists() && !endpoints(&desk).contains("after-backup") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not restored after a restart: processes {before:?} → {now:?}, staged {}",
+            staged.exists()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let listed = endpoints(&desk);
+    assert!(
+        listed.contains("acme") && listed.contains("hanbit"),
+        "{listed}"
+    );
+    let kept: Vec<String> = std::fs::read_dir(&desk.data_dir)
+        .expect("data folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("fieldline.db.before-restore-"))
+        .collect();
+    assert_eq!(
+        kept.len(),
+        1,
+        "the replaced database is set aside: {kept:?}"
+    );
+    // The new window says what happened (photographed: its WebDriver session is gone).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    desk.screen_png("restore-done");
+    drop(ui);
+    for pid in desktop_processes(&desk) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+    }
+}

@@ -91,7 +91,35 @@ export type Settings = {
  */
 language: Language | null, };
 
-export type AppInfo = { version: string, data_dir: string, database: string, schema_version: number, };
+export type AppInfo = { version: string, data_dir: string, database: string, schema_version: number, 
+/**
+ * What this start did with a restore asked for in Settings (the app restarts to do
+ * it), if it did one.
+ */
+restored: RestoreOutcome | null, };
+
+export type RestoreOutcome = { 
+/**
+ * The backup folder (or database file) restored from.
+ */
+backup: string, 
+/**
+ * Why it was not restored (then nothing was changed); `null` when it was.
+ */
+error: string | null, 
+/**
+ * Where the replaced database and files were set aside (not deleted).
+ */
+set_aside: Array<string>, 
+/**
+ * Credential profiles that keep a secret in the keychain, but this computer's keychain
+ * has none for them (secrets are never in a backup): to enter again.
+ */
+profiles_without_secret: Array<string>, 
+/**
+ * Helpdesk connections without their token in this computer's keychain.
+ */
+connections_without_secret: Array<string>, };
 
 export type ImportSummary = { customers: number, sites: number, endpoints: number, };
 
@@ -885,6 +913,7 @@ export interface Commands {
   sla_report: { args: { customer: string; month: string }; result: SlaReport };
   save_sla_report: { args: { customer: string; month: string; format: string }; result: SavedFile };
   backup_store: { args: {  }; result: SavedFile };
+  restore_store: { args: {  }; result: null };
   connections: { args: {  }; result: Array<ConnectionView> };
   connection_template: { args: { kind: ConnectorKind }; result: ConnectionConfig };
   save_connection: { args: { config: ConnectionConfig; secret: string | null }; result: ConnectionView };

@@ -3,7 +3,7 @@
 // when they change.
 import { signal } from '@preact/signals';
 import { call } from './api';
-import type { Fleet, IpcError, Priority } from './bindings';
+import type { Fleet, IpcError, Priority, RestoreOutcome } from './bindings';
 import { ancestors, exists, NO_FILTER, refKey, type EntityRef, type FleetFilter } from './fleet/tree';
 import { parseTarget } from './sla/clock';
 
@@ -18,6 +18,8 @@ export const filter = signal<FleetFilter>(NO_FILTER);
 /** Keys (see `refKey`) of customers and sites whose children are hidden. */
 export const collapsed = signal<ReadonlySet<string>>(new Set());
 export const banner = signal<IpcError | null>(null);
+/** What this start did with a restore asked for in Settings (until dismissed). */
+export const restored = signal<RestoreOutcome | null>(null);
 
 /** The SLA section: which view, the board's filters ("" is all) and the ticket shown. */
 export type SlaView = 'board' | 'report';

@@ -95,6 +95,7 @@ macro_rules! for_each_command {
             sla_report(customer: String, month: String) -> SlaReport;
             save_sla_report(customer: String, month: String, format: String) -> SavedFile;
             backup_store() -> SavedFile;
+            restore_store() -> ();
             connections() -> Vec<ConnectionView>;
             connection_template(kind: ConnectorKind) -> ConnectionConfig;
             save_connection(config: ConnectionConfig, secret: Option<String>) -> ConnectionView;
@@ -231,6 +232,7 @@ pub fn render() -> String {
     decl::<Language>(&mut out);
     decl::<Settings>(&mut out);
     decl::<AppInfo>(&mut out);
+    decl::<RestoreOutcome>(&mut out);
     decl::<ImportSummary>(&mut out);
     decl::<FleetChanged>(&mut out);
     decl::<Priority>(&mut out);

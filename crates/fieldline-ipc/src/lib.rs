@@ -127,6 +127,25 @@ pub struct AppInfo {
     pub data_dir: String,
     pub database: String,
     pub schema_version: u32,
+    /// What this start did with a restore asked for in Settings (the app restarts to do
+    /// it), if it did one.
+    pub restored: Option<RestoreOutcome>,
+}
+
+/// A restore asked for in Settings and carried out as the app started again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RestoreOutcome {
+    /// The backup folder (or database file) restored from.
+    pub backup: String,
+    /// Why it was not restored (then nothing was changed); `null` when it was.
+    pub error: Option<String>,
+    /// Where the replaced database and files were set aside (not deleted).
+    pub set_aside: Vec<String>,
+    /// Credential profiles that keep a secret in the keychain, but this computer's keychain
+    /// has none for them (secrets are never in a backup): to enter again.
+    pub profiles_without_secret: Vec<String>,
+    /// Helpdesk connections without their token in this computer's keychain.
+    pub connections_without_secret: Vec<String>,
 }
 
 /// What an import of a fleet file changed.

@@ -101,6 +101,7 @@ describe('language', () => {
         data_dir: '/home/tech/.local/share/fieldline',
         database: 'fieldline.db',
         schema_version: 1,
+        restored: null,
       }),
     });
     await waitFor(() => {
@@ -127,6 +128,7 @@ describe('language', () => {
         data_dir: '/home/tech/.local/share/fieldline',
         database: 'fieldline.db',
         schema_version: 1,
+        restored: null,
       }),
       backup_store: () => ({ path: '/media/usb/fieldline-backup-20261207T1800Z' }),
     });
@@ -137,6 +139,47 @@ describe('language', () => {
     );
     // The page names no folder: the picker is Rust's.
     expect(invokeMock).toHaveBeenCalledWith('backup_store', {});
+  });
+
+  it('says what a restore at start did and which secrets to enter again', async () => {
+    start({
+      fleet_snapshot: () => EMPTY,
+      app_info: () => ({
+        version: '0.1.0',
+        data_dir: '/data',
+        database: '/data/fieldline.db',
+        schema_version: 1,
+        restored: {
+          backup: '/media/usb/fieldline-backup-20261201T0900Z',
+          error: null,
+          set_aside: ['/data/fieldline.db.before-restore-20261208T0100Z'],
+          profiles_without_secret: ['acme-ops'],
+          connections_without_secret: ['rt'],
+        },
+      }),
+    });
+    const notice = await screen.findByTestId('restore-notice');
+    expect(notice.textContent).toContain('Restored from /media/usb/fieldline-backup-20261201T0900Z');
+    expect(notice.textContent).toContain('fieldline.db.before-restore-20261208T0100Z');
+    expect(screen.getByTestId('restore-secrets').textContent).toContain(
+      'credential profile acme-ops, helpdesk connection rt',
+    );
+    fireEvent.click(within(notice).getByRole('button'));
+    expect(screen.queryByTestId('restore-notice')).toBeNull();
+  });
+
+  it('asks Rust to restore, naming no folder, and shows a refusal', async () => {
+    start({
+      fleet_snapshot: () => EMPTY,
+      restore_store: () =>
+        fail({ kind: 'NotApproved', message: 'no backup folder was chosen; nothing was restored' }),
+    });
+    fireEvent.click(await screen.findByTestId('nav-settings'));
+    fireEvent.click(await screen.findByTestId('settings-restore'));
+    expect((await screen.findByTestId('settings-restore-error')).textContent).toContain(
+      'nothing was restored',
+    );
+    expect(invokeMock).toHaveBeenCalledWith('restore_store', {});
   });
 });
 

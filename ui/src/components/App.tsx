@@ -3,13 +3,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, newerDatabase, onEvent } from '../api';
 import type { IpcError } from '../bindings';
 import { applyLanguage, systemLanguage, t, type MessageKey } from '../i18n';
-import { banner, fleet, openItem, reloadFleet, section, SECTIONS, type Section } from '../state';
+import { banner, fleet, openItem, reloadFleet, restored, section, SECTIONS, type Section } from '../state';
 import { loadStatus, startStatus } from '../status/store';
 import { refreshSync, syncEnded, syncStarted } from '../sync/status';
 import { tabs, waitingTabs } from '../sessions/store';
 import { FleetSection } from './FleetSection';
 import { NewerDatabase } from './NewerDatabase';
 import { NotificationsSection } from './NotificationsSection';
+import { RestoreNotice } from './RestoreNotice';
 import { Palette } from './Palette';
 import { SessionsSection } from './SessionsSection';
 import { SettingsSection } from './SettingsSection';
@@ -32,6 +33,12 @@ export async function start(): Promise<void> {
     banner.value = e as IpcError;
   }
   await reloadFleet();
+  // A restore staged before the restart: how it went.
+  try {
+    restored.value = (await call('app_info', {})).restored;
+  } catch {
+    // The store's own error is the banner's already.
+  }
   // Sync status is the header's, not a reason for the banner: a failed read shows in Settings.
   await refreshSync();
 }
@@ -172,6 +179,7 @@ export function App() {
       </nav>
       <main class="app-main">
         {banner.value ? <Banner error={banner.value} /> : null}
+        {restored.value ? <RestoreNotice outcome={restored.value} /> : null}
         <Content current={section.value} />
         {section.value === 'sessions' || tabs.value.length > 0 ? (
           <SessionsSection hidden={section.value !== 'sessions'} />

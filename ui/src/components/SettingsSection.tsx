@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api';
 import type { AppInfo, IpcError, Language } from '../bindings';
-import { applyLanguage, lang, systemLanguage, t } from '../i18n';
+import { applyLanguage, lang, systemLanguage, t, type MessageKey } from '../i18n';
 import { banner } from '../state';
 import { HelpdeskConnections } from './HelpdeskConnections';
 import { PrometheusSource } from './PrometheusSource';
@@ -48,9 +48,22 @@ function About() {
   );
 }
 
-// A backup goes into a folder chosen in the system's picker (Rust opens it); the page only
-// shows where it went.
-function Backup() {
+// Backing up and restoring: the folder is picked (and a restore allowed) in native dialogs Rust
+// opens; the page only starts the action and shows its answer. A restore restarts the app, so
+// its success is shown by the next start (RestoreNotice).
+function FolderAction({
+  id,
+  hint,
+  label,
+  busyLabel,
+  act,
+}: {
+  id: string;
+  hint: MessageKey;
+  label: MessageKey;
+  busyLabel: MessageKey;
+  act: () => Promise<string | null>;
+}) {
   const [saved, setSaved] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -58,7 +71,7 @@ function Backup() {
     setBusy(true);
     setError(null);
     try {
-      setSaved((await call('backup_store', {})).path);
+      setSaved(await act());
     } catch (e) {
       setError((e as IpcError).message);
     } finally {
@@ -67,26 +80,26 @@ function Backup() {
   };
   return (
     <div class="backup">
-      <p class="muted">{t('backup.hint')}</p>
+      <p class="muted">{t(hint)}</p>
       <div class="actions start">
         <button
           type="button"
-          data-testid="settings-backup"
+          data-testid={id}
           disabled={busy}
           onClick={() => {
             void run();
           }}
         >
-          {busy ? t('backup.running') : t('backup.run')}
+          {busy ? t(busyLabel) : t(label)}
         </button>
       </div>
       {saved !== null ? (
-        <p data-testid="settings-backup-saved">
+        <p data-testid={`${id}-saved`}>
           {t('backup.saved')} <code>{saved}</code>
         </p>
       ) : null}
       {error !== null ? (
-        <p class="form-errors" data-testid="settings-backup-error">
+        <p class="form-errors" data-testid={`${id}-error`}>
           {error}
         </p>
       ) : null}
@@ -114,7 +127,24 @@ export function SettingsSection() {
       <HelpdeskConnections />
       <PrometheusSource />
       <h3>{t('backup.title')}</h3>
-      <Backup />
+      <FolderAction
+        id="settings-backup"
+        hint="backup.hint"
+        label="backup.run"
+        busyLabel="backup.running"
+        act={async () => (await call('backup_store', {})).path}
+      />
+      <h3>{t('restore.title')}</h3>
+      <FolderAction
+        id="settings-restore"
+        hint="restore.hint"
+        label="restore.run"
+        busyLabel="restore.running"
+        act={async () => {
+          await call('restore_store', {});
+          return null;
+        }}
+      />
       <h3>{t('settings.about')}</h3>
       <About />
     </section>

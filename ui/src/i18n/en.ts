@@ -526,10 +526,22 @@ export const en = {
   'info.schema': 'Schema version',
   'backup.title': 'Backup',
   'backup.hint':
-    'Copies the database, the known host keys and the audit log into a new folder inside the one you pick in a system dialog. Secrets stay in the OS keychain and are not copied. To restore, quit Fieldline and run: fieldline restore FOLDER',
+    'Copies the database, the known host keys and the audit log into a new folder inside the one you pick in a system dialog. Secrets stay in the OS keychain and are not copied.',
   'backup.run': 'Back up…',
   'backup.running': 'Backing up…',
   'backup.saved': 'Backed up to',
+  'restore.title': 'Restore',
+  'restore.hint':
+    'Brings back a backup folder you pick in a system dialog. Fieldline says what it replaces and asks first, then restarts to do it; what is there now is set aside, not deleted.',
+  'restore.run': 'Restore…',
+  'restore.running': 'Waiting for your answer…',
+  'restore.done': 'Restored from {backup}.',
+  'restore.failed': 'The backup {backup} was not restored: {error}',
+  'restore.setAside': 'What was there before is kept in:',
+  'restore.secrets':
+    'Secrets are never in a backup, and this computer’s keychain has none for: {names}. Enter them again (Sessions → Credentials, Settings → Helpdesk).',
+  'restore.profile': 'credential profile {name}',
+  'restore.connection': 'helpdesk connection {name}',
 
   'ticket.source': 'Source',
   'source.local': 'Local (this computer)',

@@ -529,10 +529,22 @@ export const ko: Record<MessageKey, string> = {
   'info.schema': '스키마 버전',
   'backup.title': '백업',
   'backup.hint':
-    '데이터베이스, 알려진 호스트 키, 감사 기록을 시스템 대화 상자에서 고른 폴더 안의 새 폴더에 복사합니다. 비밀 정보는 OS 키체인에 남으며 복사하지 않습니다. 복원하려면 Fieldline을 종료한 뒤 fieldline restore 폴더 를 실행하세요.',
+    '데이터베이스, 알려진 호스트 키, 감사 기록을 시스템 대화 상자에서 고른 폴더 안의 새 폴더에 복사합니다. 비밀 정보는 OS 키체인에 남으며 복사하지 않습니다.',
   'backup.run': '백업…',
   'backup.running': '백업 중…',
   'backup.saved': '백업 위치:',
+  'restore.title': '복원',
+  'restore.hint':
+    '시스템 대화 상자에서 고른 백업 폴더를 되살립니다. Fieldline이 무엇을 바꾸는지 알려 주고 먼저 묻은 뒤, 다시 시작하여 복원합니다. 지금의 데이터는 삭제하지 않고 따로 보관합니다.',
+  'restore.run': '복원…',
+  'restore.running': '응답을 기다리는 중…',
+  'restore.done': '{backup}에서 복원했습니다.',
+  'restore.failed': '백업 {backup}을(를) 복원하지 못했습니다: {error}',
+  'restore.setAside': '이전 데이터는 다음 위치에 보관했습니다:',
+  'restore.secrets':
+    '비밀 정보는 백업에 들어 있지 않으며, 이 컴퓨터의 키체인에도 다음 항목의 비밀 정보가 없습니다: {names}. 다시 입력하세요(세션 → 자격 증명, 설정 → 헬프데스크).',
+  'restore.profile': '자격 증명 프로필 {name}',
+  'restore.connection': '헬프데스크 연결 {name}',
 
   'ticket.source': '출처',
   'source.local': '로컬(이 컴퓨터)',
