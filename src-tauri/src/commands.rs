@@ -12,8 +12,8 @@ use fieldline_core::csv_import::{CsvOptions, CsvPreview, CsvReport};
 use fieldline_core::maintenance::{Acknowledgement, MaintenanceWindow};
 use fieldline_core::{Fleet, FleetChange};
 use fieldline_ipc::{
-    AppInfo, ImportSummary, IpcError, Language, NamedFile, SavedFile, Settings, SlaBoard,
-    SlaConfigInfo,
+    AppInfo, AutoBackup, ImportSummary, IpcError, Language, NamedFile, SavedFile, Settings,
+    SlaBoard, SlaConfigInfo,
 };
 use fieldline_ipc::{ConnectionView, FleetStatus, PromSettings};
 use fieldline_keychain::Keychain;
@@ -365,29 +365,44 @@ pub async fn save_sla_report<R: tauri::Runtime>(
     })
 }
 
+/// For the backup operations, which open connections of their own: the store's folder, and
+/// a folder the technician picks natively (`title` in English and Korean; opening in the
+/// data folder's `backups/` with `in_backups`), or `NotApproved` saying `cancelled`.
+async fn data_dir_and_picked_folder<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    title: (&str, &str),
+    in_backups: bool,
+    cancelled: &str,
+) -> Res<(std::path::PathBuf, std::path::PathBuf)> {
+    let state = tauri::Manager::state::<AppState>(app);
+    let data_dir = state.data_dir.clone().ok_or_else(|| IpcError::Store {
+        message: "the store is not open; use `fieldline backup` or `fieldline restore` instead"
+            .into(),
+    })?;
+    let start = in_backups.then(|| data_dir.join(fieldline_store::backup::BACKUPS_DIR));
+    let folder = crate::consent::pick(app, crate::consent::Pick::Folder, title, None, start)
+        .await?
+        .ok_or_else(|| IpcError::NotApproved {
+            message: cancelled.into(),
+        })?;
+    Ok((data_dir, folder))
+}
+
 /// Backs up the store, known_hosts and the audit log (never a secret) into a new
 /// `fieldline-backup-<time>` folder inside the folder the technician picks natively, on a
 /// connection of its own (the window's store stays free meanwhile). [`restore_store`]
 /// brings one back.
 pub async fn backup_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<SavedFile> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let data_dir = state.data_dir.clone().ok_or_else(|| IpcError::Store {
-        message: "the store is not open, so there is nothing to back up".into(),
-    })?;
-    let parent = crate::consent::pick(
+    let (data_dir, parent) = data_dir_and_picked_folder(
         app,
-        crate::consent::Pick::Folder,
         (
             "Fieldline: keep the backup in which folder?",
             "Fieldline: 백업을 어느 폴더에 둘까요?",
         ),
-        None,
-        None,
+        false,
+        "no folder was chosen; no backup was made",
     )
-    .await?
-    .ok_or_else(|| IpcError::NotApproved {
-        message: "no folder was chosen; no backup was made".into(),
-    })?;
+    .await?;
     crate::consent::operate(app, move |_, _, _| {
         let report = Store::open(&data_dir)?.backup_folder(&parent)?;
         Ok(SavedFile {
@@ -402,30 +417,65 @@ pub async fn backup_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<S
 /// next start, to which it restarts at once (`fieldline_app::backup`). `app_info` then says
 /// how it went.
 pub async fn restore_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<()> {
-    let state = tauri::Manager::state::<AppState>(app);
-    let data_dir = state.data_dir.clone().ok_or_else(|| IpcError::Store {
-        message: "the store is not open; restore with `fieldline restore` instead".into(),
-    })?;
-    let source = crate::consent::pick(
+    let (data_dir, source) = data_dir_and_picked_folder(
         app,
-        crate::consent::Pick::Folder,
         (
             "Fieldline: restore which backup folder (fieldline-backup-…)?",
             "Fieldline: 어느 백업 폴더(fieldline-backup-…)를 복원할까요?",
         ),
-        None,
-        Some(data_dir.join(fieldline_store::backup::BACKUPS_DIR)),
+        true,
+        "no backup folder was chosen; nothing was restored",
     )
-    .await?
-    .ok_or_else(|| IpcError::NotApproved {
-        message: "no backup folder was chosen; nothing was restored".into(),
-    })?;
+    .await?;
     crate::consent::operate(app, move |_, native, lang| {
         fieldline_app::backup::stage(&source, &data_dir, native, lang)
     })
     .await?;
     app.request_restart();
     Ok(())
+}
+
+/// The daily backups: their folder, the newest backup there, the last failure.
+pub async fn auto_backup<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<AutoBackup> {
+    let state = tauri::Manager::state::<AppState>(app);
+    with_store(&state, |s| fieldline_app::backup::auto_view(s))
+}
+
+/// Turns the daily backups on into a folder the technician picks natively (the page names
+/// none), and makes the first one at once on a connection of its own when it is due.
+pub async fn choose_auto_backup_folder<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Res<AutoBackup> {
+    let (data_dir, folder) = data_dir_and_picked_folder(
+        app,
+        (
+            "Fieldline: make the daily backups in which folder?",
+            "Fieldline: 매일 백업을 어느 폴더에 만들까요?",
+        ),
+        false,
+        "no folder was chosen; daily backups are as they were",
+    )
+    .await?;
+    crate::consent::operate(app, move |state, _, _| {
+        with_store(state, |s| {
+            fieldline_app::backup::set_auto_folder(s, Some(&folder))
+        })?;
+        // A failure is kept in the settings and shown with the rest.
+        let _first = Store::open(&data_dir).and_then(|mut own| {
+            fieldline_app::backup::auto_backup_if_due(&mut own, jiff::Timestamp::now())
+        });
+        with_store(state, |s| fieldline_app::backup::auto_view(s))
+    })
+    .await
+}
+
+/// Turns the daily backups off (the backups made stay where they are).
+pub async fn stop_auto_backup<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<AutoBackup> {
+    let state = tauri::Manager::state::<AppState>(app);
+    with_store(&state, |s| {
+        fieldline_app::backup::set_auto_folder(s, None)?;
+        fieldline_app::backup::auto_view(s)
+    })
 }
 
 /// Helpdesk connections with their sync status (and whether the keychain holds a secret;

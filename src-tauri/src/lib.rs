@@ -2,6 +2,7 @@
 //! All logic lives in the headless crates under `crates/`; this crate wires them to Tauri.
 //! It is the only crate that depends on Tauri.
 
+mod backups;
 mod commands;
 mod consent;
 mod ipc;
@@ -162,6 +163,7 @@ pub fn run() {
             syncer::start(app.handle().clone());
             monitor::start(app.handle().clone());
             prom::start(app.handle().clone());
+            backups::start(app.handle().clone());
             Ok(())
         });
     if let Err(e) = with_commands(builder).run(tauri::generate_context!("tauri.conf.json")) {

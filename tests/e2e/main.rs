@@ -317,19 +317,34 @@ async fn every_declared_command_is_registered_and_errors_carry_a_kind() {
         })();
     "#;
     // A command that needs a path outside the data folder asks in a native picker even
-    // when called bare: the backup's is cancelled here, as a technician would.
+    // when called bare: each is cancelled here, in the order they are declared, as a
+    // technician would.
+    let pickers = [
+        ("backup_store", "keep the backup in which folder"),
+        ("restore_store", "restore which backup folder"),
+        (
+            "choose_auto_backup_folder",
+            "make the daily backups in which folder",
+        ),
+    ];
     let (out, ()) = tokio::join!(
         ui.client
             .execute_async(script, vec![serde_json::json!(names)]),
-        desk.pick_native("keep the backup in which folder", None)
+        async {
+            for (_, title) in pickers {
+                desk.pick_native(title, None).await;
+            }
+        }
     );
     let out = out.expect("invoke every command");
-    assert!(
-        out["backup_store"]
-            .as_str()
-            .is_some_and(|e| e.contains("NotApproved")),
-        "{out}"
-    );
+    for (command, _) in pickers {
+        assert!(
+            out[command]
+                .as_str()
+                .is_some_and(|e| e.contains("NotApproved")),
+            "{command}: {out}"
+        );
+    }
     for name in &names {
         let answer = out[name].as_str().unwrap_or_default();
         assert!(
@@ -1836,8 +1851,24 @@ async fn a_backup_is_restored_from_settings_only_with_consent_given_outside_the_
     assert!(endpoints(&desk).contains("after-backup"));
     assert_eq!(desktop_processes(&desk).len(), 1, "no restart");
 
-    // 3. The technician, in Settings: picks the folder, reads the question, allows it.
+    // 3. The technician, in Settings: daily backups into a folder picked natively (the
+    //    first one made at once), then the restore: picks the folder, reads the question,
+    //    allows it.
     ui.click("nav-settings").await;
+    let daily = desk.home.path().join("daily");
+    std::fs::create_dir_all(&daily).expect("daily folder");
+    ui.click("daily-backups-choose").await;
+    desk.pick_native("make the daily backups in which folder", Some(&daily))
+        .await;
+    ui.wait_text("daily-backups-state", &daily.display().to_string())
+        .await;
+    let made: Vec<_> = std::fs::read_dir(&daily)
+        .expect("daily folder")
+        .flatten()
+        .filter(|e| e.path().join("manifest.json").is_file())
+        .collect();
+    assert_eq!(made.len(), 1, "the first daily backup, made at once");
+    ui.screenshot("settings-backups").await;
     ui.click("settings-restore").await;
     desk.pick_native(picker, Some(&folder)).await;
     desk.wait_native(question).await;

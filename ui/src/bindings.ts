@@ -121,6 +121,20 @@ profiles_without_secret: Array<string>,
  */
 connections_without_secret: Array<string>, };
 
+export type AutoBackup = { 
+/**
+ * `null`: no daily backups.
+ */
+folder: string | null, keep: number, 
+/**
+ * When the newest backup in the folder was made (RFC 3339), if there is one.
+ */
+newest: string | null, 
+/**
+ * Why the last daily backup failed; `null` after a success.
+ */
+error: string | null, };
+
 export type ImportSummary = { customers: number, sites: number, endpoints: number, };
 
 export type FleetChanged = { 
@@ -914,6 +928,9 @@ export interface Commands {
   save_sla_report: { args: { customer: string; month: string; format: string }; result: SavedFile };
   backup_store: { args: {  }; result: SavedFile };
   restore_store: { args: {  }; result: null };
+  auto_backup: { args: {  }; result: AutoBackup };
+  choose_auto_backup_folder: { args: {  }; result: AutoBackup };
+  stop_auto_backup: { args: {  }; result: AutoBackup };
   connections: { args: {  }; result: Array<ConnectionView> };
   connection_template: { args: { kind: ConnectorKind }; result: ConnectionConfig };
   save_connection: { args: { config: ConnectionConfig; secret: string | null }; result: ConnectionView };

@@ -13,7 +13,7 @@ use fieldline_ipc::{IpcError, Language, RestoreOutcome};
 use fieldline_keychain::SecretStore;
 use fieldline_ssh::profile::AuthMethod;
 use fieldline_store::backup::{self, RestoreReport};
-use fieldline_store::Store;
+use fieldline_store::{Store, StoreError};
 use fieldline_sync::secret::kept_token;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -228,6 +228,86 @@ pub fn secrets_to_enter(store: &Store, secrets: &dyn SecretStore) -> SecretsToEn
     }
 }
 
+/// The setting that holds the folder of the daily backups (absent: none are made).
+pub const AUTO_FOLDER_SETTING: &str = "backup.daily_folder";
+/// The setting that holds why the last daily backup failed (absent after a success).
+pub const AUTO_ERROR_SETTING: &str = "backup.daily_error";
+/// Daily backups kept in their folder; older ones Fieldline made there are removed.
+pub const AUTO_KEEP: usize = 7;
+/// How old the newest backup in the folder may get before the next one is made.
+pub const AUTO_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// The daily backups as Settings shows them.
+pub fn auto_view(store: &Store) -> Result<fieldline_ipc::AutoBackup, StoreError> {
+    let folder = store.setting(AUTO_FOLDER_SETTING)?;
+    let newest = folder
+        .as_deref()
+        .and_then(|f| backup::backups_in(Path::new(f)).pop())
+        .map(|(time, _)| time.to_string());
+    Ok(fieldline_ipc::AutoBackup {
+        folder,
+        keep: AUTO_KEEP as u32,
+        newest,
+        error: store.setting(AUTO_ERROR_SETTING)?,
+    })
+}
+
+/// Makes the daily backups in `folder` (one the technician picked: outside the data folder,
+/// so only ever from a native picker or the CLI), or none (`None`).
+pub fn set_auto_folder(store: &mut Store, folder: Option<&Path>) -> Result<(), StoreError> {
+    match folder {
+        Some(f) => {
+            let f = std::path::absolute(f).map_err(|source| StoreError::Io {
+                path: f.to_path_buf(),
+                source,
+            })?;
+            store.set_setting(AUTO_FOLDER_SETTING, &f.to_string_lossy())?;
+        }
+        None => store.delete_setting(AUTO_FOLDER_SETTING)?,
+    }
+    store.delete_setting(AUTO_ERROR_SETTING)?;
+    Ok(())
+}
+
+/// The daily backup, when one is due: daily backups are on and the newest backup in their
+/// folder is [`AUTO_EVERY`] old (or there is none). Then the oldest beyond [`AUTO_KEEP`]
+/// are removed. A failure (a drive unplugged, a full disk) is kept for Settings to show
+/// and tried again at the next call; a success clears it. The backup made, if one was.
+pub fn auto_backup_if_due(
+    store: &mut Store,
+    now: jiff::Timestamp,
+) -> Result<Option<PathBuf>, StoreError> {
+    let Some(folder) = store.setting(AUTO_FOLDER_SETTING)? else {
+        return Ok(None);
+    };
+    let folder = PathBuf::from(folder);
+    if !auto_due(&folder, now) {
+        return Ok(None);
+    }
+    let made = store.backup_folder(&folder).and_then(|report| {
+        backup::prune_backups(&folder, AUTO_KEEP)?;
+        Ok(report.folder)
+    });
+    match made {
+        Ok(path) => {
+            store.delete_setting(AUTO_ERROR_SETTING)?;
+            Ok(Some(path))
+        }
+        Err(e) => {
+            store.set_setting(AUTO_ERROR_SETTING, &e.to_string())?;
+            Err(e)
+        }
+    }
+}
+
+/// Whether a daily backup into `folder` is due at `now`: its newest backup is
+/// [`AUTO_EVERY`] old, or it has none.
+pub fn auto_due(folder: &Path, now: jiff::Timestamp) -> bool {
+    backup::backups_in(folder)
+        .pop()
+        .is_none_or(|(newest, _)| now.duration_since(newest) >= AUTO_EVERY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,5 +462,69 @@ mod tests {
             .outcome(Some(&store), &kept)
             .profiles_without_secret
             .is_empty());
+    }
+
+    #[test]
+    fn daily_backups_come_when_due_keep_seven_and_say_why_they_failed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (data, usb) = (dir.path().join("data"), dir.path().join("usb"));
+        let mut store = Store::open(&data).expect("store");
+        let start = jiff::Timestamp::now();
+        assert_eq!(auto_backup_if_due(&mut store, start).expect("off"), None);
+
+        // What is not a backup Fieldline made stays, whatever the pruning.
+        std::fs::create_dir_all(usb.join("holiday photos")).expect("dir");
+        std::fs::create_dir_all(usb.join("fieldline-backup-20200101T000000.000Z")).expect("dir");
+        set_auto_folder(&mut store, Some(&usb)).expect("on");
+        let first = auto_backup_if_due(&mut store, start).expect("first");
+        assert!(first.is_some_and(|f| f.join("manifest.json").is_file()));
+        assert_eq!(
+            auto_backup_if_due(&mut store, start).expect("not due"),
+            None
+        );
+        let hours = |h: i64| start + jiff::SignedDuration::from_hours(h);
+        assert_eq!(
+            auto_backup_if_due(&mut store, hours(23)).expect("not yet"),
+            None
+        );
+        for day in 1..=8 {
+            assert!(auto_backup_if_due(&mut store, hours(24 * day + 1))
+                .expect("due")
+                .is_some());
+        }
+        assert_eq!(backup::backups_in(&usb).len(), AUTO_KEEP);
+        assert!(usb.join("holiday photos").is_dir());
+        assert!(usb.join("fieldline-backup-20200101T000000.000Z").is_dir());
+        let view = auto_view(&store).expect("view");
+        assert_eq!(view.folder.as_deref(), Some(usb.to_str().expect("utf-8")));
+        assert_eq!(view.keep, 7);
+        assert!(view.newest.is_some() && view.error.is_none(), "{view:?}");
+
+        // The folder went away (a drive unplugged; here a file in its place): said, kept
+        // for Settings, and cleared by the next success.
+        let gone = dir.path().join("unplugged");
+        std::fs::write(&gone, b"not a folder").expect("file");
+        set_auto_folder(&mut store, Some(&gone)).expect("on");
+        assert!(auto_backup_if_due(&mut store, hours(24 * 20)).is_err());
+        let failed = auto_view(&store).expect("view");
+        assert!(
+            failed
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("unplugged")),
+            "{failed:?}"
+        );
+        std::fs::remove_file(&gone).expect("remove");
+        assert!(auto_backup_if_due(&mut store, hours(24 * 20))
+            .expect("back")
+            .is_some());
+        assert_eq!(auto_view(&store).expect("view").error, None);
+
+        set_auto_folder(&mut store, None).expect("off");
+        assert_eq!(auto_view(&store).expect("view").folder, None);
+        assert_eq!(
+            auto_backup_if_due(&mut store, hours(24 * 40)).expect("off"),
+            None
+        );
     }
 }

@@ -96,6 +96,9 @@ macro_rules! for_each_command {
             save_sla_report(customer: String, month: String, format: String) -> SavedFile;
             backup_store() -> SavedFile;
             restore_store() -> ();
+            auto_backup() -> AutoBackup;
+            choose_auto_backup_folder() -> AutoBackup;
+            stop_auto_backup() -> AutoBackup;
             connections() -> Vec<ConnectionView>;
             connection_template(kind: ConnectorKind) -> ConnectionConfig;
             save_connection(config: ConnectionConfig, secret: Option<String>) -> ConnectionView;
@@ -233,6 +236,7 @@ pub fn render() -> String {
     decl::<Settings>(&mut out);
     decl::<AppInfo>(&mut out);
     decl::<RestoreOutcome>(&mut out);
+    decl::<AutoBackup>(&mut out);
     decl::<ImportSummary>(&mut out);
     decl::<FleetChanged>(&mut out);
     decl::<Priority>(&mut out);

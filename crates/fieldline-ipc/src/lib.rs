@@ -132,6 +132,19 @@ pub struct AppInfo {
     pub restored: Option<RestoreOutcome>,
 }
 
+/// The daily backups (Settings → Backup): made into a folder picked in a native picker,
+/// the newest `keep` kept there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AutoBackup {
+    /// `null`: no daily backups.
+    pub folder: Option<String>,
+    pub keep: u32,
+    /// When the newest backup in the folder was made (RFC 3339), if there is one.
+    pub newest: Option<String>,
+    /// Why the last daily backup failed; `null` after a success.
+    pub error: Option<String>,
+}
+
 /// A restore asked for in Settings and carried out as the app started again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RestoreOutcome {

@@ -387,6 +387,45 @@ impl Store {
     }
 }
 
+/// The backup folders in `parent` that Fieldline made (`fieldline-backup-<time>` with a
+/// manifest), oldest first, each with the time in its name.
+pub fn backups_in(parent: &Path) -> Vec<(jiff::Timestamp, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(jiff::Timestamp, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let time = name.strip_prefix(BACKUP_FOLDER_PREFIX)?;
+            let time = jiff::fmt::strtime::parse("%Y%m%dT%H%M%S%.fZ", time)
+                .ok()?
+                .to_datetime()
+                .ok()?
+                .in_tz("UTC")
+                .ok()?
+                .timestamp();
+            let path = e.path();
+            path.join(MANIFEST_FILE).is_file().then_some((time, path))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Removes the oldest backup folders Fieldline made in `parent` beyond the newest `keep`
+/// (nothing else in `parent` is touched). The folders removed.
+pub fn prune_backups(parent: &Path, keep: usize) -> Result<Vec<PathBuf>, StoreError> {
+    let found = backups_in(parent);
+    let excess = found.len().saturating_sub(keep.max(1));
+    let mut removed = Vec::new();
+    for (_, path) in found.into_iter().take(excess) {
+        std::fs::remove_dir_all(&path).map_err(io_at(&path))?;
+        removed.push(path);
+    }
+    Ok(removed)
+}
+
 /// Reads a backup folder's manifest, if it has one.
 pub fn read_manifest(folder: &Path) -> Result<Option<Manifest>, StoreError> {
     let path = folder.join(MANIFEST_FILE);

@@ -284,6 +284,13 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Removes the setting `key` (nothing happens when there is none).
+    pub fn delete_setting(&mut self, key: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
+    }
 }
 
 /// Environment variable that starts the clock at another instant (RFC 3339), for tests

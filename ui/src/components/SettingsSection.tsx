@@ -3,6 +3,7 @@ import { call } from '../api';
 import type { AppInfo, IpcError, Language } from '../bindings';
 import { applyLanguage, lang, systemLanguage, t, type MessageKey } from '../i18n';
 import { banner } from '../state';
+import { DailyBackups } from './DailyBackups';
 import { HelpdeskConnections } from './HelpdeskConnections';
 import { PrometheusSource } from './PrometheusSource';
 
@@ -134,6 +135,8 @@ export function SettingsSection() {
         busyLabel="backup.running"
         act={async () => (await call('backup_store', {})).path}
       />
+      <h3>{t('daily.title')}</h3>
+      <DailyBackups />
       <h3>{t('restore.title')}</h3>
       <FolderAction
         id="settings-restore"
