@@ -287,6 +287,25 @@ impl RequestTracker {
         Ok(out)
     }
 
+    /// Whether RT's transaction `id` holds `body` as its content (a comment's text), as RT
+    /// gives it: plain, or base64 where RT encodes an attachment's content.
+    fn transaction_says(&self, id: &str, body: &str) -> Result<bool, SyncError> {
+        let a = self.get(
+            &format!("/transaction/{id}/attachments"),
+            &[("fields", "Content".into())],
+        )?;
+        let want = same_text(body);
+        Ok(items(&a.body)
+            .iter()
+            .filter_map(|i| i.get("Content").and_then(Value::as_str))
+            .any(|content| {
+                same_text(content) == want
+                    || decode_base64(content)
+                        .and_then(|bytes| String::from_utf8(bytes).ok())
+                        .is_some_and(|decoded| same_text(&decoded) == want)
+            }))
+    }
+
     /// The messages of an update's answer; a refusal is one that does not say "changed"
     /// or "added".
     fn refusal(body: &Value) -> Option<String> {
@@ -382,6 +401,58 @@ impl Listing {
         self.page += 1;
         Ok(false)
     }
+}
+
+/// The text RT gets for a note or a time entry (both are comments); none for a field change.
+fn comment_text(change: &Outgoing) -> Option<String> {
+    match change {
+        Outgoing::Note(text) => Some(text.clone()),
+        Outgoing::Time {
+            minutes,
+            on_site,
+            note,
+        } => {
+            let place = if *on_site { "on site" } else { "remote" };
+            let head = format!("Time worked: {minutes} min, {place} (Fieldline)");
+            Some(if note.trim().is_empty() {
+                head
+            } else {
+                format!("{head}\n\n{note}")
+            })
+        }
+        Outgoing::Status(_) | Outgoing::Priority(_) => None,
+    }
+}
+
+/// A comment's text as compared: RT may change line endings and the blank edges.
+fn same_text(text: &str) -> String {
+    text.replace("\r\n", "\n").trim().to_owned()
+}
+
+/// Standard base64 (RT's encoding of attachment contents), line breaks allowed; `None`
+/// when `text` is not base64.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// The `items` of a page (none when the answer has none).
@@ -558,29 +629,37 @@ impl Connector for RequestTracker {
                 .and_then(|s| s.parse::<u32>().ok())
                 .unwrap_or(0)
         };
-        let found = self
-            .history_after(remote_id, version)?
-            .into_iter()
-            .find(|t| {
-                mine(t)
-                    && match change {
-                        Outgoing::Status(s) => {
-                            field(t, "Type") == "Status" && &field(t, "NewValue") == s
-                        }
-                        Outgoing::Priority(p) => {
-                            field(t, "Type") == "Set"
-                                && field(t, "Field") == "Priority"
-                                && field(t, "NewValue") == p.to_string()
-                        }
-                        Outgoing::Note(_) => field(t, "Type") == "Comment" && taken(t) == 0,
-                        Outgoing::Time { minutes, .. } => {
-                            field(t, "Type") == "Comment" && taken(t) == *minutes
-                        }
+        let says = comment_text(change);
+        for t in self.history_after(remote_id, version)? {
+            let candidate = mine(&t)
+                && match change {
+                    Outgoing::Status(s) => {
+                        field(&t, "Type") == "Status" && &field(&t, "NewValue") == s
                     }
-            });
-        Ok(found
-            .and_then(|t| text(t.get("id")))
-            .map(|id| format!("transaction/{id}")))
+                    Outgoing::Priority(p) => {
+                        field(&t, "Type") == "Set"
+                            && field(&t, "Field") == "Priority"
+                            && field(&t, "NewValue") == p.to_string()
+                    }
+                    Outgoing::Note(_) => field(&t, "Type") == "Comment" && taken(&t) == 0,
+                    Outgoing::Time { minutes, .. } => {
+                        field(&t, "Type") == "Comment" && taken(&t) == *minutes
+                    }
+                };
+            let Some(id) = text(t.get("id")).filter(|_| candidate) else {
+                continue;
+            };
+            // A comment is this change only when it says the same: another comment by the
+            // same account (a colleague sharing it, a script) is not taken for it.
+            let same = match &says {
+                Some(body) => self.transaction_says(&id, body)?,
+                None => true,
+            };
+            if same {
+                return Ok(Some(format!("transaction/{id}")));
+            }
+        }
+        Ok(None)
     }
 
     fn apply(
@@ -595,25 +674,14 @@ impl Connector for RequestTracker {
         let (req, body) = match change {
             Outgoing::Status(s) => (self.client.put(&url), serde_json::json!({ "Status": s })),
             Outgoing::Priority(p) => (self.client.put(&url), serde_json::json!({ "Priority": p })),
-            Outgoing::Note(text) => (
+            Outgoing::Note(_) => (
                 self.client.post(format!("{url}/comment")),
-                serde_json::json!({ "Content": text, "ContentType": "text/plain" }),
+                serde_json::json!({ "Content": comment_text(change), "ContentType": "text/plain" }),
             ),
-            Outgoing::Time {
-                minutes,
-                on_site,
-                note,
-            } => {
-                let place = if *on_site { "on site" } else { "remote" };
-                let mut content = format!("Time worked: {minutes} min, {place} (Fieldline)");
-                if !note.trim().is_empty() {
-                    content = format!("{content}\n\n{note}");
-                }
-                (
-                    self.client.post(format!("{url}/comment")),
-                    serde_json::json!({ "Content": content, "ContentType": "text/plain", "TimeTaken": minutes }),
-                )
-            }
+            Outgoing::Time { minutes, .. } => (
+                self.client.post(format!("{url}/comment")),
+                serde_json::json!({ "Content": comment_text(change), "ContentType": "text/plain", "TimeTaken": minutes }),
+            ),
         };
         // Field changes are conditional on the version the decision was made on; notes
         // and time are appended whatever happened since, so they carry no condition.
@@ -685,5 +753,26 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("the ticket search"), "{err}");
+    }
+
+    #[test]
+    fn a_comment_is_compared_by_its_text_plain_or_base64() {
+        assert_eq!(
+            decode_base64("7ZSE66aw7YSwIOygleyDgQ==\n").as_deref(),
+            Some("프린터 정상".as_bytes())
+        );
+        assert_eq!(decode_base64("aGk=").as_deref(), Some(&b"hi"[..]));
+        assert_eq!(decode_base64("not base64!"), None);
+        assert_eq!(same_text("a\r\nb\n\n"), "a\nb");
+        let time = Outgoing::Time {
+            minutes: 5,
+            on_site: true,
+            note: "fuser".into(),
+        };
+        assert_eq!(
+            comment_text(&time).as_deref(),
+            Some("Time worked: 5 min, on site (Fieldline)\n\nfuser")
+        );
+        assert_eq!(comment_text(&Outgoing::Status("open".into())), None);
     }
 }

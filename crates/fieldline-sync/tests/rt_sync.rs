@@ -324,6 +324,8 @@ struct Crash<'a> {
     after: u32,
     /// The apply that reaches the server loses its answer (killed before it returns).
     lose_answer: bool,
+    /// The first apply never reaches the server (the connection died on the way).
+    lost_on_the_way: bool,
 }
 
 impl Crash<'_> {
@@ -336,6 +338,19 @@ impl Crash<'_> {
             applies: Cell::new(0),
             after: 1,
             lose_answer,
+            lost_on_the_way: false,
+        }
+    }
+
+    /// The first change never reaches the server: it is left `sending`.
+    fn first_apply_lost_on_the_way<'a>(rt: &'a Rt, cfg: &ConnectionConfig) -> Crash<'a> {
+        Crash {
+            inner: connector(rt, cfg),
+            rt,
+            applies: Cell::new(0),
+            after: u32::MAX,
+            lose_answer: false,
+            lost_on_the_way: true,
         }
     }
 }
@@ -361,6 +376,13 @@ impl Connector for Crash<'_> {
         self.inner.find_applied(id, v, c)
     }
     fn apply(&self, id: &str, v: &str, c: &Outgoing) -> Result<Applied, SyncError> {
+        if self.lost_on_the_way && self.applies.get() == 0 {
+            self.applies.set(1);
+            return Err(SyncError::Unreachable {
+                url: "test".into(),
+                detail: "the connection died before the change reached RT".into(),
+            });
+        }
         let answer = self.inner.apply(id, v, c)?;
         self.applies.set(self.applies.get() + 1);
         if self.applies.get() == self.after {
@@ -416,6 +438,64 @@ fn server_killed_between_two_changes_and_an_answer_lost_apply_nothing_twice() {
         .filter(|t| t.0 == "Comment")
         .count();
     assert_eq!(notes, 3, "each note exactly once");
+}
+
+/// A note left `sending` by a run whose request never reached RT is not taken for another
+/// comment made meanwhile by the same account (a colleague sharing it, a script): it is
+/// sent, once.
+#[test]
+fn a_note_that_never_reached_rt_is_not_mistaken_for_a_colleagues_comment() {
+    let rt = start_rt();
+    let (_dir, mut store) = store();
+    let a = rt.create_ticket("Printer offline", "", "").unwrap();
+    let cfg = config(&rt);
+    assert_eq!(sync(&mut store, &rt, &cfg).error, None);
+    let id = local_id(&store, a);
+    let note = "replaced the fuser; 프린터 정상";
+    store
+        .change_ticket(
+            id,
+            Timestamp::now(),
+            TicketChange::Note { text: note.into() },
+        )
+        .unwrap();
+    let lost = Crash::first_apply_lost_on_the_way(&rt, &cfg);
+    let r = sync_once(&mut store, &lost, &cfg, Timestamp::now);
+    assert!(r.error.is_some(), "{r:?}");
+    assert_eq!(
+        store.pending_changes("rt").unwrap()[0].state,
+        OutboxState::Sending
+    );
+    // Meanwhile, under the same account, another comment lands on the ticket.
+    rt.comment(a, "called the customer back", 0).unwrap();
+
+    let r = sync(&mut store, &rt, &cfg);
+    assert_eq!(r.error, None, "{r:?}");
+    assert_eq!((r.already_applied, r.pushed, r.waiting), (0, 1, 0), "{r:?}");
+    let comments = history(&rt, a)
+        .into_iter()
+        .filter(|t| t.0 == "Comment")
+        .count();
+    assert_eq!(
+        comments, 2,
+        "the colleague's comment and the note, once each"
+    );
+
+    // Lost again after it reached RT: now found there by its text, not sent twice.
+    store
+        .change_ticket(
+            id,
+            Timestamp::now(),
+            TicketChange::Note { text: note.into() },
+        )
+        .unwrap();
+    let crash = Crash::after_first_apply(&rt, &cfg, true);
+    assert!(sync_once(&mut store, &crash, &cfg, Timestamp::now)
+        .error
+        .is_some());
+    rt.start_server().unwrap();
+    let r = sync(&mut store, &rt, &cfg);
+    assert_eq!((r.already_applied, r.pushed), (1, 0), "{r:?}");
 }
 
 #[test]
