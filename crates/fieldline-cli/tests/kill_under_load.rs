@@ -17,17 +17,13 @@ mod support;
 use rusqlite::Connection;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
-use support::{command, ok};
+use std::time::Instant;
+use support::{command, ok, Moments};
 
 /// How many writers are killed: 200, or `FIELDLINE_KILLS` (the Windows leg runs 50: each
 /// is a Windows process started under Wine, about half a second apiece).
 fn kills() -> usize {
-    std::env::var("FIELDLINE_KILLS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(200)
+    support::count_from_env("FIELDLINE_KILLS", 200)
 }
 
 /// One customer and `n` endpoints named `TAG-NNNN`, each with one check.
@@ -49,24 +45,6 @@ fn fleet(n: usize, tag: &str) -> String {
 
 fn ids(n: usize, tag: &str) -> BTreeSet<String> {
     (0..n).map(|i| format!("{tag}-{i:04}")).collect()
-}
-
-/// xorshift64*: enough randomness for kill moments, and replayable from its seed.
-struct Moments(u64);
-
-impl Moments {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Somewhere in 0..=`max`.
-    fn within(&mut self, max: Duration) -> Duration {
-        let micros = max.as_micros().max(1) as u64;
-        Duration::from_micros(self.next() % (micros + 1))
-    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -192,17 +170,7 @@ fn writers_killed_at_random_moments_leave_a_whole_store() {
         ok(&dir, &args);
         takes.push(start.elapsed().mul_f64(1.2));
     }
-    let seed = std::env::var("FIELDLINE_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64 | 1)
-                .unwrap_or(0x9E37_79B9_7F4A_7C15)
-        });
-    eprintln!("kill moments: FIELDLINE_KILL_SEED={seed}; writers take {takes:?} (×1.2)");
-    let mut moments = Moments(seed);
+    let mut moments = Moments::seeded(&format!("writers take {takes:?} (×1.2)"));
 
     let mut done_titles = BTreeSet::new();
     let mut done_notes = BTreeSet::new();

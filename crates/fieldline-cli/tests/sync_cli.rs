@@ -7,45 +7,10 @@
 mod keychain;
 #[path = "../../fieldline-sync/tests/support/rt.rs"]
 mod rt;
+mod support;
 
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-struct Cli<'a> {
-    data: &'a std::path::Path,
-    env: Vec<(String, String)>,
-}
-
-impl Cli<'_> {
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fieldline"));
-        cmd.args(args)
-            .env("FIELDLINE_DATA_DIR", self.data)
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        let mut input = child.stdin.take().unwrap();
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).unwrap();
-        }
-        drop(input);
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.run(args, stdin);
-        assert!(
-            out.status.success(),
-            "fieldline {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
+use support::Cli;
 
 #[test]
 fn connection_add_keeps_the_token_in_the_keychain_and_sync_reports_what_moved() {
@@ -53,14 +18,14 @@ fn connection_add_keeps_the_token_in_the_keychain_and_sync_reports_what_moved() 
     let rt = rt::Rt::start().unwrap();
     let data = tempfile::tempdir().unwrap();
     let cli = Cli {
-        data: data.path(),
+        dir: data.path().to_path_buf(),
         env: keyring.envs(),
     };
     let a = rt.create_ticket("Server room too warm", "", "").unwrap();
     rt.create_ticket("Reset MFA for Park", "", "").unwrap();
 
     let url = rt.base_url();
-    cli.ok(
+    cli.ok_with(
         &[
             "connection",
             "add",
@@ -97,20 +62,21 @@ fn connection_add_keeps_the_token_in_the_keychain_and_sync_reports_what_moved() 
         kept.contains(&fieldline_keychain::secret_origin(&url).unwrap()),
         "{kept}"
     );
-    let tested = cli.ok(&["connection", "test", "rt"], None);
+    let tested = cli.ok_with(&["connection", "test", "rt"], None);
     assert!(
         tested.contains("Connected to Request Tracker 5"),
         "{tested}"
     );
 
-    let out = cli.ok(&["sync", "--json"], None);
+    let out = cli.ok_with(&["sync", "--json"], None);
     let reports: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(reports[0]["connection"], "rt");
     assert_eq!(reports[0]["pulled_new"], 2, "{out}");
     assert_eq!(reports[0]["error"], Value::Null);
 
     // An offline note goes out on the next sync, once.
-    let list: Value = serde_json::from_str(&cli.ok(&["ticket", "list", "--json"], None)).unwrap();
+    let list: Value =
+        serde_json::from_str(&cli.ok_with(&["ticket", "list", "--json"], None)).unwrap();
     let local = list
         .as_array()
         .unwrap()
@@ -119,11 +85,11 @@ fn connection_add_keeps_the_token_in_the_keychain_and_sync_reports_what_moved() 
         .unwrap()["id"]
         .as_i64()
         .unwrap();
-    cli.ok(
+    cli.ok_with(
         &["ticket", "note", &local.to_string(), "fan replaced"],
         None,
     );
-    let human = cli.ok(&["sync"], None);
+    let human = cli.ok_with(&["sync"], None);
     assert!(human.contains("sent 1 changes"), "{human}");
     let history = rt.history(a, 1).unwrap().body;
     assert_eq!(history.matches("\"Comment\"").count(), 1, "{history}");
@@ -140,11 +106,11 @@ fn connection_add_keeps_the_token_in_the_keychain_and_sync_reports_what_moved() 
 
     // A sync that cannot reach RT says so and exits 1; the status remembers it.
     rt.stop_server().unwrap();
-    let out = cli.run(&["sync"], None);
+    let out = cli.run_with(&["sync"], None);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("cannot reach the helpdesk"));
     let status: Value =
-        serde_json::from_str(&cli.ok(&["connection", "list", "--json"], None)).unwrap();
+        serde_json::from_str(&cli.ok_with(&["connection", "list", "--json"], None)).unwrap();
     assert!(status[0]["status"]["last_error"]
         .as_str()
         .unwrap()
@@ -157,10 +123,10 @@ fn sync_without_a_token_in_the_keychain_says_what_to_do() {
     let keyring = keychain::GnomeKeyring::start().unwrap();
     let data = tempfile::tempdir().unwrap();
     let cli = Cli {
-        data: data.path(),
+        dir: data.path().to_path_buf(),
         env: keyring.envs(),
     };
-    cli.ok(
+    cli.ok_with(
         &[
             "connection",
             "add",
@@ -172,14 +138,14 @@ fn sync_without_a_token_in_the_keychain_says_what_to_do() {
         ],
         None,
     );
-    let out = cli.run(&["sync"], None);
+    let out = cli.run_with(&["sync"], None);
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         said.contains("no token for connection rt in the keychain"),
         "{said}"
     );
-    let bad = cli.run(
+    let bad = cli.run_with(
         &[
             "connection",
             "add",
