@@ -7,7 +7,7 @@
 #                                 installers/windows/fieldline.nsi
 #   Fieldline_VERSION_amd64.deb   Linux, through Tauri's bundler (the app, its menu entry
 #   Fieldline-VERSION-1.x86_64.rpm  and icons, and the CLI as /usr/bin/fieldline)
-#   SHA256SUMS
+#   SHA256SUMS, and FILE.sha256 beside each installer
 #
 # Usage: scripts/build-installers.sh [--release] [--prebuilt] [--no-windows] [--no-deb] [--no-wine]
 #   (default)     debug builds: quick, for trying the packaging (not for shipping; a debug
@@ -209,10 +209,11 @@ if ((deb)); then
   say "the .deb: dpkg-deb --contents"
   dpkg-deb --contents "$deb_file"
   contents="$(dpkg-deb --contents "$deb_file" | awk '{sub(/^\.\//, "", $6); print $6}')"
-  for f in usr/bin/fieldline-desktop usr/bin/fieldline usr/share/applications/Fieldline.desktop; do
+  for f in usr/bin/fieldline-desktop usr/bin/fieldline usr/share/applications/Fieldline.desktop \
+    usr/share/doc/fieldline/THIRD-PARTY-LICENSES.md; do
     grep -qx "$f" <<<"$contents" || { echo "build-installers: $f missing from the .deb" >&2; exit 1; }
   done
-  echo "    (has /usr/bin/fieldline-desktop, /usr/bin/fieldline and the menu entry)"
+  echo "    (has /usr/bin/fieldline-desktop, /usr/bin/fieldline, the menu entry and the third-party licences)"
 fi
 
 # --- sizes and checksums ---------------------------------------------------------------
@@ -220,6 +221,8 @@ if ((${#artefacts[@]})); then
   say "artefacts ($profile)"
   (cd "$out" && sha256sum "${artefacts[@]##*/}" >SHA256SUMS)
   for f in "${artefacts[@]}"; do
+    # FILE.sha256 beside each installer (`sha256sum -c FILE.sha256` in target/installers/).
+    (cd "$out" && sha256sum "${f##*/}" >"${f##*/}.sha256")
     size=$(stat -c %s "$f")
     printf '%s\n    %d bytes (%s)\n    sha256 %s\n' "$f" "$size" "$(numfmt --to=iec-i --suffix=B "$size")" \
       "$(sha256sum "$f" | cut -d' ' -f1)"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check and every test: formatting, lints, the UI's type check, linter and unit
-# tests, and the Rust tests, including the end-to-end tests that drive the real app window
-# under Xvfb over WebDriver; then the Windows leg (fieldline.exe, fieldline-desktop.exe and
-# the tests built and linted for Windows, the tests run as Windows programs under Wine),
-# the installers (NSIS for Windows, .deb for Linux) and the macOS check. Run
-# scripts/setup.sh once first.
+# tests, the supply-chain checks (scripts/supply-chain.sh), and the Rust tests, including
+# the end-to-end tests that drive the real app window under Xvfb over WebDriver; then the
+# Windows leg (fieldline.exe, fieldline-desktop.exe and the tests built and linted for
+# Windows, the tests run as Windows programs under Wine), the installers (NSIS for Windows,
+# .deb for Linux) and the macOS check. Run scripts/setup.sh once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -19,6 +19,11 @@ npm --prefix ui run typecheck
 npm --prefix ui run lint
 npm --prefix ui test
 npm --prefix ui run build
+# Known-vulnerable, unmaintained or yanked crates, licences, sources (cargo-deny with the
+# vendored RustSec database, deny.toml), the UI's production npm packages against vendored
+# GitHub advisories, and THIRD-PARTY-LICENSES.md against the lock files: all offline.
+step "supply chain: cargo-deny, npm advisories, third-party licences"
+bash scripts/supply-chain.sh
 # Clippy lints while cargo builds (scripts/lint-while-building.sh): every target of every
 # crate (libraries, binaries, tests, examples, benches), -D warnings. `cargo test` builds
 # both binaries too (the CLI's tests need `fieldline`, the end-to-end tests
