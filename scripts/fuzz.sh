@@ -14,6 +14,9 @@
 #   FUZZ_SANITIZER=address  cargo-fuzz sanitizer (address, none, ...); `none` builds and
 #                         runs faster and still catches panics, hangs and memory blow-ups
 #   FUZZ_NICE=0           nice level of the build and the runs
+#   FUZZ_BUILD=release    release (cargo-fuzz's default: optimised, debug assertions) or
+#                         dev (unoptimised: builds in about 2 minutes instead of 14, runs
+#                         slower; what scripts/test.sh's short smoke run uses)
 #
 # Exits non-zero when a target crashed (panic, hang, out of memory, sanitizer report) or
 # failed to run. Reproducers land in fuzz/artifacts/TARGET/ (crash-*, timeout-*, oom-*);
@@ -38,6 +41,15 @@ rss_mb="${FUZZ_RSS_MB:-2048}"
 timeout_s="${FUZZ_TIMEOUT:-10}"
 sanitizer="${FUZZ_SANITIZER:-address}"
 nice_level="${FUZZ_NICE:-0}"
+profile=()
+case "${FUZZ_BUILD:-release}" in
+  release) ;;
+  dev) profile=(--dev) ;;
+  *)
+    echo "fuzz: FUZZ_BUILD must be release or dev, not \"${FUZZ_BUILD}\"" >&2
+    exit 2
+    ;;
+esac
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "fuzz: installing the nightly toolchain (rustup)"
@@ -62,13 +74,13 @@ logs=target/fuzz-logs
 mkdir -p "$logs"
 : >"$logs/build.log"
 start=$SECONDS
-echo "==> building (sanitizer: $sanitizer; log: fuzz/$logs/build.log)"
+echo "==> building (${FUZZ_BUILD:-release}, sanitizer: $sanitizer; log: fuzz/$logs/build.log)"
 # `cargo fuzz build` with no target builds them all (one dependency build for all).
 build=()
 [ ${#targets[@]} -eq ${#all[@]} ] || build=("${targets[@]}")
 if [ ${#build[@]} -eq 0 ]; then build=(""); fi
 for t in "${build[@]}"; do
-  if ! nice -n "$nice_level" cargo +nightly fuzz build --sanitizer "$sanitizer" ${t:+"$t"} \
+  if ! nice -n "$nice_level" cargo +nightly fuzz build "${profile[@]}" --sanitizer "$sanitizer" ${t:+"$t"} \
     >>"$logs/build.log" 2>&1; then
     tail -n 40 "$logs/build.log" >&2
     echo "fuzz: the build failed (${t:-all targets}); see fuzz/$logs/build.log" >&2
@@ -88,7 +100,7 @@ for t in "${targets[@]}"; do
   # through -malloc_limit_mb's default, the largest allocation). Leak reports are off:
   # the targets keep a server, a folder and caches in statics on purpose, and memory that
   # grows without bound is caught by the RSS limit.
-  nice -n "$nice_level" cargo +nightly fuzz run --sanitizer "$sanitizer" "$t" "corpus/$t" -- \
+  nice -n "$nice_level" cargo +nightly fuzz run "${profile[@]}" --sanitizer "$sanitizer" "$t" "corpus/$t" -- \
     -max_total_time="$seconds" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
     -detect_leaks=0 -print_final_stats=1 >"$log" 2>&1 || status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -n1 | grep -o '[0-9]*$' || true)

@@ -34,6 +34,11 @@ step "build, with clippy (-D warnings)"
 cargo test --workspace --all-targets --no-run --locked
 step "Rust tests (unit, integration, end to end)"
 cargo test --workspace --locked
+# Every fuzz target (fuzz/, one per parser of untrusted input) for 5 s from its seeds: a
+# smoke run (a dev build without a sanitizer: minutes, not the 14 of the release build
+# with AddressSanitizer; longer runs by hand, see README.md). A crash fails the run.
+step "fuzz: every target for 5 s"
+FUZZ_BUILD=dev FUZZ_SANITIZER=none bash scripts/fuzz.sh 5
 # The Windows leg (mingw; Cargo profile under-wine): every library and binary, the desktop app
 # included, and the test binaries for x86_64-pc-windows-gnu, linted by clippy while they
 # are built (-D warnings: a change that breaks or warns on Windows fails here); then every
