@@ -53,8 +53,7 @@ describe('daily backups', () => {
     applyLanguage('ko');
     answer(invokeMock, {
       auto_backup: () => ({ ...ON, error: 'cannot create /media/usb/backups: No such device' }),
-      choose_auto_backup_folder: () =>
-        fail({ kind: 'NotApproved', message: '폴더를 고르지 않았습니다' }),
+      choose_auto_backup_folder: () => fail({ kind: 'NotApproved', message: '폴더를 고르지 않았습니다' }),
     });
     render(<DailyBackups />);
     expect((await screen.findByTestId('daily-backups-failed')).textContent).toContain(

@@ -23,7 +23,13 @@ function start(handlers: Handlers) {
     get_settings: () => ({ language: 'en' }),
     fleet_snapshot: () => sampleFleet(),
     sync_conflicts: () => [],
-    app_info: () => ({ version: '0.1.0', data_dir: '/data', database: '/data/db', schema_version: 9, restored: null }),
+    app_info: () => ({
+      version: '0.1.0',
+      data_dir: '/data',
+      database: '/data/db',
+      schema_version: 9,
+      restored: null,
+    }),
     ...handlers,
   });
   render(<App />);
