@@ -29,6 +29,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 export PATH="$HOME/.cargo/bin:$PATH"
+# Built by nightly alone: scripts/test.sh's clippy wrapper (scripts/lint-while-building.sh)
+# is the stable toolchain's, and would compile the workspace's crates with another rustc.
+unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
 
 CARGO_FUZZ_VERSION=0.13.2
 seconds="${1:-10}"
