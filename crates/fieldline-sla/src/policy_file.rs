@@ -193,6 +193,14 @@ pub fn duration(text: &str) -> Option<SignedDuration> {
     (d > SignedDuration::ZERO).then_some(d)
 }
 
+/// Largest policy file read: a policy file is a few kilobytes; more is refused, not parsed.
+pub const MAX_BYTES: usize = 1024 * 1024;
+/// Most holiday files one policy file may name (each at most
+/// [`ical::MAX_BYTES`](crate::ical::MAX_BYTES)).
+pub const MAX_HOLIDAY_FILES: usize = 32;
+/// Most bytes of all its holiday files together.
+pub const MAX_HOLIDAY_BYTES: usize = 8 * 1024 * 1024;
+
 /// What [`parse`] says of a `holidays_ics` entry.
 const NO_READER: &str = "holiday files can only be read when importing a policy file from disk";
 
@@ -218,6 +226,17 @@ pub fn parse_with(
             .collect(),
         issues: Vec::new(),
     };
+    if text.len() > MAX_BYTES {
+        cx.report(
+            None,
+            "file".into(),
+            format!(
+                "the file is larger than {} KiB; a policy file is a few kilobytes",
+                MAX_BYTES / 1024
+            ),
+        );
+        return Err(cx.issues);
+    }
     let raw: RawFile = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
@@ -229,6 +248,7 @@ pub fn parse_with(
     let mut calendars = BTreeMap::new();
     // Each holiday file read once: its dates, or `None` when it had problems.
     let mut ics: BTreeMap<String, Option<Vec<Date>>> = BTreeMap::new();
+    let mut holiday_bytes = 0usize;
     let mut holiday_files = Vec::new();
     for c in raw.calendars {
         let id = c.id.get_ref().clone();
@@ -274,15 +294,38 @@ pub fn parse_with(
             }
             let dates = match ics.get(key) {
                 Some(known) => known.clone(),
+                None if ics.len() >= MAX_HOLIDAY_FILES => {
+                    cx.report(
+                        Some(name.span()),
+                        field("holidays_ics"),
+                        format!("more than {MAX_HOLIDAY_FILES} holiday files; merge some into one"),
+                    );
+                    None
+                }
                 None => {
                     let got = match read(key) {
-                        Ok(text) => match crate::ical::holidays(key, &text) {
-                            Ok(dates) => Some(dates),
-                            Err(issues) => {
-                                cx.issues.extend(issues);
-                                None
+                        Ok(text) if holiday_bytes + text.len() > MAX_HOLIDAY_BYTES => {
+                            cx.report(
+                                Some(name.span()),
+                                field("holidays_ics"),
+                                format!(
+                                    "the holiday files come to more than {} MiB together; \
+                                     keep only the years you need",
+                                    MAX_HOLIDAY_BYTES / 1024 / 1024
+                                ),
+                            );
+                            None
+                        }
+                        Ok(text) => {
+                            holiday_bytes += text.len();
+                            match crate::ical::holidays(key, &text) {
+                                Ok(dates) => Some(dates),
+                                Err(issues) => {
+                                    cx.issues.extend(issues);
+                                    None
+                                }
                             }
-                        },
+                        }
                         Err(why) => {
                             cx.report(
                                 Some(name.span()),

@@ -928,3 +928,47 @@ proptest! {
         well_formed(&ical::holidays("fuzz.ics", &text))?;
     }
 }
+
+/// Byte caps on what a policy file brings in: the file itself, how many holiday files it
+/// names and their bytes together; each refused with the reason at its line, the rest of
+/// the files never read.
+#[test]
+fn a_policy_file_and_its_holiday_files_are_bounded() {
+    let huge = format!("{POLICY}\n#{}\n", "x".repeat(policy_file::MAX_BYTES));
+    let got = policy_file::parse("sla.toml", &huge).expect_err("too large");
+    assert!(got[0].message.contains("larger than 1024 KiB"), "{got:#?}");
+
+    // 40 holiday files named: the first 32 are read, the rest refused unread.
+    let names: Vec<String> = (0..40).map(|i| format!("\"h{i}.ics\"")).collect();
+    let many = POLICY.replace(
+        "holidays_ics = [\"korea.ics\"]",
+        &format!("holidays_ics = [{}]", names.join(", ")),
+    );
+    let reads = Cell::new(0);
+    let got = policy_file::parse_with("sla.toml", &many, &|_| {
+        reads.set(reads.get() + 1);
+        Ok(cal(&[]))
+    })
+    .expect_err("too many files");
+    assert_eq!(reads.get(), policy_file::MAX_HOLIDAY_FILES);
+    assert!(
+        got.iter()
+            .all(|i| i.message.contains("more than 32 holiday files") && i.line == Some(11)),
+        "{got:#?}"
+    );
+
+    // Files that come to more than 8 MiB together: the one that goes over is refused.
+    let big = format!("{}{}", cal(&[]), " ".repeat(1024 * 1024));
+    let names: Vec<String> = (0..9).map(|i| format!("\"b{i}.ics\"")).collect();
+    let heavy = POLICY.replace(
+        "holidays_ics = [\"korea.ics\"]",
+        &format!("holidays_ics = [{}]", names.join(", ")),
+    );
+    let got = policy_file::parse_with("sla.toml", &heavy, &|_| Ok(big.clone()))
+        .expect_err("too many bytes");
+    assert!(
+        got.iter()
+            .any(|i| i.message.contains("more than 8 MiB together")),
+        "{got:#?}"
+    );
+}
