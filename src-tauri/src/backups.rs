@@ -16,29 +16,27 @@ pub fn start<R: Runtime>(app: AppHandle<R>) {
     let Some(data_dir) = app.state::<AppState>().data_dir.clone() else {
         return;
     };
-    let spawned = std::thread::Builder::new()
-        .name("fieldline-daily-backup".into())
-        .spawn(move || {
-            std::thread::sleep(FIRST_CHECK);
-            loop {
-                let folder = crate::commands::with_store(&app.state::<AppState>(), |s| {
-                    s.setting(fieldline_app::backup::AUTO_FOLDER_SETTING)
-                });
-                let now = jiff::Timestamp::now();
-                if let Ok(Some(folder)) = folder {
-                    if fieldline_app::backup::auto_due(std::path::Path::new(&folder), now) {
-                        let made = fieldline_store::Store::open(&data_dir).and_then(|mut own| {
-                            fieldline_app::backup::auto_backup_if_due(&mut own, now)
-                        });
-                        if let Err(e) = made {
-                            eprintln!("fieldline-desktop: daily backup: {e}");
-                        }
+    let failed = crate::worker_failed(&app);
+    fieldline_app::log::supervise("fieldline-daily-backup", failed, move || {
+        std::thread::sleep(FIRST_CHECK);
+        loop {
+            let folder = crate::commands::with_store(&app.state::<AppState>(), |s| {
+                s.setting(fieldline_app::backup::AUTO_FOLDER_SETTING)
+            });
+            let now = jiff::Timestamp::now();
+            if let Ok(Some(folder)) = folder {
+                if fieldline_app::backup::auto_due(std::path::Path::new(&folder), now) {
+                    let made = fieldline_store::Store::open(&data_dir).and_then(|mut own| {
+                        fieldline_app::backup::auto_backup_if_due(&mut own, now)
+                    });
+                    match made {
+                        Ok(Some(path)) => tracing::info!("daily backup made: {}", path.display()),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!("daily backup: {e}"),
                     }
                 }
-                std::thread::sleep(CHECK_EVERY);
             }
-        });
-    if let Err(e) = spawned {
-        eprintln!("fieldline-desktop: cannot start the daily backups: {e}");
-    }
+            std::thread::sleep(CHECK_EVERY);
+        }
+    });
 }

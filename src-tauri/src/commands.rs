@@ -435,6 +435,22 @@ pub async fn restore_store<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<
     Ok(())
 }
 
+/// What Settings → About copies for a support engineer: versions, the folders, the end of
+/// the log (which holds no secret).
+pub async fn diagnostics<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<String> {
+    let state = tauri::Manager::state::<AppState>(app);
+    let schema = with_store(&state, |s| s.schema_version()).ok();
+    let log_dir = tauri::Manager::try_state::<crate::LogDir>(app).and_then(|d| d.0.clone());
+    let data_dir = state.data_dir.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        fieldline_app::log::diagnostics(data_dir.as_deref(), schema, log_dir.as_deref())
+    })
+    .await
+    .map_err(|e| IpcError::Remote {
+        message: format!("the diagnostics could not be gathered: {e}"),
+    })
+}
+
 /// The daily backups: their folder, the newest backup there, the last failure.
 pub async fn auto_backup<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Res<AutoBackup> {
     let state = tauri::Manager::state::<AppState>(app);

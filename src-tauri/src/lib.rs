@@ -12,7 +12,7 @@ mod prom;
 mod sessions;
 mod syncer;
 
-use fieldline_ipc::{events, FleetChanged, IpcError};
+use fieldline_ipc::{events, AppFailed, FleetChanged, IpcError};
 use fieldline_store::{resolve_data_dir, Clock, Store};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -37,6 +37,70 @@ pub struct AppState {
     pub remote: sessions::Remote,
     /// What this start did with a restore staged in Settings, if any.
     pub restored: Option<fieldline_ipc::RestoreOutcome>,
+}
+
+/// The folder of the app's log (`fieldline_app::log`), once the start has set it up.
+pub struct LogDir(pub Option<PathBuf>);
+
+/// Tells the window that something failed inside the app (the log says more).
+fn tell_failure<R: Runtime>(app: &tauri::AppHandle<R>, what: String) {
+    let log_dir = app
+        .try_state::<LogDir>()
+        .and_then(|d| d.0.as_ref().map(|p| p.display().to_string()));
+    let _ = app.emit(events::APP_FAILED, AppFailed { what, log_dir });
+}
+
+/// What a supervised worker's failure does besides the log (`fieldline_app::log::supervise`
+/// writes that): the window says it, naming the log.
+pub(crate) fn worker_failed<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> impl Fn(&str) + Send + 'static {
+    let app = app.clone();
+    move |name| {
+        tell_failure(
+            &app,
+            format!("{name} stopped after a failure and was started again"),
+        )
+    }
+}
+
+/// Starts the log in the OS's log folder for this app (Linux `~/.local/share/<id>/logs`,
+/// macOS `~/Library/Logs/<id>`, Windows `%LOCALAPPDATA%\<id>\logs`) and the panic hook
+/// that writes a panic there and tells the window.
+fn start_log<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let dir = app.path().app_log_dir().ok();
+    let written = match &dir {
+        Some(d) => fieldline_app::log::to_files(d),
+        None => Err("the OS gives no log folder".to_owned()),
+    };
+    if let Err(e) = &written {
+        eprintln!("fieldline-desktop: no log file: {e}");
+    }
+    app.manage(LogDir(dir.filter(|_| written.is_ok())));
+    let told = app.clone();
+    fieldline_app::log::on_panic(move |what| tell_failure(&told, what.to_owned()));
+    let state = app.state::<AppState>();
+    tracing::info!(
+        "Fieldline {} started on {} {}; data folder {}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        state
+            .data_dir
+            .as_deref()
+            .map_or_else(|| "(none)".to_owned(), |d| d.display().to_string())
+    );
+    if let Ok(guard) = state.store.lock() {
+        if let Err(e) = guard.as_ref() {
+            tracing::error!("the store could not be opened: {e}");
+        }
+    }
+    if let Some(r) = &state.restored {
+        match &r.error {
+            None => tracing::info!("restored the backup {}", r.backup),
+            Some(e) => tracing::error!("the backup {} was not restored: {e}", r.backup),
+        }
+    }
 }
 
 /// The operations layer borrows the store through here, one step at a time.
@@ -120,9 +184,12 @@ fn watch_external_changes<R: Runtime>(app: tauri::AppHandle<R>) {
     // The baseline is read now, before the window loads the fleet, so a commit made by
     // the CLI while the app starts is not mistaken for the starting point.
     let Some(mut last) = read(&app) else { return };
-    std::thread::spawn(move || loop {
+    let failed = worker_failed(&app);
+    fieldline_app::log::supervise("fieldline-outside-changes", failed, move || loop {
         std::thread::sleep(Duration::from_millis(1000));
-        let Some(revision) = read(&app) else { return };
+        let Some(revision) = read(&app) else {
+            return Ok(());
+        };
         if let (Some(now), Some(before)) = (revision, last) {
             if now != before {
                 let _ = app.emit(events::FLEET_CHANGED, FleetChanged { revision: now });
@@ -155,6 +222,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState::open(data_dir))
         .setup(|app| {
+            start_log(app.handle());
             let wake = notifier::start(app.handle().clone());
             if let Ok(mut w) = app.state::<AppState>().wake.lock() {
                 *w = wake;

@@ -35,11 +35,8 @@ pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
     };
     // `ssh_command` checks trust only the host keys in this data folder's known_hosts.
     fieldline_monitor::probe::ssh_command::set_data_dir(&dir);
-    std::thread::spawn(move || {
-        if let Err(e) = keep(&app, &dir) {
-            eprintln!("fieldline-desktop: fleet status stopped: {e}");
-        }
-    });
+    let failed = crate::worker_failed(&app);
+    fieldline_app::log::supervise("fieldline-monitor", failed, move || keep(&app, &dir));
 }
 
 fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<(), String> {
@@ -76,7 +73,7 @@ fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<
             tokio::time::timeout(Duration::from_secs(1), rx.recv()).await
         });
         match next {
-            Ok(None) => return Ok(()),
+            Ok(None) => return Err("the monitoring engine stopped".into()),
             Ok(Some(batch)) => {
                 // "Is the rest of this endpoint OK?", from the board before this batch.
                 let rest_ok = |endpoint: &str, check: u32| {
@@ -102,7 +99,7 @@ fn keep<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path) -> Result<
                 });
             }
             if fleet_tx.send(Arc::new(fleet)).is_err() {
-                return Ok(());
+                return Err("the monitoring engine stopped".into());
             }
         }
     }

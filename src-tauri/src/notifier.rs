@@ -59,7 +59,7 @@ fn tray<R: Runtime>(app: &tauri::AppHandle<R>) -> Option<tauri::tray::TrayIcon<R
     match builder.build(app) {
         Ok(t) => Some(t),
         Err(e) => {
-            eprintln!("fieldline-desktop: no tray icon: {e}");
+            tracing::warn!("no tray icon: {e}");
             None
         }
     }
@@ -69,7 +69,8 @@ fn tray<R: Runtime>(app: &tauri::AppHandle<R>) -> Option<tauri::tray::TrayIcon<R
 pub fn start<R: Runtime>(app: tauri::AppHandle<R>) -> Wake {
     let (tx, rx) = mpsc::channel::<()>();
     let tray = tray(&app);
-    std::thread::spawn(move || {
+    let failed = crate::worker_failed(&app);
+    fieldline_app::log::supervise("fieldline-notifications", failed, move || {
         let desktop = Desktop::new("Fieldline");
         // A group's next notification replaces what an earlier run left on the screen.
         if let Ok(guard) = app.state::<AppState>().store.lock() {
@@ -88,21 +89,18 @@ pub fn start<R: Runtime>(app: tauri::AppHandle<R>) -> Wake {
             let now = state.clock.now();
             let round = {
                 let Ok(mut guard) = state.store.lock() else {
-                    return;
+                    return Err("the store is unavailable after an earlier failure".into());
                 };
                 match guard.as_mut() {
                     Ok(store) => engine::round(store, &desktop, now),
-                    Err(_) => return, // no store: nothing to notify about
+                    Err(_) => return Ok(()), // no store: nothing to notify about
                 }
             };
             let mut sleep = MAX_SLEEP;
             match round {
                 Ok(r) => {
                     for (o, e) in &r.failed {
-                        eprintln!(
-                            "fieldline-desktop: notification not shown ({}): {e}",
-                            o.group
-                        );
+                        tracing::warn!("notification not shown ({}): {e}", o.group);
                     }
                     if let Some(next) = r.next_crossing {
                         let ms = now.duration_until(next).as_millis().max(0);
@@ -125,7 +123,7 @@ pub fn start<R: Runtime>(app: tauri::AppHandle<R>) -> Wake {
                         last_label = label;
                     }
                 }
-                Err(e) => eprintln!("fieldline-desktop: notification round failed: {e}"),
+                Err(e) => tracing::error!("notification round failed: {e}"),
             }
             match rx.recv_timeout(sleep) {
                 Ok(()) => {
@@ -133,7 +131,7 @@ pub fn start<R: Runtime>(app: tauri::AppHandle<R>) -> Wake {
                     while rx.try_recv().is_ok() {}
                 }
                 Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
             }
         }
     });

@@ -21,51 +21,71 @@ pub const READ_EVERY: Duration = Duration::from_secs(30);
 /// How often the settings are looked at (a change is read at once).
 const LOOK_EVERY: Duration = Duration::from_secs(2);
 
+/// Starts the reader; a panic in it is logged and reported, and it starts again after a
+/// pause (as `fieldline_app::log::supervise` does for threads).
 pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
-        let mut last: Option<(PromSource, Instant)> = None;
-        let mut logged: Option<String> = None;
+        let mut pause = Duration::from_secs(5);
         loop {
-            let state = app.state::<AppState>();
-            // The setting is one row; the fleet (10,000 endpoints) is read only when a read
-            // of the source is due, not every time the settings are looked at.
-            let now_source = crate::commands::with_store(&state, |s| prometheus::load(s));
-            match now_source {
-                Ok(None) => {
-                    if last.take().is_some() {
-                        set_board(&app, None);
-                    }
+            match tauri::async_runtime::spawn(read_loop(app.clone())).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::error!(
+                        "the Prometheus reader stopped ({e}); starting it again in {pause:?}"
+                    );
+                    crate::worker_failed(&app)("the Prometheus reader");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(60));
                 }
-                Ok(Some(source)) => {
-                    let due = match &last {
-                        Some((was, at)) => *was != source || at.elapsed() >= READ_EVERY,
-                        None => true,
-                    };
-                    if due {
-                        let changed = last.as_ref().is_none_or(|(was, _)| *was != source);
-                        last = Some((source.clone(), Instant::now()));
-                        match crate::commands::with_store(&state, |s| s.fleet()) {
-                            Ok(fleet) => {
-                                let view = read_view(&app, &source, &fleet, changed).await;
-                                set_board(&app, Some(view));
-                            }
-                            Err(e) => eprintln!(
-                                "fieldline-desktop: the fleet could not be read for Prometheus: {e}"
-                            ),
+            }
+        }
+    });
+}
+
+/// Reads the source when due and when its settings change, for as long as the app runs.
+async fn read_loop<R: Runtime>(app: tauri::AppHandle<R>) {
+    let mut last: Option<(PromSource, Instant)> = None;
+    let mut logged: Option<String> = None;
+    loop {
+        let state = app.state::<AppState>();
+        // The setting is one row; the fleet (10,000 endpoints) is read only when a read
+        // of the source is due, not every time the settings are looked at.
+        let now_source = crate::commands::with_store(&state, |s| prometheus::load(s));
+        match now_source {
+            Ok(None) => {
+                if last.take().is_some() {
+                    set_board(&app, None);
+                }
+            }
+            Ok(Some(source)) => {
+                let due = match &last {
+                    Some((was, at)) => *was != source || at.elapsed() >= READ_EVERY,
+                    None => true,
+                };
+                if due {
+                    let changed = last.as_ref().is_none_or(|(was, _)| *was != source);
+                    last = Some((source.clone(), Instant::now()));
+                    match crate::commands::with_store(&state, |s| s.fleet()) {
+                        Ok(fleet) => {
+                            let view = read_view(&app, &source, &fleet, changed).await;
+                            set_board(&app, Some(view));
+                        }
+                        Err(e) => {
+                            tracing::error!("the fleet could not be read for Prometheus: {e}")
                         }
                     }
                 }
-                Err(e) => {
-                    let said = e.to_string();
-                    if logged.as_deref() != Some(said.as_str()) {
-                        eprintln!("fieldline-desktop: Prometheus settings unreadable: {said}");
-                        logged = Some(said);
-                    }
+            }
+            Err(e) => {
+                let said = e.to_string();
+                if logged.as_deref() != Some(said.as_str()) {
+                    tracing::error!("Prometheus settings unreadable: {said}");
+                    logged = Some(said);
                 }
             }
-            tokio::time::sleep(LOOK_EVERY).await;
         }
-    });
+        tokio::time::sleep(LOOK_EVERY).await;
+    }
 }
 
 /// One read as the window will see it: a failure keeps the last good report of the same

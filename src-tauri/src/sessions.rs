@@ -100,7 +100,7 @@ fn audit(
     detail: serde_json::Value,
 ) {
     if let Err(e) = ctx.record(action, customer, endpoint, detail) {
-        eprintln!("fieldline-desktop: {e}");
+        tracing::error!("audit entry not written: {e}");
     }
 }
 

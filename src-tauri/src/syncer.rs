@@ -79,17 +79,19 @@ fn due(store: &Store, now: jiff::Timestamp) -> Vec<String> {
 /// Starts the schedule. It reads the schedule through one store connection of its own,
 /// opened once.
 pub fn start<R: Runtime>(app: tauri::AppHandle<R>) {
-    std::thread::spawn(move || {
+    let failed = crate::worker_failed(&app);
+    fieldline_app::log::supervise("fieldline-sync-schedule", failed, move || {
         let state = app.state::<AppState>();
-        let Some(store) = state.data_dir.as_deref().and_then(|d| Store::open(d).ok()) else {
-            return;
+        let Some(dir) = state.data_dir.as_deref() else {
+            return Ok(()); // no store: nothing to sync
         };
+        let store = Store::open(dir).map_err(|e| e.to_string())?;
         loop {
             std::thread::sleep(TICK);
             let names = due(&store, state.clock.now());
             if !names.is_empty() {
                 if let Err(e) = run_now(&app, Some(names)) {
-                    eprintln!("fieldline-desktop: scheduled sync: {e}");
+                    tracing::warn!("scheduled sync: {e}");
                 }
             }
         }

@@ -276,6 +276,23 @@ impl Desk {
         Ui { client }
     }
 
+    /// Everything the app logged (`fieldline_app::log`: the OS log folder of the app id,
+    /// here under the desk's XDG_DATA_HOME), its files oldest first.
+    pub fn log_text(&self) -> String {
+        let dir = self
+            .home
+            .path()
+            .join(".local/share/app.fieldline.console/logs");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+            .collect()
+    }
+
     /// Runs the CLI on this desk's store.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
         let mut cmd = Command::new(cli_binary());

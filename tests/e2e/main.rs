@@ -739,6 +739,13 @@ async fn rt_tickets_sync_offline_edits_reach_rt_once_and_a_conflict_waits() {
         2,
         "a note and a time entry: {history}"
     );
+    // The log says what the app did, and never holds the token it sent.
+    let log = desk.log_text();
+    assert!(
+        log.contains("Fieldline") && log.contains("started") && log.contains("sync rt:"),
+        "{log}"
+    );
+    assert!(!log.contains(rt.token()), "the RT token reached the log");
     let gone = ui.is_present(&format!("conflict-{id}")).await;
     assert!(!gone, "the settled conflict is gone");
     ui.quit().await;

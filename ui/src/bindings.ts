@@ -135,6 +135,12 @@ newest: string | null,
  */
 error: string | null, };
 
+export type AppFailed = { what: string, 
+/**
+ * The log folder, if the app writes a log.
+ */
+log_dir: string | null, };
+
 export type ImportSummary = { customers: number, sites: number, endpoints: number, };
 
 export type FleetChanged = { 
@@ -928,6 +934,7 @@ export interface Commands {
   save_sla_report: { args: { customer: string; month: string; format: string }; result: SavedFile };
   backup_store: { args: {  }; result: SavedFile };
   restore_store: { args: {  }; result: null };
+  diagnostics: { args: {  }; result: string };
   auto_backup: { args: {  }; result: AutoBackup };
   choose_auto_backup_folder: { args: {  }; result: AutoBackup };
   stop_auto_backup: { args: {  }; result: AutoBackup };
@@ -994,6 +1001,7 @@ export interface Events {
   "transfer-changed": TransferView;
   "fanout-changed": FanoutView;
   "forwards-changed": Array<ForwardView>;
+  "app-failed": AppFailed;
 }
 
 /** Check kinds in their canonical order. */

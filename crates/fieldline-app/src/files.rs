@@ -70,7 +70,7 @@ pub fn transfer(
         Some(t.endpoint),
         detail,
     ) {
-        eprintln!("fieldline: {e}");
+        tracing::error!("audit entry not written: {e}");
     }
     result
 }

@@ -51,7 +51,7 @@ pub fn open(
         Some(to.endpoint),
         serde_json::json!({ "local_port": status.local_port, "remote": remote }),
     ) {
-        eprintln!("fieldline: {e}");
+        tracing::error!("audit entry not written: {e}");
     }
     Ok(forward)
 }
@@ -66,7 +66,7 @@ pub fn close(ctx: &Context, endpoint: &str, forward: Forward) -> ForwardStatus {
         Some(endpoint),
         serde_json::json!({ "local_port": status.local_port, "served": status.served }),
     ) {
-        eprintln!("fieldline: {e}");
+        tracing::error!("audit entry not written: {e}");
     }
     status
 }

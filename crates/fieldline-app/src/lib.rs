@@ -17,6 +17,7 @@ pub mod forwards;
 pub mod helpdesk;
 pub mod host_keys;
 pub mod house;
+pub mod log;
 pub mod monitoring;
 pub mod profiles;
 pub mod prometheus;

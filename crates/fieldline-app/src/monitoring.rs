@@ -105,7 +105,7 @@ impl Keeper {
     ) {
         self.settle_acknowledgements(batch, rest_ok);
         if let Err(e) = self.store.record_results(&batch.results) {
-            eprintln!("fieldline: results not kept: {e}");
+            tracing::error!("results not kept: {e}");
         }
         let trackers: Vec<_> = batch
             .trackers
@@ -115,7 +115,7 @@ impl Keeper {
             })
             .collect();
         if let Err(e) = self.store.save_status_trackers(&trackers) {
-            eprintln!("fieldline: check states not kept: {e}");
+            tracing::error!("check states not kept: {e}");
         }
         if batch.alerts.is_empty() {
             return;
@@ -130,7 +130,7 @@ impl Keeper {
             sender,
         );
         if let Err(e) = self.store.add_to_centre(&entries) {
-            eprintln!("fieldline: alerts not kept in the notification centre: {e}");
+            tracing::error!("alerts not kept in the notification centre: {e}");
         }
     }
 
@@ -214,7 +214,7 @@ pub fn deliver(
                 None => match sender.send(&o) {
                     Ok(_) => entry(&o, now, true, String::new()),
                     Err(e) => {
-                        eprintln!("fieldline: alert not shown ({}): {e}", alert.endpoint);
+                        tracing::warn!("alert not shown ({}): {e}", alert.endpoint);
                         entry(&o, now, false, e)
                     }
                 },

@@ -105,7 +105,7 @@ pub fn open(
     let (who, at, file) = (customer.clone(), endpoint.clone(), recording.clone());
     let record = move |action: AuditAction, detail: serde_json::Value| {
         if let Err(e) = audit.record(action, who.as_deref(), Some(&at), detail) {
-            eprintln!("fieldline: {e}");
+            tracing::error!("audit entry not written: {e}");
         }
     };
     let mut filter = TerminalFilter::default();

@@ -2,6 +2,7 @@
 //! desktop app; it can run while the app is open (the store is in WAL mode).
 //!
 //! Exit status: 0 success, 1 the command failed (the reason is on stderr), 2 usage error.
+//! Warnings go to stderr through `fieldline_app::log`; `-v`/`-vv` say more.
 
 mod backup;
 mod check;
@@ -30,6 +31,10 @@ struct Cli {
     /// Data folder holding the local store [default: $FIELDLINE_DATA_DIR, else the OS app-data folder]
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Say more on stderr: -v what happens, -vv the details (warnings are always shown;
+    /// RUST_LOG overrides)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -117,6 +122,7 @@ pub fn open_store(data_dir: Option<&std::path::Path>) -> Result<Store, Failure> 
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    fieldline_app::log::to_stderr(cli.verbose);
     // The checks' ssh probes trust this data folder's known_hosts, no other.
     if let Ok(dir) = resolve_data_dir(cli.data_dir.as_deref()) {
         fieldline_monitor::probe::ssh_command::set_data_dir(&dir);

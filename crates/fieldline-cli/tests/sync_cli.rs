@@ -89,8 +89,20 @@ fn connection_add_keeps_the_token_in_the_keychain_and_sync_reports_what_moved() 
         &["ticket", "note", &local.to_string(), "fan replaced"],
         None,
     );
-    let human = cli.ok_with(&["sync"], None);
+    // Said in detail with -vv (what the library layers log too), never with the token.
+    let out = cli.run_with(&["-vv", "sync"], None);
+    let human = String::from_utf8_lossy(&out.stdout).into_owned();
+    let told = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{human}{told}");
     assert!(human.contains("sent 1 changes"), "{human}");
+    assert!(
+        told.contains("DEBUG") || told.contains("INFO"),
+        "-vv says more: {told}"
+    );
+    assert!(
+        !told.contains(rt.token()),
+        "the token reached the log: {told}"
+    );
     let history = rt.history(a, 1).unwrap().body;
     assert_eq!(history.matches("\"Comment\"").count(), 1, "{history}");
 

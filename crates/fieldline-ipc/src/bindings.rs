@@ -96,6 +96,7 @@ macro_rules! for_each_command {
             save_sla_report(customer: String, month: String, format: String) -> SavedFile;
             backup_store() -> SavedFile;
             restore_store() -> ();
+            diagnostics() -> String;
             auto_backup() -> AutoBackup;
             choose_auto_backup_folder() -> AutoBackup;
             stop_auto_backup() -> AutoBackup;
@@ -237,6 +238,7 @@ pub fn render() -> String {
     decl::<AppInfo>(&mut out);
     decl::<RestoreOutcome>(&mut out);
     decl::<AutoBackup>(&mut out);
+    decl::<AppFailed>(&mut out);
     decl::<ImportSummary>(&mut out);
     decl::<FleetChanged>(&mut out);
     decl::<Priority>(&mut out);
@@ -359,7 +361,7 @@ pub fn render() -> String {
         ty::<SourceChanged>()
     ));
     out.push_str(&format!(
-        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
+        "  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n  \"{}\": {};\n}}\n",
         events::SESSION_EVENT,
         ty::<SessionEventPayload>(),
         events::TRANSFER_CHANGED,
@@ -367,7 +369,9 @@ pub fn render() -> String {
         events::FANOUT_CHANGED,
         ty::<FanoutView>(),
         events::FORWARDS_CHANGED,
-        ty::<Vec<ForwardView>>()
+        ty::<Vec<ForwardView>>(),
+        events::APP_FAILED,
+        ty::<AppFailed>()
     ));
     out.push_str(
         "\n/** Check kinds in their canonical order. */\nexport const CHECK_KINDS: CheckKind[] = [",

@@ -411,4 +411,15 @@ pub mod events {
     pub const FANOUT_CHANGED: &str = "fanout-changed";
     /// A forward stopped or its connections changed; payload: every forward.
     pub const FORWARDS_CHANGED: &str = "forwards-changed";
+    /// Something failed inside the app (a panic; a worker started again); payload:
+    /// [`super::AppFailed`].
+    pub const APP_FAILED: &str = "app-failed";
+}
+
+/// Event `app-failed`: what failed, and where the log that tells more is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppFailed {
+    pub what: String,
+    /// The log folder, if the app writes a log.
+    pub log_dir: Option<String>,
 }

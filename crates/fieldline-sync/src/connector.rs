@@ -47,6 +47,18 @@ pub enum Outgoing {
     },
 }
 
+impl Outgoing {
+    /// What kind of change it is, for a log line (never its text).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outgoing::Status(_) => "status",
+            Outgoing::Priority(_) => "priority",
+            Outgoing::Note(_) => "note",
+            Outgoing::Time { .. } => "time entry",
+        }
+    }
+}
+
 /// One page of a pull: the tickets read, and why others could not be (an id and the
 /// reason: a malformed field). Unreadable tickets are reported, not fatal: one bad ticket
 /// must not stop every sync.

@@ -65,6 +65,20 @@ pub fn sync_once(
     }
     report.finished_at = now();
     report.took_ms = started.elapsed().as_millis() as u64;
+    match &report.error {
+        None => tracing::info!(
+            "sync {}: {} new, {} updated, {} sent, {} already there, {} waiting, {} conflicts ({} ms)",
+            report.connection,
+            report.pulled_new,
+            report.pulled_updated,
+            report.pushed,
+            report.already_applied,
+            report.waiting,
+            report.conflicts,
+            report.took_ms
+        ),
+        Some(e) => tracing::warn!("sync {} failed: {e}", report.connection),
+    }
     report
 }
 

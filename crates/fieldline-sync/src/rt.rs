@@ -164,6 +164,8 @@ impl RequestTracker {
     }
 
     fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Answer, SyncError> {
+        // The address and what is asked; the token travels in a header, never logged.
+        tracing::debug!("RT GET {}{path}", self.base);
         self.send(
             path,
             self.client.get(format!("{}{path}", self.base)).query(query),
@@ -670,6 +672,7 @@ impl Connector for RequestTracker {
     ) -> Result<Applied, SyncError> {
         let what = format!("ticket {remote_id}");
         let url = format!("{}/ticket/{remote_id}", self.base);
+        tracing::debug!("RT: {} to {url} (version {version})", change.kind());
         let if_match = format!("\"{version}\"");
         let (req, body) = match change {
             Outgoing::Status(s) => (self.client.put(&url), serde_json::json!({ "Status": s })),

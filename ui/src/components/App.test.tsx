@@ -19,8 +19,16 @@ import { App } from './App';
 const invokeMock = vi.mocked(invoke);
 let fleetChanged: (() => void) | null = null;
 let openItemEvent: ((target: string) => void) | null = null;
+let appFailed: ((what: string, logDir: string | null) => void) | null = null;
 
 const EMPTY: Fleet = { customers: [], sites: [], endpoints: [] };
+const APP_INFO = {
+  version: '0.1.0',
+  data_dir: '/data',
+  database: '/data/fieldline.db',
+  schema_version: 1,
+  restored: null,
+};
 
 function start(handlers: Handlers) {
   answer(invokeMock, {
@@ -36,6 +44,7 @@ beforeEach(() => {
   invokeMock.mockReset();
   fleetChanged = null;
   openItemEvent = null;
+  appFailed = null;
   vi.mocked(listen).mockImplementation((event, handler) => {
     if (event === 'fleet-changed') {
       fleetChanged = () => {
@@ -45,6 +54,11 @@ beforeEach(() => {
     if (event === 'open-item') {
       openItemEvent = (target) => {
         handler({ event: 'open-item', id: 2, payload: { target } });
+      };
+    }
+    if (event === 'app-failed') {
+      appFailed = (what, logDir) => {
+        handler({ event: 'app-failed', id: 3, payload: { what, log_dir: logDir } });
       };
     }
     return Promise.resolve(() => undefined);
@@ -139,6 +153,32 @@ describe('language', () => {
     );
     // The page names no folder: the picker is Rust's.
     expect(invokeMock).toHaveBeenCalledWith('backup_store', {});
+  });
+
+  it('says when something failed inside the app, and where its log is', async () => {
+    start({ fleet_snapshot: () => EMPTY, app_info: () => APP_INFO });
+    await screen.findByTestId('empty-fleet');
+    await act(() => {
+      appFailed?.('fieldline-monitor stopped after a failure and was started again', '/logs');
+    });
+    const shown = (await screen.findByTestId('error-banner')).textContent;
+    expect(shown).toContain('fieldline-monitor stopped after a failure');
+    expect(shown).toContain('the log in /logs says more');
+  });
+
+  it('copies the diagnostics and shows them', async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    start({
+      fleet_snapshot: () => EMPTY,
+      app_info: () => APP_INFO,
+      diagnostics: () => 'Fieldline 0.1.0 on linux x86_64\nthe end of the log:\nstarted\n',
+    });
+    fireEvent.click(await screen.findByTestId('nav-settings'));
+    fireEvent.click(await screen.findByTestId('copy-diagnostics'));
+    expect((await screen.findByTestId('diagnostics-text')).textContent).toContain('the end of the log:');
+    expect(writeText).toHaveBeenCalledWith('Fieldline 0.1.0 on linux x86_64\nthe end of the log:\nstarted\n');
+    expect(screen.getByText(/Copied/)).toBeTruthy();
   });
 
   it('says what a restore at start did and which secrets to enter again', async () => {

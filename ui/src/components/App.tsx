@@ -120,6 +120,16 @@ export function App() {
       banner.value = e as IpcError;
       return undefined;
     });
+    // Something failed inside the app (a panic, a worker started again): said, with the log.
+    const unlistenFailed = onEvent('app-failed', ({ what, log_dir }) => {
+      banner.value = {
+        kind: 'Remote',
+        message: log_dir ? t('app.failed', { what, dir: log_dir }) : t('app.failedNoLog', { what }),
+      };
+    }).catch((e: unknown) => {
+      banner.value = e as IpcError;
+      return undefined;
+    });
     const onKey = (e: KeyboardEvent) => {
       // e.code too: with a Korean IME on, Ctrl+K can arrive with a jamo as e.key.
       if ((e.ctrlKey || e.metaKey) && (e.key.toLowerCase() === 'k' || e.code === 'KeyK')) {
@@ -134,6 +144,7 @@ export function App() {
       void unlistenOpen.then((stop) => stop?.());
       void unlistenSync.then((stop) => stop?.());
       void unlistenStart.then((stop) => stop?.());
+      void unlistenFailed.then((stop) => stop?.());
       void stopStatus.then((stop) => {
         stop();
       });

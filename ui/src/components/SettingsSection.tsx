@@ -32,6 +32,57 @@ function About() {
   if (error !== null) return <p class="form-errors">{error}</p>;
   if (!info) return <p class="muted">{t('app.loading')}</p>;
   return (
+    <>
+      <InfoList info={info} />
+      <Diagnostics />
+    </>
+  );
+}
+
+// For a support engineer: versions, folders and the end of the log, copied to the clipboard
+// and shown (to select by hand where the clipboard is refused).
+function Diagnostics() {
+  const [text, setText] = useState<string | null>(null);
+  const [copied, setCopied] = useState<boolean | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const copy = async () => {
+    setError(null);
+    try {
+      const got = await call('diagnostics', {});
+      setText(got);
+      try {
+        await navigator.clipboard.writeText(got);
+        setCopied(true);
+      } catch {
+        setCopied(false);
+      }
+    } catch (e) {
+      setError((e as IpcError).message);
+    }
+  };
+  return (
+    <div class="diagnostics">
+      <div class="actions start">
+        <button
+          type="button"
+          data-testid="copy-diagnostics"
+          onClick={() => {
+            void copy();
+          }}
+        >
+          {t('diagnostics.copy')}
+        </button>
+        {copied === true ? <span class="muted">{t('diagnostics.copied')}</span> : null}
+        {copied === false ? <span class="muted">{t('diagnostics.select')}</span> : null}
+      </div>
+      {text !== null ? <pre data-testid="diagnostics-text">{text}</pre> : null}
+      {error !== null ? <p class="form-errors">{error}</p> : null}
+    </div>
+  );
+}
+
+function InfoList({ info }: { info: AppInfo }) {
+  return (
     <dl data-testid="app-info">
       <dt>{t('info.version')}</dt>
       <dd>{info.version}</dd>

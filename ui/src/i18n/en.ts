@@ -538,6 +538,11 @@ export const en = {
   'daily.start': 'Back up daily to…',
   'daily.change': 'Change folder…',
   'daily.stop': 'Stop daily backups',
+  'app.failed': 'Something failed inside Fieldline: {what}. It keeps running; the log in {dir} says more (Settings → About → Copy diagnostics).',
+  'app.failedNoLog': 'Something failed inside Fieldline: {what}. It keeps running.',
+  'diagnostics.copy': 'Copy diagnostics',
+  'diagnostics.copied': 'Copied: paste it into your message to support.',
+  'diagnostics.select': 'The clipboard was refused: select the text below and copy it.',
   'restore.title': 'Restore',
   'restore.hint':
     'Brings back a backup folder you pick in a system dialog. Fieldline says what it replaces and asks first, then restarts to do it; what is there now is set aside, not deleted.',

@@ -541,6 +541,11 @@ export const ko: Record<MessageKey, string> = {
   'daily.start': '매일 백업할 폴더…',
   'daily.change': '폴더 바꾸기…',
   'daily.stop': '매일 백업 끄기',
+  'app.failed': 'Fieldline 내부에서 오류가 발생했습니다: {what}. 계속 동작하며, 자세한 내용은 {dir}의 로그에 있습니다(설정 → 정보 → 진단 정보 복사).',
+  'app.failedNoLog': 'Fieldline 내부에서 오류가 발생했습니다: {what}. 계속 동작합니다.',
+  'diagnostics.copy': '진단 정보 복사',
+  'diagnostics.copied': '복사했습니다. 지원 요청 메시지에 붙여 넣으세요.',
+  'diagnostics.select': '클립보드를 사용할 수 없습니다. 아래 내용을 선택해 복사하세요.',
   'restore.title': '복원',
   'restore.hint':
     '시스템 대화 상자에서 고른 백업 폴더를 되살립니다. Fieldline이 무엇을 바꾸는지 알려 주고 먼저 묻은 뒤, 다시 시작하여 복원합니다. 지금의 데이터는 삭제하지 않고 따로 보관합니다.',
